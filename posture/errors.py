@@ -1,0 +1,40 @@
+"""Typed errors. Every message is one plain sentence a runner can act on.
+
+The CLI prints ``str(error)`` and exits non-zero; the app shows it in the page.
+"""
+
+from __future__ import annotations
+
+
+class PostureError(Exception):
+    """Base class: a problem with the input that the user can fix (never a bug)."""
+
+    exit_code: int = 2
+
+
+class UnreadableVideoError(PostureError):
+    """Not a video, empty, truncated, corrupt, audio-only or an unsupported codec."""
+
+
+class ClipTooShortError(PostureError):
+    """Fewer than the minimum seconds of video (or in the chosen time window)."""
+
+
+class FrameRateTooLowError(PostureError):
+    """Capture frame rate below what running analysis needs."""
+
+
+class NoRunnerError(PostureError):
+    """No person found, or a person in too few frames."""
+
+
+class WrongViewError(PostureError):
+    """A metric was asked for a camera view that cannot show it (e.g. sway from the side)."""
+
+
+class TooFewStridesError(PostureError):
+    """Not enough clean strides to measure anything."""
+
+
+class CacheCorruptError(PostureError):
+    """A cache entry could not be read; callers rebuild it."""

@@ -1,0 +1,80 @@
+"""The one list of metrics: column name (unit in the name), label, view, noise floor.
+
+``sdd`` is the smallest detectable difference: a change smaller than this is not called a
+change even when it is statistically clear, because 2D video cannot resolve it reliably.
+Reference bands (good / watch) live in ``posture/data/reference_ranges.csv`` with sources.
+Definitions, signs and limits: ``docs/metrics.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Plane = Literal["sagittal", "frontal", "timing"]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    column: str
+    label: str
+    unit: str
+    plane: Plane
+    sdd: float
+    """Smallest detectable difference, in ``unit``."""
+    worse_when: Literal["higher", "lower", "either", "none"] = "higher"
+    experimental: bool = False
+    decimals: int = 1
+
+
+_SPECS: tuple[MetricSpec, ...] = (
+    # --- side view (sagittal plane) ---
+    MetricSpec("trunk_lean_deg", "Forward trunk lean (stride mean)", "deg", "sagittal", 2.0),
+    MetricSpec("trunk_lean_midstance_deg", "Forward trunk lean at midstance", "deg",
+               "sagittal", 2.5),
+    MetricSpec("lumbar_arch_pct", "Low-back arch index (experimental)", "% trunk", "sagittal",
+               1.5, experimental=True),
+    MetricSpec("trunk_thigh_toeoff_deg", "Trunk-thigh angle at toe-off", "deg", "sagittal", 3.0,
+               worse_when="either"),
+    MetricSpec("hip_extension_toeoff_deg", "Hip extension at toe-off", "deg", "sagittal", 3.0,
+               worse_when="lower"),
+    MetricSpec("overstride_pct_leg", "Foot ahead of hips at landing", "% leg", "sagittal", 3.0),
+    MetricSpec("shank_angle_ic_deg", "Shank angle at landing", "deg", "sagittal", 2.5),
+    MetricSpec("knee_flexion_ic_deg", "Knee bend at landing", "deg", "sagittal", 3.0,
+               worse_when="lower"),
+    MetricSpec("knee_flexion_midstance_deg", "Knee bend at midstance", "deg", "sagittal", 3.0,
+               worse_when="either"),
+    MetricSpec("foot_angle_ic_deg", "Foot angle at landing (+ toes up)", "deg", "sagittal",
+               3.0, worse_when="either"),
+    MetricSpec("vertical_oscillation_pct_leg", "Vertical bounce", "% leg", "sagittal", 1.0),
+    MetricSpec("vertical_oscillation_cm", "Vertical bounce", "cm", "sagittal", 1.0),
+    MetricSpec("arm_swing_deg", "Arm swing range", "deg", "sagittal", 5.0, worse_when="either"),
+    # --- timing (any view) ---
+    MetricSpec("cadence_spm", "Cadence", "steps/min", "timing", 3.0, worse_when="lower",
+               decimals=0),
+    MetricSpec("contact_time_ms", "Ground contact time", "ms", "timing", 15.0, decimals=0),
+    MetricSpec("flight_time_ms", "Flight time", "ms", "timing", 15.0, worse_when="either",
+               decimals=0),
+    # --- rear / front view (frontal plane) ---
+    MetricSpec("lateral_sway_pct_hip", "Side-to-side trunk sway", "% hip width", "frontal", 5.0),
+    MetricSpec("lateral_sway_cm", "Side-to-side trunk sway", "cm", "frontal", 1.0),
+    MetricSpec("lateral_lean_peak_deg", "Sideways trunk lean (peak in stance)", "deg",
+               "frontal", 2.0),
+    MetricSpec("lateral_lean_mean_deg", "Sideways trunk lean (stance mean, signed)", "deg",
+               "frontal", 1.5, worse_when="either"),
+    MetricSpec("pelvic_drop_deg", "Pelvic drop (opposite hip, in stance)", "deg", "frontal",
+               2.0),
+    MetricSpec("arm_crossing_pct_hip", "Hands crossing the midline", "% hip width", "frontal",
+               10.0),
+    MetricSpec("step_width_pct_hip", "Step width", "% hip width", "frontal", 10.0,
+               worse_when="either"),
+)
+
+METRICS: dict[str, MetricSpec] = {m.column: m for m in _SPECS}
+
+
+def spec(column: str) -> MetricSpec:
+    try:
+        return METRICS[column]
+    except KeyError as exc:
+        raise KeyError(f"unknown metric column {column!r}; add it to the registry") from exc

@@ -1,0 +1,123 @@
+"""Typed results of analysing one clip, shared by metrics, comparison, findings and reports.
+
+The per-stride table is a pandas DataFrame with these columns (one row per stride, a stride
+being initial contact to the next initial contact of the same leg):
+
+========================  =====  ==========================================================
+column                    unit   meaning
+========================  =====  ==========================================================
+``stride``                -      0-based stride number in time order
+``leg``                   -      ``"left"`` or ``"right"`` (anatomical leg of the contact)
+``t_start_s``             s      real time of the initial contact that opens the stride
+``t_end_s``               s      real time of the next initial contact of the same leg
+``frame_start``           -      track frame index of ``t_start_s``
+``frame_end``             -      track frame index of ``t_end_s``
+``frame_midstance``       -      track frame of midstance of the opening contact
+``frame_toeoff``          -      track frame of toe-off of the opening contact (or -1)
+metric columns            unit   see :mod:`posture.metrics.registry` (name carries the unit)
+``<metric>_conf``         0..1   confidence of that metric on that stride
+========================  =====  ==========================================================
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from posture.track import VideoInfo
+
+View = Literal["side", "rear", "front"]
+Severity = Literal["info", "warning", "error"]
+
+STRIDE_ID_COLUMNS: tuple[str, ...] = (
+    "stride", "leg", "t_start_s", "t_end_s", "frame_start", "frame_end",
+    "frame_midstance", "frame_toeoff",
+)
+
+
+@dataclass(frozen=True)
+class QualityFlag:
+    """Something about the clip that limits how far its numbers can be trusted."""
+
+    code: str
+    """Stable identifier, e.g. ``"few_strides"``, ``"out_of_frame"``, ``"low_fps_contact"``."""
+    severity: Severity
+    message: str
+    """One plain sentence: what is wrong and what to film instead."""
+
+
+@dataclass(frozen=True)
+class ViewEstimate:
+    """Which way the camera looks at the runner, decided once per clip."""
+
+    view: View
+    facing: Literal["left", "right", "toward", "away"]
+    """Side views: image direction the runner faces/moves. Rear: "away"; front: "toward"."""
+    confidence: float
+    near_side: Literal["left", "right", "none"] = "none"
+    """Side views: the runner's anatomical side that faces the camera."""
+    camera_roll_deg: float = 0.0
+    """Estimated camera roll (positive: image rotated clockwise); 0 if not estimated."""
+    roll_source: str = "none"
+    """How the roll was found: ``"floor"``, ``"scene_lines"``, ``"user"`` or ``"none"``."""
+
+
+@dataclass
+class ClipAnalysis:
+    """Everything measured on one clip.
+
+    ``strides`` follows the column contract in this module's docstring; ``summary`` holds
+    clip-level numbers keyed like the registry (e.g. ``cadence_spm``), each a float.
+    """
+
+    view: ViewEstimate
+    strides: pd.DataFrame
+    summary: dict[str, float]
+    quality: list[QualityFlag] = field(default_factory=list)
+    info: VideoInfo | None = None
+    runner_height_m: float | None = None
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def n_strides(self) -> int:
+        return len(self.strides)
+
+    def metric_columns(self) -> list[str]:
+        from posture.metrics.registry import METRICS
+
+        return [c for c in self.strides.columns if c in METRICS]
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (NaN becomes ``None``)."""
+        strides = self.strides.astype(object).where(pd.notna(self.strides), None)
+        return {
+            "view": asdict(self.view),
+            "summary": {k: _finite_or_none(v) for k, v in self.summary.items()},
+            "quality": [asdict(q) for q in self.quality],
+            "info": self.info.to_dict() if self.info else None,
+            "runner_height_m": self.runner_height_m,
+            "notes": self.notes,
+            "strides": strides.to_dict(orient="records"),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, default=_json_default)
+
+
+def _finite_or_none(v: float) -> float | None:
+    v = float(v)
+    return v if np.isfinite(v) else None
+
+
+def _json_default(o: object) -> object:
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return _finite_or_none(float(o))
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
