@@ -1,0 +1,67 @@
+"""One core call from a video file to a finished analysis (the UI and CLI use only this).
+
+``analyze_video(path, options, progress=...)`` = intake -> pose (cached) -> cleaning ->
+view -> per-stride metrics. Each stage lives in its own module; this file only wires them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from posture.results import ClipAnalysis
+from posture.track import PoseTrack
+
+#: ``progress(frames_done, frames_total)``; ``frames_total`` may be an estimate.
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """What the user can choose. Filled by the UI or CLI, then passed whole to the core."""
+
+    start_s: float | None = None
+    end_s: float | None = None
+    runner_height_m: float | None = None
+    view: Literal["auto", "side", "rear", "front"] = "auto"
+    camera_roll_deg: float | None = None
+    """User override of the camera roll; ``None`` lets the analyzer estimate it."""
+    level_camera: bool = True
+    """Correct trunk and pelvis angles for the estimated camera roll."""
+    model_path: str | None = None
+    """Optional larger pose model file; default is the 'full' model inside mediapipe."""
+    use_cache: bool = True
+
+
+def extract_track(path: str | Path, options: AnalysisOptions = AnalysisOptions(), *,
+                  progress: ProgressFn | None = None) -> PoseTrack:
+    """Decode the clip and run the pose model (or load the cached result)."""
+    from posture.pose import extract_pose_cached
+
+    return extract_pose_cached(path, start_s=options.start_s, end_s=options.end_s,
+                               model_path=options.model_path, use_cache=options.use_cache,
+                               progress=progress)
+
+
+def analyze_track(track: PoseTrack, options: AnalysisOptions = AnalysisOptions()) -> ClipAnalysis:
+    """Clean the landmarks, decide the view, and measure every stride."""
+    from posture.signal import clean_track
+    from posture.view import estimate_view
+
+    clean = clean_track(track)
+    view = estimate_view(clean, forced=None if options.view == "auto" else options.view,
+                         roll_override_deg=options.camera_roll_deg)
+    if view.view == "side":
+        from posture.side import analyze_side
+
+        return analyze_side(clean, view=view, options=options)
+    from posture.frontal import analyze_frontal
+
+    return analyze_frontal(clean, view=view, options=options)
+
+
+def analyze_video(path: str | Path, options: AnalysisOptions = AnalysisOptions(), *,
+                  progress: ProgressFn | None = None) -> ClipAnalysis:
+    return analyze_track(extract_track(path, options, progress=progress), options)
