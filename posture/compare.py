@@ -1,0 +1,504 @@
+"""Early versus late (one clip) and fresh versus fatigued (two clips), with honest statistics.
+
+For every metric of the registry the per-stride values of two windows are compared:
+
+* strides whose ``<metric>_conf`` is below ``min_conf`` (default 0.3) are dropped, NaN is
+  missing; what is left is averaged without weights (a weighted mean would let a few very
+  confident strides dominate and would make the interval harder to explain);
+* the change is ``mean(B) - mean(A)`` with a 95 % **Welch t interval** (unequal variances,
+  Welch-Satterthwaite degrees of freedom, ``scipy.stats.t``);
+* the verdict is ``"changed"`` only when that interval excludes 0 **and** ``|change|`` is at
+  least the metric's smallest detectable difference (``sdd`` in the registry); ``"not enough
+  data"`` when either window holds fewer than ``min_strides`` valid strides (default 7) or the
+  metric is missing; ``"unchanged"`` otherwise;
+* ``direction`` says whether the change is ``"worse"`` or ``"better"`` by the registry's
+  ``worse_when`` (``"different"`` when either direction may matter).
+
+Before any verdict, comparability checks (camera view and side, camera distance, camera
+level, speed via cadence, stride count) add :class:`~posture.results.QualityFlag` warnings,
+each naming the problem and what to film instead. See ``docs/findings.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from posture.metrics.registry import METRICS, spec
+from posture.results import ClipAnalysis, QualityFlag
+
+Verdict = Literal["changed", "unchanged", "not enough data"]
+Direction = Literal["worse", "better", "different"]
+
+#: Strides whose metric confidence is below this are left out of a window's statistics.
+MIN_CONF: float = 0.3
+#: Fewest valid strides per window for a verdict (a stable mean needs about this many).
+MIN_STRIDES: int = 7
+#: Comparability limits (statistical policy of this module, documented in docs/findings.md).
+MAX_CADENCE_DIFF_FRAC: float = 0.05
+MAX_SIZE_DIFF_FRAC: float = 0.15
+MAX_ROLL_DIFF_DEG: float = 3.0
+CI_LEVEL: float = 0.95
+
+
+# ---------------------------------------------------------------------------- result types
+@dataclass
+class WindowInfo:
+    """Which strides went into one side of a comparison."""
+
+    label: str
+    t_start_s: float
+    t_end_s: float
+    strides: list[int]
+    """``stride`` numbers of the window (before any per-metric confidence filter)."""
+    frame_start: int
+    frame_end: int
+    cadence_spm: float
+    """Median per-stride cadence of the window, steps/min (NaN if unknown)."""
+
+    @property
+    def n_strides(self) -> int:
+        return len(self.strides)
+
+
+@dataclass
+class MetricChange:
+    """One metric compared between window A and window B (units: the metric's unit)."""
+
+    metric: str
+    label: str
+    unit: str
+    a_mean: float
+    a_sd: float
+    a_n: int
+    b_mean: float
+    b_sd: float
+    b_n: int
+    change: float
+    """``b_mean - a_mean``."""
+    ci_low: float
+    ci_high: float
+    p_value: float
+    sdd: float
+    verdict: Verdict
+    direction: Direction | None
+    """Only set when the verdict is ``"changed"``."""
+    reason: str
+    """Why this verdict, one sentence."""
+    experimental: bool = False
+    a_strides: list[int] = field(default_factory=list)
+    b_strides: list[int] = field(default_factory=list)
+    a_conf: float = math.nan
+    """Mean confidence of the strides used in window A (0..1)."""
+    b_conf: float = math.nan
+
+
+@dataclass
+class Comparison:
+    """Result of :func:`compare_windows` or :func:`compare_clips`."""
+
+    mode: Literal["windows", "clips"]
+    a: WindowInfo
+    b: WindowInfo
+    changes: dict[str, MetricChange]
+    warnings: list[QualityFlag]
+    view: str
+    min_strides: int = MIN_STRIDES
+    min_conf: float = MIN_CONF
+    ci_method: str = "welch_t_95"
+
+    @property
+    def labels(self) -> tuple[str, str]:
+        return (self.a.label, self.b.label)
+
+    def changed(self) -> list[MetricChange]:
+        return [c for c in self.changes.values() if c.verdict == "changed"]
+
+    def table(self) -> pd.DataFrame:
+        """One row per metric (the columns of :class:`MetricChange`)."""
+        rows = [asdict(c) for c in self.changes.values()]
+        return pd.DataFrame(rows).set_index("metric") if rows else pd.DataFrame()
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (NaN becomes ``None``)."""
+        return _clean_json(asdict(self))
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Comparison:
+        return cls(
+            mode=d["mode"],
+            a=WindowInfo(**_nan_back(d["a"])),
+            b=WindowInfo(**_nan_back(d["b"])),
+            changes={k: MetricChange(**_nan_back(v)) for k, v in d["changes"].items()},
+            warnings=[QualityFlag(**w) for w in d["warnings"]],
+            view=d["view"],
+            min_strides=d["min_strides"],
+            min_conf=d["min_conf"],
+            ci_method=d["ci_method"],
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Comparison:
+        return cls.from_dict(json.loads(text))
+
+
+# ---------------------------------------------------------------------------- public API
+def compare_windows(
+    analysis: ClipAnalysis,
+    *,
+    early: tuple[float, float] | None = None,
+    late: tuple[float, float] | None = None,
+    fraction: float = 1 / 3,
+    min_strides: int = MIN_STRIDES,
+    min_conf: float = MIN_CONF,
+    labels: tuple[str, str] = ("early", "late"),
+) -> Comparison:
+    """Compare the start of one clip with its end.
+
+    Parameters
+    ----------
+    analysis : ClipAnalysis
+        One clip of a run.
+    early, late : (t0_s, t1_s), optional
+        Time windows in seconds; a stride belongs to a window when its ``t_start_s`` lies in
+        ``[t0_s, t1_s)``. When omitted, the first / last ``fraction`` of the strides by count.
+    fraction : float
+        Share of the strides in each default window (0 < fraction <= 0.5).
+
+    Returns
+    -------
+    Comparison
+        ``change`` is late minus early, in each metric's unit.
+    """
+    if not 0 < fraction <= 0.5:
+        raise ValueError(f"fraction must be in (0, 0.5], got {fraction}")
+    strides = _sorted_strides(analysis.strides)
+    n = len(strides)
+    k = math.floor(n * fraction + 1e-9)
+    win_a = _time_window(strides, early) if early is not None else strides.iloc[:k]
+    win_b = _time_window(strides, late) if late is not None else strides.iloc[n - k:]
+    warnings: list[QualityFlag] = []
+    overlap = set(_ints(win_a, "stride")) & set(_ints(win_b, "stride"))
+    if overlap:
+        warnings.append(QualityFlag(
+            "windows_overlap", "warning",
+            f"The {labels[0]} and {labels[1]} windows share {len(overlap)} strides, which hides "
+            "change; choose windows that do not overlap."))
+    a_info = _window_info(labels[0], win_a)
+    b_info = _window_info(labels[1], win_b)
+    warnings += _size_check(win_a, win_b, labels)
+    warnings += _speed_check(a_info, b_info)
+    warnings += _stride_count_check(a_info, b_info, min_strides)
+    changes = _compare_tables(win_a, win_b, min_strides=min_strides, min_conf=min_conf)
+    return Comparison("windows", a_info, b_info, changes, warnings, analysis.view.view,
+                      min_strides=min_strides, min_conf=min_conf)
+
+
+def compare_clips(
+    fresh: ClipAnalysis,
+    fatigued: ClipAnalysis,
+    *,
+    labels: tuple[str, str] = ("fresh", "fatigued"),
+    min_strides: int = MIN_STRIDES,
+    min_conf: float = MIN_CONF,
+) -> Comparison:
+    """Compare two clips of the same runner (e.g. fresh and fatigued).
+
+    Returns
+    -------
+    Comparison
+        ``change`` is ``fatigued`` minus ``fresh``, in each metric's unit.
+    """
+    win_a = _sorted_strides(fresh.strides)
+    win_b = _sorted_strides(fatigued.strides)
+    a_info = _window_info(labels[0], win_a)
+    b_info = _window_info(labels[1], win_b)
+    warnings = _view_checks(fresh, fatigued, labels)
+    warnings += _size_check(win_a, win_b, labels)
+    warnings += _speed_check(a_info, b_info)
+    warnings += _stride_count_check(a_info, b_info, min_strides)
+    changes = _compare_tables(win_a, win_b, min_strides=min_strides, min_conf=min_conf)
+    return Comparison("clips", a_info, b_info, changes, warnings, fresh.view.view,
+                      min_strides=min_strides, min_conf=min_conf)
+
+
+def welch_interval(a: np.ndarray, b: np.ndarray, *,
+                   level: float = CI_LEVEL) -> tuple[float, float, float, float]:
+    """Change ``mean(b) - mean(a)`` with its Welch t interval.
+
+    Returns
+    -------
+    (change, ci_low, ci_high, p_value)
+        In the unit of the inputs; ``p_value`` of Welch's two-sided t test (1.0 when both
+        windows are constant and equal, 0.0 when constant and different).
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    change = float(b.mean() - a.mean())
+    va = a.var(ddof=1) / a.size
+    vb = b.var(ddof=1) / b.size
+    se = math.sqrt(va + vb)
+    if se == 0.0:  # both windows constant: the change is exact
+        return change, change, change, 1.0 if change == 0.0 else 0.0
+    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    half = float(stats.t.ppf(0.5 + level / 2, df)) * se
+    p = float(2 * stats.t.sf(abs(change) / se, df))
+    return change, change - half, change + half, p
+
+
+def valid_values(strides: pd.DataFrame, metric: str, *,
+                 min_conf: float = MIN_CONF) -> pd.DataFrame:
+    """Rows of ``strides`` where ``metric`` is finite and its confidence >= ``min_conf``.
+
+    Returns a frame with columns ``stride``, ``value`` and ``conf`` (conf is 1.0 when the
+    table carries no ``<metric>_conf`` column).
+    """
+    if metric not in strides.columns:
+        return pd.DataFrame({"stride": [], "value": [], "conf": []})
+    values = pd.to_numeric(strides[metric], errors="coerce").astype(float)
+    conf_col = f"{metric}_conf"
+    if conf_col in strides.columns:
+        conf = pd.to_numeric(strides[conf_col], errors="coerce").astype(float)
+    else:
+        conf = pd.Series(1.0, index=strides.index)
+    keep = np.isfinite(values) & (conf.fillna(0.0) >= min_conf)
+    stride_ids = strides["stride"] if "stride" in strides.columns else strides.index.to_series()
+    return pd.DataFrame({"stride": stride_ids[keep].astype(int).to_numpy(),
+                         "value": values[keep].to_numpy(),
+                         "conf": conf[keep].to_numpy()})
+
+
+def with_cadence(strides: pd.DataFrame) -> pd.DataFrame:
+    """``strides`` with a per-stride ``cadence_spm`` column (2 * 60 / stride duration).
+
+    An existing ``cadence_spm`` column is kept as it is.
+    """
+    if "cadence_spm" in strides.columns or not {"t_start_s", "t_end_s"} <= set(strides.columns):
+        return strides
+    out = strides.copy()
+    dur_s = (out["t_end_s"] - out["t_start_s"]).astype(float)
+    out["cadence_spm"] = np.where(dur_s > 0, 120.0 / dur_s.where(dur_s > 0), np.nan)
+    return out
+
+
+# ---------------------------------------------------------------------------- the statistics
+def _compare_tables(win_a: pd.DataFrame, win_b: pd.DataFrame, *, min_strides: int,
+                    min_conf: float) -> dict[str, MetricChange]:
+    if min_strides < 2:
+        raise ValueError("min_strides must be at least 2 for an interval")
+    cols = [m for m in METRICS if m in win_a.columns or m in win_b.columns]
+    return {m: _compare_metric(m, win_a, win_b, min_strides=min_strides, min_conf=min_conf)
+            for m in cols}
+
+
+def _compare_metric(metric: str, win_a: pd.DataFrame, win_b: pd.DataFrame, *,
+                    min_strides: int, min_conf: float) -> MetricChange:
+    s = spec(metric)
+    va = valid_values(win_a, metric, min_conf=min_conf)
+    vb = valid_values(win_b, metric, min_conf=min_conf)
+    nan = math.nan
+    base = {
+        "metric": metric, "label": s.label, "unit": s.unit, "sdd": s.sdd,
+        "experimental": s.experimental,
+        "a_strides": va["stride"].astype(int).tolist(),
+        "b_strides": vb["stride"].astype(int).tolist(),
+        "a_n": len(va), "b_n": len(vb),
+        "a_mean": _mean(va), "b_mean": _mean(vb), "a_sd": _sd(va), "b_sd": _sd(vb),
+        "a_conf": _mean(va, "conf"), "b_conf": _mean(vb, "conf"),
+    }
+    if len(va) < min_strides or len(vb) < min_strides:
+        missing = metric not in win_a.columns or metric not in win_b.columns
+        why = ("the metric was not measured in both windows" if missing or 0 in (len(va), len(vb))
+               else f"{min(len(va), len(vb))} valid strides in a window, "
+                    f"fewer than the {min_strides} needed")
+        change = base["b_mean"] - base["a_mean"]
+        return MetricChange(**base, change=change, ci_low=nan, ci_high=nan, p_value=nan,
+                            verdict="not enough data", direction=None,
+                            reason=f"Not enough data: {why}.")
+    change, lo, hi, p = welch_interval(va["value"].to_numpy(), vb["value"].to_numpy())
+    excludes_zero = lo > 0 or hi < 0
+    big_enough = abs(change) >= s.sdd
+    if excludes_zero and big_enough:
+        verdict: Verdict = "changed"
+        reason = (f"The 95% interval excludes zero and the change is at least the smallest "
+                  f"detectable difference ({s.sdd:g} {s.unit}).")
+        direction: Direction | None = _direction(s.worse_when, change)
+    else:
+        verdict, direction = "unchanged", None
+        reason = ("The 95% interval includes zero." if not excludes_zero else
+                  f"The change is smaller than the {s.sdd:g} {s.unit} that video can "
+                  "reliably detect.")
+    return MetricChange(**base, change=change, ci_low=lo, ci_high=hi, p_value=p,
+                        verdict=verdict, direction=direction, reason=reason)
+
+
+def _direction(worse_when: str, change: float) -> Direction:
+    if worse_when == "higher":
+        return "worse" if change > 0 else "better"
+    if worse_when == "lower":
+        return "worse" if change < 0 else "better"
+    return "different"
+
+
+def _mean(v: pd.DataFrame, col: str = "value") -> float:
+    return float(v[col].mean()) if len(v) else math.nan
+
+
+def _sd(v: pd.DataFrame) -> float:
+    return float(v["value"].std(ddof=1)) if len(v) > 1 else math.nan
+
+
+# ---------------------------------------------------------------------------- windows
+def _sorted_strides(strides: pd.DataFrame) -> pd.DataFrame:
+    out = with_cadence(strides)
+    if "t_start_s" in out.columns:
+        out = out.sort_values("t_start_s", kind="stable")
+    if "stride" not in out.columns:
+        out = out.assign(stride=np.arange(len(out)))
+    return out.reset_index(drop=True)
+
+
+def _time_window(strides: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:
+    t0_s, t1_s = window
+    if not t1_s > t0_s:
+        raise ValueError(f"a time window needs end > start, got ({t0_s}, {t1_s})")
+    t = strides["t_start_s"].astype(float)
+    return strides[(t >= t0_s) & (t < t1_s)]
+
+
+def _ints(df: pd.DataFrame, col: str) -> list[int]:
+    return [int(v) for v in df[col]] if col in df.columns else []
+
+
+def _window_info(label: str, win: pd.DataFrame) -> WindowInfo:
+    def col(name: str, fn: str) -> float:
+        if name not in win.columns or win.empty:
+            return math.nan
+        return float(getattr(win[name].astype(float), fn)())
+
+    frame_lo, frame_hi = col("frame_start", "min"), col("frame_end", "max")
+    return WindowInfo(
+        label=label,
+        t_start_s=col("t_start_s", "min"),
+        t_end_s=col("t_end_s", "max"),
+        strides=_ints(win, "stride"),
+        frame_start=int(frame_lo) if math.isfinite(frame_lo) else -1,
+        frame_end=int(frame_hi) if math.isfinite(frame_hi) else -1,
+        cadence_spm=_median_cadence(win),
+    )
+
+
+def _median_cadence(win: pd.DataFrame) -> float:
+    v = valid_values(win, "cadence_spm", min_conf=0.0)["value"]
+    return float(v.median()) if len(v) else math.nan
+
+
+# ---------------------------------------------------------------------------- comparability
+def _view_checks(a: ClipAnalysis, b: ClipAnalysis, labels: tuple[str, str]) -> list[QualityFlag]:
+    va, vb = a.view, b.view
+    out: list[QualityFlag] = []
+    if va.view != vb.view:
+        out.append(QualityFlag(
+            "view_mismatch", "error",
+            f"The {labels[0]} clip was filmed from the {va.view} and the {labels[1]} clip from "
+            f"the {vb.view}, so their numbers cannot be compared; film both from the same "
+            "side of the runner."))
+        return out
+    if va.near_side != vb.near_side or va.facing != vb.facing:
+        out.append(QualityFlag(
+            "side_mismatch", "warning",
+            f"The clips show different sides of the runner ({va.near_side} side facing "
+            f"{va.facing} versus {vb.near_side} side facing {vb.facing}); film both with the "
+            "camera on the same side so the same leg is nearest."))
+    if va.roll_source == "none" or vb.roll_source == "none":
+        out.append(QualityFlag(
+            "camera_level_unchecked", "info",
+            "Whether the camera was equally level in both clips could not be checked; keep "
+            "the phone on the same stand at the same height for both."))
+    elif abs(va.camera_roll_deg - vb.camera_roll_deg) > MAX_ROLL_DIFF_DEG:
+        out.append(QualityFlag(
+            "camera_level_mismatch", "warning",
+            f"The camera tilt differs by {abs(va.camera_roll_deg - vb.camera_roll_deg):.1f} "
+            "deg between the clips, which shifts every trunk angle; level the phone the same "
+            "way for both (use a stand and its spirit level)."))
+    return out
+
+
+def _size_check(win_a: pd.DataFrame, win_b: pd.DataFrame,
+                labels: tuple[str, str]) -> list[QualityFlag]:
+    """Camera distance: runner size in pixels (leg length, or hip width for frontal views)."""
+    for col in ("leg_length_px", "hip_width_px"):
+        if col in win_a.columns and col in win_b.columns:
+            size_a = pd.to_numeric(win_a[col], errors="coerce").median()
+            size_b = pd.to_numeric(win_b[col], errors="coerce").median()
+            if not (np.isfinite(size_a) and np.isfinite(size_b)) or min(size_a, size_b) <= 0:
+                continue
+            diff = abs(size_b - size_a) / min(size_a, size_b)
+            if diff > MAX_SIZE_DIFF_FRAC:
+                bigger = "larger" if size_b > size_a else "smaller"
+                return [QualityFlag(
+                    "camera_distance_mismatch", "warning",
+                    f"The runner looks {100 * diff:.0f}% {bigger} in the {labels[1]} strides "
+                    f"than in the {labels[0]} strides, so "
+                    "the camera distance changed; film from the same spot with the runner "
+                    "at the same distance (a treadmill is easiest).")]
+            return []
+    return [QualityFlag(
+        "camera_distance_unchecked", "info",
+        "Camera distance could not be compared (no runner size in the stride table); keep "
+        "the phone at the same distance from the runner for both recordings.")]
+
+
+def _speed_check(a: WindowInfo, b: WindowInfo) -> list[QualityFlag]:
+    if not (np.isfinite(a.cadence_spm) and np.isfinite(b.cadence_spm)):
+        return [QualityFlag(
+            "speed_unchecked", "info",
+            "Running speed could not be compared (cadence unknown); run both recordings at "
+            "the same speed, ideally the same treadmill setting.")]
+    diff = (b.cadence_spm - a.cadence_spm) / a.cadence_spm
+    if abs(diff) <= MAX_CADENCE_DIFF_FRAC:
+        return []
+    return [QualityFlag(
+        "speed_mismatch", "warning",
+        f"Cadence was {a.cadence_spm:.0f} steps/min {a.label} and {b.cadence_spm:.0f} "
+        f"{b.label} ({100 * diff:+.0f}%), so the speed probably changed, and trunk lean and "
+        "low-back posture change with speed; film both parts at the same pace (same "
+        "treadmill speed) so that only fatigue differs.")]
+
+
+def _stride_count_check(a: WindowInfo, b: WindowInfo, min_strides: int) -> list[QualityFlag]:
+    short = [w for w in (a, b) if w.n_strides < min_strides]
+    if not short:
+        return []
+    names = " and ".join(f"{w.label} ({w.n_strides})" for w in short)
+    return [QualityFlag(
+        "few_strides", "warning",
+        f"Too few strides to judge change in {names}; at least {min_strides} are needed per "
+        "part, so film at least 20 seconds of steady running for each.")]
+
+
+# ---------------------------------------------------------------------------- JSON helpers
+def _clean_json(o: object) -> object:
+    if isinstance(o, dict):
+        return {k: _clean_json(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [_clean_json(v) for v in o]
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, float | np.floating):
+        return float(o) if math.isfinite(o) else None
+    return o
+
+
+def _nan_back(d: dict) -> dict:
+    """Inverse of the NaN -> None step for the float fields of the result dataclasses."""
+    return {k: (math.nan if v is None and k not in ("direction",) else v) for k, v in d.items()}
