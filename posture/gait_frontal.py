@@ -1,0 +1,314 @@
+"""Gait events (initial contact, toe-off) of a runner filmed from behind or in front.
+
+From the side a foot's forward motion gives the events away; from behind it does not, but
+its *vertical image position* does. Each foot traces the same cycle in image y (y down):
+
+* swing: the heel flicks up toward the buttocks, then the foot comes down again;
+* initial contact (IC): the fast downward motion stops abruptly when the foot meets the
+  ground, a sharp deceleration (a negative spike of d2y/dt2);
+* stance: the foot stays on the ground (image y constant, or drifting down slowly when the
+  foot slides back toward a camera above foot height on a treadmill);
+* toe-off (TO): the fast upward motion starts, again a negative spike of d2y/dt2.
+
+We take the *lowest* image point of the foot (max y of ankle, heel and toe), so the event is
+the contact of whichever part touches first (heel or forefoot) and the lift of whichever
+part leaves last (the toes). Per leg, swing apexes are the prominent minima of that signal;
+between the fastest descent and the fastest rise that follow an apex lie two sharp drops
+of dy/dt: the earlier is the IC, the later the TO. This follows the marker-based detectors
+that time events from the foot's vertical kinematics (peak vertical acceleration: Hreljac
+& Marshall 2000; vertical foot velocity: O'Connor et al. 2007), applied here to image y.
+The events of the two legs must alternate (L, R, L, R); anything that breaks the alternation is
+dropped rather than guessed.
+
+All indices are track frame indices (0-based rows of the :class:`~posture.track.PoseTrack`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from scipy.signal import find_peaks, savgol_filter
+
+from posture.landmarks import LM
+from posture.track import PoseTrack
+
+Leg = Literal["left", "right"]
+LEGS: tuple[Leg, Leg] = ("left", "right")
+
+FOOT_POINTS: dict[str, tuple[LM, LM, LM]] = {
+    "left": (LM.LEFT_ANKLE, LM.LEFT_HEEL, LM.LEFT_FOOT_INDEX),
+    "right": (LM.RIGHT_ANKLE, LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX),
+}
+
+#: Shortest plausible stride (s): 300 steps/min.
+MIN_STRIDE_S = 0.4
+#: Longest plausible stride (s): 60 steps/min (a very slow jog).
+MAX_STRIDE_S = 2.0
+#: Longest run of missing frames that is bridged by interpolation (s).
+MAX_GAP_S = 0.1
+
+
+@dataclass(frozen=True)
+class FrontalStride:
+    """One stride: IC of ``leg`` to the next IC of the same leg (track frame indices)."""
+
+    leg: Leg
+    ic: int
+    next_ic: int
+    toeoff: int
+    """TO of the opening contact, or -1 if not found."""
+    prev_other_ic: int
+    """IC of the other leg just before ``ic`` (for step width), or -1."""
+    segment: int = 0
+
+
+@dataclass(frozen=True)
+class FrontalEvents:
+    """Initial contacts and toe-offs of both legs, as sorted track frame indices."""
+
+    ic: dict[str, np.ndarray]
+    toeoff: dict[str, np.ndarray]
+    segments: tuple[tuple[int, int], ...] = ((0, 0),)
+    """(start, stop) frame ranges (stop exclusive) analysed separately (cuts, long gaps)."""
+    strides: list[FrontalStride] = field(default_factory=list)
+
+    def n_steps(self) -> int:
+        return int(sum(len(v) for v in self.ic.values()))
+
+
+# ---------------------------------------------------------------------- signals
+def foot_bottom_y(xy_px: np.ndarray, leg: Leg) -> np.ndarray:
+    """(T,) image y (px, down) of the lowest visible point of the foot (ankle, heel, toe)."""
+    pts = xy_px[:, list(FOOT_POINTS[leg]), 1]
+    out = np.full(pts.shape[0], np.nan)
+    ok = np.isfinite(pts).any(axis=1)
+    out[ok] = np.nanmax(pts[ok], axis=1)
+    return out
+
+
+def hip_width_px(xy_px: np.ndarray) -> np.ndarray:
+    """(T,) distance between the two hip landmarks in the image, px."""
+    return np.hypot(*(xy_px[:, LM.LEFT_HIP] - xy_px[:, LM.RIGHT_HIP]).T)
+
+
+def fill_short_gaps(y: np.ndarray, max_gap: int) -> np.ndarray:
+    """Linear interpolation over NaN runs of at most ``max_gap`` samples; longer runs stay NaN."""
+    y = y.astype(float).copy()
+    bad = ~np.isfinite(y)
+    if not bad.any() or bad.all():
+        return y
+    idx = np.arange(y.size)
+    filled = np.interp(idx, idx[~bad], y[~bad])
+    # length of each NaN run
+    edges = np.diff(np.concatenate([[0], bad.astype(int), [0]]))
+    for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+        if e - s <= max_gap and s > 0 and e < y.size:
+            y[s:e] = filled[s:e]
+    return y
+
+
+def split_segments(track: PoseTrack, *, jump_hip_widths: float = 1.0,
+                   min_len_s: float = 1.0) -> list[tuple[int, int]]:
+    """Frame ranges without cuts or long dropouts.
+
+    A new segment starts where the hip midpoint jumps by more than ``jump_hip_widths`` hip
+    widths between consecutive frames, where the hip width changes by more than 40 %
+    from one frame to the next (a cut to another shot), or after a gap longer than
+    ``MAX_GAP_S``. Segments shorter than ``min_len_s`` are dropped.
+
+    Returns
+    -------
+    list of (start, stop) track frame indices, stop exclusive.
+    """
+    xy = track.image_xy_px
+    hips = xy[:, [LM.LEFT_HIP, LM.RIGHT_HIP]]
+    ok = np.isfinite(hips).all(axis=(1, 2))
+    mid = hips.mean(axis=1)
+    w = hip_width_px(xy)
+    t = track.t_s
+    good = np.flatnonzero(ok & (w > 0))
+    if good.size < 2:
+        return []
+    breaks = [good[0]]
+    for a, b in itertools.pairwise(good):
+        scale = max(np.median([w[a], w[b]]), 1e-6)
+        jump = np.hypot(*(mid[b] - mid[a])) / scale
+        ratio = w[b] / max(w[a], 1e-6)
+        if t[b] - t[a] > MAX_GAP_S + 1e-9 or jump > jump_hip_widths or not 0.6 < ratio < 1 / 0.6:
+            breaks.append(b)
+    ends = [*breaks[1:], good[-1] + 1]
+    segs = []
+    for s, e in zip(breaks, ends, strict=True):
+        last = e - 1
+        while last > s and not ok[last]:
+            last -= 1
+        if t[last] - t[s] >= min_len_s:
+            segs.append((int(s), int(last + 1)))
+    return segs
+
+
+# ---------------------------------------------------------------------- events per leg
+def _smooth_window(fps: float) -> int:
+    """Odd Savitzky-Golay window of about 80 ms, at least 5 samples."""
+    n = round(0.08 * fps)
+    n = max(n, 5)
+    return n if n % 2 else n + 1
+
+
+def leg_events(y_px: np.ndarray, fps: float, *, scale_px: float) -> tuple[np.ndarray, np.ndarray]:
+    """IC and TO frames (relative to the start of ``y_px``) of one leg.
+
+    Parameters
+    ----------
+    y_px : (T,) image y of the foot's lowest point, px (y down); no NaN.
+    fps : frames per second (uniform sampling assumed within a segment).
+    scale_px : hip width in px, the scale for the prominence threshold.
+
+    Returns
+    -------
+    ic, to : int arrays of frame indices (relative), sorted.
+    """
+    n = y_px.size
+    win = _smooth_window(fps)
+    if n < 2 * win:
+        return np.array([], int), np.array([], int)
+    ys = savgol_filter(y_px, win, 2)
+    vel = savgol_filter(y_px, win, 2, deriv=1)
+    acc = savgol_filter(y_px, win, 3, deriv=2) if win >= 5 else np.gradient(vel)
+    rng = np.nanpercentile(ys, 95) - np.nanpercentile(ys, 5)
+    # a swing lifts the foot by at least ~15 % of the hip width even when jogging
+    prom = max(0.35 * rng, 0.15 * scale_px)
+    apex, _ = find_peaks(-ys, prominence=prom, distance=max(int(0.35 * fps), 1))
+    ics: list[int] = []
+    tos: list[int] = []
+    for a0, a1 in itertools.pairwise(apex):
+        # between two swing apexes: descent, contact, stance, lift-off, rise
+        v_up = a0 + int(np.argmin(vel[a0:a1 + 1]))
+        if v_up - a0 < 3:
+            continue
+        v_dn = a0 + int(np.argmax(vel[a0:v_up + 1]))
+        if v_up - v_dn < 2:
+            continue
+        # both events are sharp drops of dy/dt: the earlier one is IC, the later one TO
+        win_acc = acc[v_dn:v_up + 1]
+        pk, _ = find_peaks(np.concatenate([[-np.inf], -win_acc, [-np.inf]]))
+        pk = pk - 1
+        pk = pk[win_acc[pk] < 0]
+        if pk.size == 0:
+            continue
+        deepest = np.sort(pk[np.argsort(win_acc[pk])[:2]]) + v_dn
+        if deepest.size == 2:
+            ics.append(int(deepest[0]))
+            tos.append(int(deepest[1]))
+        elif vel[min(deepest[0] + 1, n - 1)] < 0:
+            tos.append(int(deepest[0]))
+        else:
+            ics.append(int(deepest[0]))
+    return np.array(ics, int), np.array(tos, int)
+
+
+def _alternate(ic_l: np.ndarray, ic_r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keep only contacts that alternate between legs (a second contact in a row is dropped)."""
+    ev = sorted([(int(f), "left") for f in ic_l] + [(int(f), "right") for f in ic_r])
+    keep: dict[str, list[int]] = {"left": [], "right": []}
+    last_leg = None
+    for f, leg in ev:
+        if leg == last_leg:
+            continue  # two contacts of one leg without the other in between: unreliable
+        keep[leg].append(f)
+        last_leg = leg
+    return np.array(keep["left"], int), np.array(keep["right"], int)
+
+
+def detect_frontal_events(track: PoseTrack, xy_px: np.ndarray | None = None) -> FrontalEvents:
+    """Initial contacts, toe-offs and strides of both legs from a rear or front clip.
+
+    Parameters
+    ----------
+    track : the pose track (its time axis and frame rate are used).
+    xy_px : (T, 33, 2) landmark positions to use instead of ``track.image_xy_px`` (e.g.
+        after camera-level correction), px.
+
+    Returns
+    -------
+    FrontalEvents with frame indices into the track; strides never span a cut.
+    """
+    xy = track.image_xy_px if xy_px is None else xy_px
+    fps = track.fps
+    segs = split_segments(track)
+    ic_all: dict[str, list[int]] = {"left": [], "right": []}
+    to_all: dict[str, list[int]] = {"left": [], "right": []}
+    strides: list[FrontalStride] = []
+    max_gap = max(round(MAX_GAP_S * fps), 1)
+    for k, (s, e) in enumerate(segs):
+        w = hip_width_px(xy[s:e])
+        scale = float(np.nanmedian(w)) if np.isfinite(w).any() else 1.0
+        seg_ic: dict[str, np.ndarray] = {}
+        seg_to: dict[str, np.ndarray] = {}
+        for leg in LEGS:
+            y = fill_short_gaps(foot_bottom_y(xy[s:e], leg), max_gap)
+            ic, to = _events_with_gaps(y, fps, scale)
+            seg_ic[leg], seg_to[leg] = ic + s, to + s
+        seg_ic["left"], seg_ic["right"] = _alternate(seg_ic["left"], seg_ic["right"])
+        for leg in LEGS:
+            ic_all[leg].extend(seg_ic[leg].tolist())
+            to_all[leg].extend(seg_to[leg].tolist())
+        strides.extend(_strides(seg_ic, seg_to, track.t_s, segment=k))
+    strides.sort(key=lambda st: st.ic)
+    return FrontalEvents(
+        ic={leg: np.array(sorted(v), int) for leg, v in ic_all.items()},
+        toeoff={leg: np.array(sorted(v), int) for leg, v in to_all.items()},
+        segments=tuple(segs),
+        strides=strides,
+    )
+
+
+def _events_with_gaps(y: np.ndarray, fps: float, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Run :func:`leg_events` on each NaN-free run of ``y``."""
+    ok = np.isfinite(y)
+    edges = np.diff(np.concatenate([[0], ok.astype(int), [0]]))
+    ics, tos = [], []
+    for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+        ic, to = leg_events(y[s:e], fps, scale_px=scale)
+        ics.append(ic + s)
+        tos.append(to + s)
+    if not ics:
+        return np.array([], int), np.array([], int)
+    return np.concatenate(ics).astype(int), np.concatenate(tos).astype(int)
+
+
+def _strides(ic: dict[str, np.ndarray], to: dict[str, np.ndarray], t_s: np.ndarray, *,
+             segment: int) -> list[FrontalStride]:
+    """Pair consecutive ICs of each leg into strides that contain exactly one IC of the other."""
+    out: list[FrontalStride] = []
+    for leg, other in (("left", "right"), ("right", "left")):
+        for a, b in itertools.pairwise(ic[leg]):
+            dur = t_s[b] - t_s[a]
+            n_other = int(np.sum((ic[other] > a) & (ic[other] < b)))
+            if not MIN_STRIDE_S <= dur <= MAX_STRIDE_S or n_other != 1:
+                continue
+            prev_other = ic[other][ic[other] < a]
+            # toe-off of this contact: before the other leg lands
+            next_other = ic[other][ic[other] > a][0]
+            tos = to[leg][(to[leg] > a) & (to[leg] < next_other)]
+            out.append(FrontalStride(
+                leg=leg, ic=int(a), next_ic=int(b),
+                toeoff=int(tos[0]) if tos.size else -1,
+                prev_other_ic=int(prev_other[-1]) if prev_other.size else -1,
+                segment=segment,
+            ))
+    return out
+
+
+def cadence_spm(events: FrontalEvents, t_s: np.ndarray) -> float:
+    """Clip cadence, steps/min: steps / time spanned, summed over segments (cuts excluded)."""
+    steps, span = 0, 0.0
+    for s, e in events.segments:
+        f = np.sort(np.concatenate([v[(v >= s) & (v < e)] for v in events.ic.values()]))
+        if f.size >= 2:
+            steps += f.size - 1
+            span += float(t_s[f[-1]] - t_s[f[0]])
+    return 60.0 * steps / span if span > 0 else float("nan")
