@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -227,6 +227,8 @@ def compare_clips(
     warnings += _speed_check(a_info, b_info)
     warnings += _stride_count_check(a_info, b_info, min_strides)
     changes = _compare_tables(win_a, win_b, min_strides=min_strides, min_conf=min_conf)
+    if any(w.severity == "error" for w in warnings):
+        changes = {m: _not_comparable(c) for m, c in changes.items()}
     return Comparison("clips", a_info, b_info, changes, warnings, fresh.view.view,
                       min_strides=min_strides, min_conf=min_conf)
 
@@ -339,6 +341,13 @@ def _compare_metric(metric: str, win_a: pd.DataFrame, win_b: pd.DataFrame, *,
                   "reliably detect.")
     return MetricChange(**base, change=change, ci_low=lo, ci_high=hi, p_value=p,
                         verdict=verdict, direction=direction, reason=reason)
+
+
+def _not_comparable(c: MetricChange) -> MetricChange:
+    """Withdraw a verdict when the clips cannot be compared at all (e.g. different views)."""
+    return replace(c, verdict="not enough data", direction=None,
+                   reason="Not enough data: the two clips were filmed differently, so a change "
+                          "cannot be judged.")
 
 
 def _direction(worse_when: str, change: float) -> Direction:

@@ -1,0 +1,244 @@
+"""Comparison statistics on hand-made stride tables with known distributions."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from posture.compare import (
+    Comparison,
+    compare_clips,
+    compare_windows,
+    welch_interval,
+)
+from posture.metrics.registry import METRICS
+from posture.results import ClipAnalysis, ViewEstimate
+from posture.trend import trend
+
+SIDE = ViewEstimate("side", "right", 0.9, near_side="left", camera_roll_deg=0.0,
+                    roll_source="floor")
+REAR = ViewEstimate("rear", "away", 0.9, camera_roll_deg=0.0, roll_source="floor")
+SIDE_METRICS = {"trunk_lean_deg": (6.0, 1.0), "overstride_pct_leg": (20.0, 3.0),
+                "knee_flexion_ic_deg": (20.0, 2.0), "lumbar_arch_pct": (3.0, 0.5)}
+REAR_METRICS = {"pelvic_drop_deg": (4.0, 1.0), "lateral_sway_pct_hip": (15.0, 3.0),
+                "lateral_lean_peak_deg": (3.0, 1.0), "lateral_lean_mean_deg": (0.0, 1.0),
+                "arm_crossing_pct_hip": (5.0, 2.0), "step_width_pct_hip": (30.0, 5.0)}
+
+
+def make_clip(metrics: dict[str, tuple[float, float]], *, n: int = 12, seed: int = 0,
+              cadence_spm: float = 170.0, view: ViewEstimate = SIDE, conf: float = 0.9,
+              extra: dict[str, np.ndarray] | None = None) -> ClipAnalysis:
+    """A clip whose metric values are drawn from N(mean, sd) per stride."""
+    rng = np.random.default_rng(seed)
+    dur_s = 120.0 / cadence_spm
+    t_s = np.arange(n) * dur_s
+    fps = 60
+    df = pd.DataFrame({
+        "stride": np.arange(n), "leg": (["left", "right"] * n)[:n],
+        "t_start_s": t_s, "t_end_s": t_s + dur_s,
+        "frame_start": np.round(t_s * fps).astype(int),
+        "frame_end": np.round((t_s + dur_s) * fps).astype(int),
+        "frame_midstance": np.round(t_s * fps).astype(int) + 6,
+        "frame_toeoff": np.round(t_s * fps).astype(int) + 12,
+    })
+    for col, (mu, sd) in metrics.items():
+        df[col] = rng.normal(mu, sd, n)
+        df[f"{col}_conf"] = conf
+    for col, values in (extra or {}).items():
+        df[col] = values
+    return ClipAnalysis(view=view, strides=df, summary={"cadence_spm": cadence_spm})
+
+
+def test_plus_five_degree_lean_found_with_sign_and_size() -> None:
+    fresh = make_clip({"trunk_lean_deg": (6.0, 1.0)}, seed=1)
+    tired = make_clip({"trunk_lean_deg": (11.0, 1.0)}, seed=2)
+    c = compare_clips(fresh, tired).changes["trunk_lean_deg"]
+    assert c.verdict == "changed" and c.direction == "worse"
+    assert c.ci_low < 5.0 < c.ci_high
+    assert c.ci_low > 0
+    assert c.change == pytest.approx(5.0, abs=1.2)
+    assert (c.a_n, c.b_n) == (12, 12)
+    # the other way round gives the opposite sign and "better"
+    back = compare_clips(tired, fresh).changes["trunk_lean_deg"]
+    assert back.change == pytest.approx(-c.change)
+    assert back.direction == "better"
+
+
+def test_clip_against_itself_is_unchanged_everywhere() -> None:
+    for metrics, view in ((SIDE_METRICS, SIDE), (REAR_METRICS, REAR)):
+        clip = make_clip(metrics, view=view, seed=3)
+        comp = compare_clips(clip, clip)
+        assert set(metrics) <= set(comp.changes)
+        for c in comp.changes.values():
+            assert c.verdict == "unchanged", c.metric
+            assert c.change == 0.0
+        assert not [w for w in comp.warnings if w.severity != "info"]
+
+
+def test_same_runner_different_noise_is_unchanged() -> None:
+    for seed in range(5):
+        for metrics, view in ((SIDE_METRICS, SIDE), (REAR_METRICS, REAR)):
+            a = make_clip(metrics, view=view, seed=seed)
+            b = make_clip(metrics, view=view, seed=seed + 100)
+            verdicts = {m: c.verdict for m, c in compare_clips(a, b).changes.items()}
+            assert set(verdicts.values()) == {"unchanged"}, verdicts
+
+
+def test_too_few_strides_is_not_enough_data() -> None:
+    a = make_clip({"trunk_lean_deg": (6.0, 1.0)}, n=6)
+    b = make_clip({"trunk_lean_deg": (16.0, 1.0)}, n=12)
+    comp = compare_clips(a, b)
+    assert comp.changes["trunk_lean_deg"].verdict == "not enough data"
+    assert comp.changes["trunk_lean_deg"].direction is None
+    assert "few_strides" in {w.code for w in comp.warnings}
+    # the minimum is an option
+    relaxed = compare_clips(a, b, min_strides=5)
+    assert relaxed.changes["trunk_lean_deg"].verdict == "changed"
+
+
+def test_missing_metric_is_not_enough_data() -> None:
+    a = make_clip({"trunk_lean_deg": (6.0, 1.0), "overstride_pct_leg": (20.0, 3.0)})
+    b = make_clip({"trunk_lean_deg": (6.0, 1.0)})
+    b.strides.loc[:, "trunk_lean_deg"] = np.nan
+    comp = compare_clips(a, b)
+    assert comp.changes["overstride_pct_leg"].verdict == "not enough data"
+    assert comp.changes["trunk_lean_deg"].verdict == "not enough data"
+    assert comp.changes["trunk_lean_deg"].b_n == 0
+
+
+def test_low_confidence_strides_are_dropped() -> None:
+    a = make_clip({"trunk_lean_deg": (6.0, 1.0)}, n=14, seed=4)
+    b = make_clip({"trunk_lean_deg": (6.0, 1.0)}, n=14, seed=5)
+    # four wild strides the pose model itself was unsure about
+    b.strides.loc[:3, "trunk_lean_deg"] = 40.0
+    b.strides.loc[:3, "trunk_lean_deg_conf"] = 0.1
+    c = compare_clips(a, b).changes["trunk_lean_deg"]
+    assert c.b_n == 10 and c.verdict == "unchanged"
+    assert not set(c.b_strides) & {0, 1, 2, 3}
+    kept = compare_clips(a, b, min_conf=0.0).changes["trunk_lean_deg"]
+    assert kept.b_n == 14 and kept.b_mean > c.b_mean + 8
+
+
+def test_speed_mismatch_warns() -> None:
+    a = make_clip({"trunk_lean_deg": (6.0, 1.0)}, cadence_spm=170.0)
+    b = make_clip({"trunk_lean_deg": (6.0, 1.0)}, cadence_spm=170.0 * 1.08, seed=1)
+    flags = {w.code: w for w in compare_clips(a, b).warnings}
+    assert "speed_mismatch" in flags
+    msg = flags["speed_mismatch"].message
+    assert "+8%" in msg and "lean" in msg and "same pace" in msg
+    near = make_clip({"trunk_lean_deg": (6.0, 1.0)}, cadence_spm=172.0, seed=1)
+    assert "speed_mismatch" not in {w.code for w in compare_clips(a, near).warnings}
+
+
+def test_significant_change_below_sdd_is_unchanged() -> None:
+    a = make_clip({"trunk_lean_deg": (6.0, 0.2)}, n=30, seed=6)
+    b = make_clip({"trunk_lean_deg": (7.0, 0.2)}, n=30, seed=7)
+    c = compare_clips(a, b).changes["trunk_lean_deg"]
+    assert c.ci_low > 0 and c.p_value < 1e-6  # statistically clear ...
+    assert abs(c.change) < METRICS["trunk_lean_deg"].sdd  # ... but below the noise floor
+    assert c.verdict == "unchanged" and "smaller than" in c.reason
+
+
+def test_view_side_distance_and_level_checks() -> None:
+    a = make_clip({"trunk_lean_deg": (6.0, 1.0)}, extra={"leg_length_px": np.full(12, 300.0)})
+    rear = make_clip({"trunk_lean_deg": (11.0, 1.0)}, view=REAR)
+    comp = compare_clips(a, rear)
+    assert comp.warnings[0].code == "view_mismatch" and comp.warnings[0].severity == "error"
+    assert {c.verdict for c in comp.changes.values()} == {"not enough data"}
+
+    other_side = ViewEstimate("side", "left", 0.9, near_side="right", camera_roll_deg=5.0,
+                              roll_source="floor")
+    b = make_clip({"trunk_lean_deg": (6.0, 1.0)}, view=other_side, seed=2,
+                  extra={"leg_length_px": np.full(12, 400.0)})
+    codes = {w.code for w in compare_clips(a, b).warnings}
+    assert {"side_mismatch", "camera_level_mismatch", "camera_distance_mismatch"} <= codes
+    for w in compare_clips(a, b).warnings:
+        assert w.message.endswith(".") and ";" in w.message  # problem; what to film instead
+
+    no_size = compare_clips(make_clip({"trunk_lean_deg": (6.0, 1.0)}),
+                            make_clip({"trunk_lean_deg": (6.0, 1.0)}, seed=1))
+    assert "camera_distance_unchecked" in {w.code for w in no_size.warnings}
+
+
+def test_compare_windows_default_thirds_and_time_windows() -> None:
+    n = 36
+    clip = make_clip({"trunk_lean_deg": (6.0, 1.0), "pelvic_drop_deg": (4.0, 1.0)}, n=n, seed=8)
+    late = clip.strides["stride"] >= 24
+    clip.strides.loc[late, "trunk_lean_deg"] += 5.0
+    comp = compare_windows(clip)
+    assert comp.a.strides == list(range(12)) and comp.b.strides == list(range(24, 36))
+    lean = comp.changes["trunk_lean_deg"]
+    assert lean.verdict == "changed" and lean.ci_low < 5.0 < lean.ci_high
+    assert comp.changes["pelvic_drop_deg"].verdict == "unchanged"
+    # explicit time windows: strides whose start lies in [t0, t1)
+    dur_s = 120.0 / 170.0
+    timed = compare_windows(clip, early=(0.0, 10 * dur_s - 1e-6),
+                            late=(26 * dur_s - 1e-6, 99.0))
+    assert timed.a.strides == list(range(10)) and timed.b.strides == list(range(26, 36))
+    overlap = compare_windows(clip, early=(0.0, 20 * dur_s), late=(10 * dur_s, 99.0))
+    assert "windows_overlap" in {w.code for w in overlap.warnings}
+    with pytest.raises(ValueError):
+        compare_windows(clip, early=(5.0, 1.0))
+
+
+def test_frontal_metrics_work_like_side_ones() -> None:
+    a = make_clip(REAR_METRICS, view=REAR, seed=9)
+    shifted = {**REAR_METRICS, "pelvic_drop_deg": (8.0, 1.0), "lateral_lean_mean_deg": (3.0, 1.0)}
+    b = make_clip(shifted, view=REAR, seed=10)
+    comp = compare_clips(a, b)
+    drop = comp.changes["pelvic_drop_deg"]
+    assert drop.verdict == "changed" and drop.direction == "worse"
+    assert drop.ci_low < 4.0 < drop.ci_high
+    assert comp.changes["lateral_lean_mean_deg"].direction == "different"
+    assert comp.changes["lateral_sway_pct_hip"].verdict == "unchanged"
+
+
+def test_welch_interval_matches_scipy_and_covers() -> None:
+    rng = np.random.default_rng(11)
+    a, b = rng.normal(0, 1, 9), rng.normal(1, 2, 13)
+    change, lo, hi, p = welch_interval(a, b)
+    ref = stats.ttest_ind(b, a, equal_var=False)
+    assert p == pytest.approx(ref.pvalue, rel=1e-9)
+    assert change == pytest.approx(b.mean() - a.mean())
+    # coverage of the 95% interval over repeated samples
+    hits = 0
+    for _ in range(400):
+        _, lo, hi, _ = welch_interval(rng.normal(0, 1, 8), rng.normal(2, 2, 12))
+        hits += lo <= 2.0 <= hi
+    assert 0.92 <= hits / 400 <= 0.98
+
+
+def test_comparison_json_round_trip() -> None:
+    a = make_clip(SIDE_METRICS, seed=12)
+    b = make_clip({**SIDE_METRICS, "trunk_lean_deg": (11.0, 1.0)}, seed=13, n=8)
+    b.strides.loc[:, "lumbar_arch_pct"] = np.nan
+    comp = compare_clips(a, b)
+    text = comp.to_json()
+    assert "NaN" not in text  # strict JSON: missing numbers are null
+    back = Comparison.from_json(text)
+    assert back.to_dict() == json.loads(text)
+    assert back.changes["trunk_lean_deg"].verdict == comp.changes["trunk_lean_deg"].verdict
+    assert math.isnan(back.changes["lumbar_arch_pct"].b_mean)
+    assert back.warnings == comp.warnings
+
+
+def test_trend_slope_per_minute() -> None:
+    n = 300  # about 3.5 min at 170 steps/min
+    clip = make_clip({"trunk_lean_deg": (6.0, 1.0), "overstride_pct_leg": (20.0, 3.0)},
+                     n=n, seed=15)
+    t_min = clip.strides["t_start_s"].to_numpy() / 60.0
+    clip.strides["trunk_lean_deg"] += 2.0 * t_min  # +2 deg per minute
+    tr = trend(clip).set_index("metric")
+    lean = tr.loc["trunk_lean_deg"]
+    assert lean["ci_low"] < 2.0 < lean["ci_high"]
+    assert lean["theil_ci_low"] < 2.0 < lean["theil_ci_high"]
+    assert lean["verdict"] == "drifting" and lean["p_value"] < 1e-6
+    assert lean["drift_over_run"] == pytest.approx(2.0 * lean["duration_min"], rel=0.15)
+    assert tr.loc["overstride_pct_leg", "verdict"] == "stable"
+    short = trend(make_clip({"trunk_lean_deg": (6.0, 1.0)}, n=5)).set_index("metric")
+    assert short.loc["trunk_lean_deg", "verdict"] == "not enough data"
