@@ -1,0 +1,200 @@
+"""Matplotlib figures: each metric per stride over the run, and a compact summary table.
+
+Figures are built with the object API (no pyplot state), so they are safe in Streamlit's
+threads; callers close nothing. Colours: early/fresh blue, late/fatigued orange, reference
+band green (good) and amber (watch).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from posture.metrics.registry import spec
+
+EARLY_COLOUR = "#1f77b4"
+LATE_COLOUR = "#ff7f0e"
+GOOD_COLOUR = "#2ca02c"
+WATCH_COLOUR = "#f2b705"
+
+
+@dataclass(frozen=True)
+class Series:
+    """One clip's per-stride values to draw."""
+
+    label: str
+    strides: pd.DataFrame
+    colour: str = "#333333"
+
+
+@dataclass(frozen=True)
+class Window:
+    """A shaded time window (e.g. early or late), real seconds."""
+
+    label: str
+    t_start_s: float
+    t_end_s: float
+    colour: str
+
+
+@dataclass(frozen=True)
+class Band:
+    """Reference band of a metric: good range, optional wider watch range."""
+
+    good: tuple[float, float]
+    watch: tuple[float, float] | None = None
+    source: str = ""
+
+
+def _edge(v: object) -> float:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+    return f
+
+
+def load_bands(path: str | None = None) -> dict[str, Band]:
+    """Reference bands from ``posture/data/reference_ranges.csv`` (open edges become +-inf).
+
+    Metrics with no good edge at all (e.g. the experimental arch index) get no band: they are
+    judged only as change within the runner.
+    """
+    if path is None:
+        from importlib.resources import files
+
+        path = str(files("posture") / "data" / "reference_ranges.csv")
+    df = pd.read_csv(path)
+    bands: dict[str, Band] = {}
+    for _, r in df.iterrows():
+        g = (_edge(r.get("good_min")), _edge(r.get("good_max")))
+        w = (_edge(r.get("watch_min")), _edge(r.get("watch_max")))
+        if not any(np.isfinite(g)):
+            continue
+        good = (g[0] if np.isfinite(g[0]) else -np.inf, g[1] if np.isfinite(g[1]) else np.inf)
+        watch = None
+        if any(np.isfinite(w)):
+            watch = (min(w[0], good[0]) if np.isfinite(w[0]) else -np.inf,
+                     max(w[1], good[1]) if np.isfinite(w[1]) else np.inf)
+        bands[str(r["metric"])] = Band(good, watch, str(r.get("source", "")))
+    return bands
+
+
+def _span(ax: object, lo: float, hi: float, ylim: tuple[float, float], **kw: object) -> None:
+    """Horizontal band clipped to the axis range (open edges run off the plot)."""
+    lo, hi = max(lo, ylim[0]), min(hi, ylim[1])
+    if hi > lo:
+        ax.axhspan(lo, hi, **kw)
+
+
+def metric_label(metric: str) -> str:
+    s = spec(metric)
+    tag = " [experimental]" if s.experimental and "experimental" not in s.label else ""
+    return f"{s.label} ({s.unit}){tag}"
+
+
+def draw_metric(ax: object, series: list[Series], metric: str, *,
+                windows: tuple[Window, ...] = (), band: Band | None = None) -> None:
+    """Per-stride values of ``metric`` against stride start time on ``ax``."""
+    for w in windows:
+        ax.axvspan(w.t_start_s, w.t_end_s, color=w.colour, alpha=0.10, lw=0)
+        ax.text((w.t_start_s + w.t_end_s) / 2, 1.0, w.label, transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", fontsize=8, color=w.colour)
+    for s in series:
+        if metric not in s.strides.columns:
+            continue
+        t = s.strides["t_start_s"].to_numpy(dtype=float)
+        v = s.strides[metric].to_numpy(dtype=float)
+        ax.plot(t, v, "o-", ms=3.5, lw=1.0, color=s.colour, label=s.label)
+        for w in windows:
+            inside = (t >= w.t_start_s) & (t <= w.t_end_s) & np.isfinite(v)
+            if inside.any():
+                m = float(np.median(v[inside]))
+                ax.hlines(m, w.t_start_s, w.t_end_s, colors=w.colour, lw=2.2)
+    if band is not None:
+        _draw_band(ax, band, series, metric)
+    ax.set_title(metric_label(metric), fontsize=9, loc="left", pad=12 if windows else 4)
+    ax.set_xlabel("time in clip (s)", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.25)
+
+
+def _draw_band(ax: object, band: Band, series: list[Series], metric: str) -> None:
+    vals = np.concatenate([s.strides[metric].to_numpy(dtype=float) for s in series
+                           if metric in s.strides.columns] or [np.array([np.nan])])
+    edges = [e for e in (*band.good, *(band.watch or ())) if np.isfinite(e)]
+    pool = np.concatenate([vals[np.isfinite(vals)], np.array(edges, dtype=float)])
+    if pool.size == 0:
+        return
+    lo, hi = float(pool.min()), float(pool.max())
+    pad = 0.08 * (hi - lo) if hi > lo else 1.0
+    ylim = (lo - pad, hi + pad)
+    if band.watch is not None:
+        _span(ax, *band.watch, ylim, color=WATCH_COLOUR, alpha=0.15, lw=0,
+              label="watch range")
+    _span(ax, *band.good, ylim, color=GOOD_COLOUR, alpha=0.18, lw=0, label="typical range")
+    ax.set_ylim(*ylim)
+
+
+def metric_figure(series: list[Series], metric: str, *, windows: tuple[Window, ...] = (),
+                  band: Band | None = None, size_in: tuple[float, float] = (6.4, 2.6)) -> Figure:
+    """One metric per stride over the run, windows shaded, reference band drawn."""
+    fig = Figure(figsize=size_in, dpi=110, layout="constrained")
+    ax = fig.add_subplot()
+    draw_metric(ax, series, metric, windows=windows, band=band)
+    if len(series) > 1 or band is not None:
+        ax.legend(fontsize=7, loc="best", framealpha=0.7)
+    return fig
+
+
+def metrics_grid_figure(series: list[Series], metrics: list[str], *,
+                        windows: tuple[Window, ...] = (),
+                        bands: dict[str, Band] | None = None, ncols: int = 2) -> Figure:
+    """Several metrics in a grid (for the PDF and the overview)."""
+    n = max(1, len(metrics))
+    nrows = int(np.ceil(n / ncols))
+    fig = Figure(figsize=(7.2, 2.3 * nrows), dpi=110, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, m in zip(axes, metrics, strict=False):
+        draw_metric(ax, series, m, windows=windows, band=(bands or {}).get(m))
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig
+
+
+def summary_table_figure(table: pd.DataFrame, *, title: str = "") -> Figure:
+    """A table figure (e.g. metric, early, late, change, 95% CI, verdict) for the PDF."""
+    n = len(table)
+    fig = Figure(figsize=(7.2, 0.35 * (n + 1) + (0.3 if title else 0.1)), dpi=110)
+    ax = fig.add_axes((0, 0, 1, 0.92 if title else 1))
+    ax.axis("off")
+    cells = table.astype(str).to_numpy().tolist()
+    tab = ax.table(cellText=cells or [[""] * len(table.columns)],
+                   colLabels=list(table.columns), loc="upper center", cellLoc="center")
+    tab.auto_set_font_size(False)
+    tab.set_fontsize(7.5)
+    tab.auto_set_column_width(list(range(len(table.columns))))
+    for (r, _c), cell in tab.get_celld().items():
+        cell.set_height(1 / (n + 1.5))
+        if r == 0:
+            cell.set_facecolor("#e8e8e8")
+            cell.set_text_props(weight="bold")
+    if title:
+        fig.suptitle(title, fontsize=10, x=0.01, ha="left")
+    return fig
+
+
+def figure_png(fig: Figure, *, dpi: int = 130) -> bytes:
+    """PNG bytes of a figure."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()

@@ -1,0 +1,74 @@
+"""SQLite history: save, list across weeks, reopen, delete on request."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+from report_support import make_analysis
+
+from posture.history import History, StoredClip, default_db_path
+
+
+@pytest.fixture()
+def db(tmp_path: Path) -> History:
+    h = History(tmp_path / "h.sqlite")
+    yield h
+    h.close()
+
+
+def test_path_from_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("POSTURE_DB", str(tmp_path / "x.sqlite"))
+    assert default_db_path() == tmp_path / "x.sqlite"
+    h = History()
+    assert Path(h.path) == tmp_path / "x.sqlite" and Path(h.path).exists()
+    h.close()
+
+
+def test_sessions_across_weeks_and_reopen(db):
+    a1, a2 = make_analysis(seed=1), make_analysis(seed=2, lean_drift_deg=8.0)
+    sid1 = db.save_session("Ana  Lopez", [StoredClip("week1.mp4", "single", a1)],
+                           session_date=date(2026, 11, 7), comparison={"x": 1.5},
+                           findings=[{"title": "lean"}], height_m=1.70)
+    sid2 = db.save_session("ana lopez", [StoredClip("fresh.mp4", "fresh", a1),
+                                         StoredClip("tired.mp4", "fatigued", a2)],
+                           session_date=date(2026, 11, 21))
+    assert db.runners() == ["Ana Lopez"]  # same runner, spacing and case ignored
+    df = db.sessions("ANA LOPEZ")
+    assert list(df["session_id"]) == [sid1, sid2, sid2]
+    assert list(df["session_date"]) == [date(2026, 11, 7)] + [date(2026, 11, 21)] * 2
+    assert df["trunk_lean_deg"].iloc[0] == pytest.approx(a1.summary["trunk_lean_deg"])
+    assert df["overstride_pct_leg"].iloc[2] == pytest.approx(
+        np.nanmedian(a2.strides["overstride_pct_leg"]))
+    s = db.load_session(sid1)
+    assert (s.runner, s.session_date, s.comparison, s.findings) == (
+        "Ana Lopez", date(2026, 11, 7), {"x": 1.5}, [{"title": "lean"}])
+    back = s.clips[0].analysis
+    assert back.view == a1.view
+    assert np.allclose(back.strides["trunk_lean_deg"], a1.strides["trunk_lean_deg"])
+    assert [c.role for c in db.load_session(sid2).clips] == ["fresh", "fatigued"]
+
+
+def test_delete_runner_removes_everything(db, tmp_path):
+    db.save_session("Ana", [StoredClip("a.mp4", "single", make_analysis())])
+    db.save_session("Ben", [StoredClip("b.mp4", "single", make_analysis())])
+    assert db.delete_runner("ana") == 1
+    assert db.runners() == ["Ben"]
+    assert db.sessions("Ana").empty
+    con = sqlite3.connect(db.path)
+    n_analyses = con.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
+    con.close()
+    assert n_analyses == 1
+    assert b"a.mp4" not in Path(db.path).read_bytes()  # really erased from the file
+
+
+def test_bad_requests(db):
+    with pytest.raises(ValueError):
+        db.save_session("  ", [StoredClip("a.mp4", "single", make_analysis())])
+    with pytest.raises(ValueError):
+        db.save_session("Ana", [])
+    with pytest.raises(KeyError):
+        db.load_session(999)
