@@ -98,7 +98,8 @@ def stick_runner(st: Stick = Stick(), *, view: str = "rear", noise_px: float = 0
         P[a], P[h], P[f] = ankle, heel, toe
     drop_r = st.pelvic_drop_deg if st.drop_right_deg is None else st.drop_right_deg
     # hip-line tilt: + means the right hip is higher than the left
-    tilt = np.deg2rad(st.pelvic_drop_deg * stance_w["left"] - drop_r * stance_w["right"])
+    # left stance: the right (swing) hip drops, so the hip line turns right-side-down
+    tilt = np.deg2rad(drop_r * stance_w["right"] - st.pelvic_drop_deg * stance_w["left"])
     lean = np.deg2rad(st.lean_deg * (stance_w["right"] - stance_w["left"]))  # + toward right
     hip_c = np.stack([np.zeros(n), np.full(n, 0.9), np.zeros(n)], 1)
     half = st.hip_w_m / 2

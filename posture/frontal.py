@@ -1,0 +1,336 @@
+"""Analysis of a clip filmed from behind or in front of the runner (frontal plane).
+
+``analyze_frontal(track, view=..., options=...)``: refuse side views, choose and undo the
+camera roll, find contacts from the feet's vertical image motion, split into strides and
+measure each one (``posture.metrics.frontal``), then summarise with left/right asymmetry
+and quality flags.
+
+Camera roll matters most here: a phone turned by ``r`` degrees adds ``r`` to the image tilt
+of the hip line, so it adds to the measured pelvic drop of one leg and subtracts from the
+other. Over whole strides a symmetric runner's hip line averages level, so the median of
+the per-stride mean hip-line tilt estimates the roll ("pelvis" source). A user value wins;
+otherwise a scene-based roll from the view module (floor or scene lines) is preferred,
+because the pelvis estimate cannot tell a crooked camera from a lopsided runner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from posture.errors import TooFewStridesError, WrongViewError
+from posture.gait_frontal import FrontalEvents, cadence_spm, detect_frontal_events
+from posture.landmarks import LM
+from posture.metrics import frontal as fm
+from posture.results import STRIDE_ID_COLUMNS, ClipAnalysis, QualityFlag, ViewEstimate
+from posture.track import PoseTrack
+
+if TYPE_CHECKING:
+    from posture.pipeline import AnalysisOptions
+
+#: Fewer clean strides than this gives a warning (medians of a handful of strides move a lot).
+FEW_STRIDES = 7
+#: The pelvis-based roll estimate is trusted with at least this many strides ...
+ROLL_MIN_STRIDES = 4
+#: ... and a standard error of its median below this, degrees.
+ROLL_MAX_SE_DEG = 1.0
+#: Larger rolls are treated as failed estimates (a slope or a tracking error).
+ROLL_MAX_DEG = 10.0
+#: Per-stride hip width (px) changing by more than this factor across the clip = approaching.
+SCALE_CHANGE = 1.25
+#: Hip width (px) below which one pixel of landmark noise is a large share of it.
+SMALL_HIP_PX = 40.0
+#: Confidence factor of roll-sensitive metrics (pelvic drop, lateral lean) by roll source.
+ROLL_TRUST = {"user": 1.0, "floor": 0.9, "scene_lines": 0.9, "pelvis": 0.8, "none": 0.5}
+
+METRIC_COLUMNS: tuple[str, ...] = (
+    "lateral_sway_pct_hip", "lateral_sway_cm", "lateral_lean_peak_deg", "lateral_lean_mean_deg",
+    "pelvic_drop_deg", "arm_crossing_pct_hip", "step_width_pct_hip", "cadence_spm",
+)
+ROLL_SENSITIVE = ("pelvic_drop_deg", "lateral_lean_peak_deg", "lateral_lean_mean_deg")
+#: Summary left/right splits: metric -> (left key, right key, difference key, SI key,
+#: magnitude below which the symmetry index is not computed).
+ASYMMETRY: dict[str, tuple[str, str, str, str, float]] = {
+    "pelvic_drop_deg": ("pelvic_drop_left_deg", "pelvic_drop_right_deg",
+                        "pelvic_drop_asym_deg", "pelvic_drop_si_pct", 1.0),
+    "lateral_lean_peak_deg": ("lateral_lean_peak_left_deg", "lateral_lean_peak_right_deg",
+                              "lateral_lean_peak_asym_deg", "lateral_lean_peak_si_pct", 1.0),
+    "step_width_pct_hip": ("step_width_left_pct_hip", "step_width_right_pct_hip",
+                           "step_width_asym_pct_hip", "step_width_si_pct", 5.0),
+}
+
+
+@dataclass(frozen=True)
+class RollChoice:
+    """The camera roll used for levelling and where it came from."""
+
+    roll_deg: float
+    """Degrees, positive = scene turned clockwise on screen (``posture.level``)."""
+    source: str
+    """``"user"``, ``"floor"``, ``"scene_lines"``, ``"pelvis"`` or ``"none"``."""
+    pelvis_deg: float
+    """The pelvis-based estimate (NaN if it could not be made), degrees."""
+    pelvis_se_deg: float
+    """Standard error of that estimate, degrees."""
+
+
+# ---------------------------------------------------------------------- view and roll
+def _side_refusal() -> WrongViewError:
+    return WrongViewError(
+        "Side-to-side sway needs a clip filmed from behind or in front of the runner; this "
+        "clip looks like a side view, so analyse it for forward lean and overstride instead.")
+
+
+def _view_of(track: PoseTrack, options: AnalysisOptions) -> ViewEstimate:
+    """The view module's decision, or a minimal fallback when that module is missing."""
+    forced = None if options.view == "auto" else options.view
+    try:
+        from posture.view import estimate_view
+    except ImportError:
+        return _fallback_view(track, forced)
+    return estimate_view(track, forced=forced, roll_override_deg=options.camera_roll_deg)
+
+
+def _fallback_view(track: PoseTrack, forced: str | None) -> ViewEstimate:
+    xy = track.image_xy_px
+    sh = np.abs(xy[:, LM.LEFT_SHOULDER, 0] - xy[:, LM.RIGHT_SHOULDER, 0])
+    hw = np.abs(xy[:, LM.LEFT_HIP, 0] - xy[:, LM.RIGHT_HIP, 0])
+    trunk = np.hypot(*(fm.shoulder_mid(xy) - fm.hip_mid(xy)).T)
+    ratio = float(np.nanmedian((sh + hw) / trunk))
+    right_on_plus_x = float(np.nanmedian(xy[:, LM.RIGHT_SHOULDER, 0]
+                                         - xy[:, LM.LEFT_SHOULDER, 0])) > 0
+    view = forced or ("side" if ratio < 0.6 else "rear" if right_on_plus_x else "front")
+    facing = {"side": "right", "rear": "away", "front": "toward"}[view]
+    return ViewEstimate(view=view, facing=facing, confidence=0.5)
+
+
+def pelvis_roll_deg(xy_px: np.ndarray, events: FrontalEvents) -> tuple[float, float, int]:
+    """Camera roll from the hip line, assuming the runner's pelvis is level on average.
+
+    Parameters
+    ----------
+    xy_px : (T, 33, 2) image landmarks (not levelled), px.
+    events : strides of the clip.
+
+    Returns
+    -------
+    roll_deg, se_deg : median over strides of the stride-mean hip-line tilt, and its
+        standard error (1.253 * 1.4826 * MAD / sqrt(n)), degrees; NaN with no strides.
+    n : strides used.
+    """
+    tilt = fm.hip_line_tilt_deg(xy_px)
+    per_stride = np.array([np.nanmean(tilt[s.ic:s.next_ic]) for s in events.strides
+                           if np.isfinite(tilt[s.ic:s.next_ic]).any()])
+    if per_stride.size == 0:
+        return float("nan"), float("nan"), 0
+    med = float(np.median(per_stride))
+    mad = float(np.median(np.abs(per_stride - med)))
+    se = 1.253 * 1.4826 * mad / np.sqrt(per_stride.size) if per_stride.size > 1 else np.inf
+    return med, float(se), int(per_stride.size)
+
+
+def choose_roll(view: ViewEstimate, options: AnalysisOptions, pelvis: tuple[float, float, int],
+                ) -> tuple[RollChoice, list[QualityFlag]]:
+    """User value > scene-based view roll > reliable pelvis estimate > none (0, warned)."""
+    p_deg, p_se, p_n = pelvis
+    pelvis_ok = (p_n >= ROLL_MIN_STRIDES and np.isfinite(p_se) and p_se <= ROLL_MAX_SE_DEG
+                 and abs(p_deg) <= ROLL_MAX_DEG)
+    flags: list[QualityFlag] = []
+    if options.camera_roll_deg is not None:
+        return RollChoice(float(options.camera_roll_deg), "user", p_deg, p_se), flags
+    if view.roll_source not in ("none", "pelvis"):
+        choice = RollChoice(float(view.camera_roll_deg), view.roll_source, p_deg, p_se)
+        if pelvis_ok and abs(p_deg - view.camera_roll_deg) > 2.0:
+            flags.append(QualityFlag(
+                "roll_disagree", "info",
+                f"The camera level from the scene ({view.camera_roll_deg:.1f} deg) and from the "
+                f"runner's hips ({p_deg:.1f} deg) differ, which can mean the pelvis sits "
+                "lower on one side; the scene value was used."))
+        return choice, flags
+    if pelvis_ok:
+        flags.append(QualityFlag(
+            "roll_from_pelvis", "info",
+            f"The camera tilt ({p_deg:.1f} deg) was estimated from the runner's hip line, "
+            "which assumes both hips drop alike, so a real left/right difference in pelvic "
+            "drop is partly hidden; hold the phone level or enter its tilt to measure it."))
+        return RollChoice(p_deg, "pelvis", p_deg, p_se), flags
+    flags.append(QualityFlag(
+        "roll_not_estimated", "warning",
+        "The camera level could not be checked, so pelvic drop and sideways lean assume the "
+        "phone was held level; film with the phone upright on a stand or enter its tilt."))
+    return RollChoice(0.0, "none", p_deg, p_se), flags
+
+
+def level_xy(track: PoseTrack, roll_deg: float) -> np.ndarray:
+    """(T, 33, 2) landmarks rotated by ``-roll_deg`` about the image centre (as level_track)."""
+    if roll_deg == 0.0:
+        return track.image_xy_px.copy()
+    w, h = track.frame_size_px
+    c = np.array([w / 2.0, h / 2.0])
+    a = np.radians(-roll_deg)
+    # [[cos, -sin], [sin, cos]] turns vectors clockwise on screen in the y-down frame
+    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    return (track.image_xy_px - c) @ rot.T + c
+
+
+# ---------------------------------------------------------------------- strides table
+def _stride_table(track: PoseTrack, xy_lat: np.ndarray, events: FrontalEvents,
+                  roll: RollChoice, runner_height_m: float | None) -> pd.DataFrame:
+    rows = []
+    t = track.t_s
+    fps_factor = float(np.clip(track.fps / 60.0, 0.5, 1.0))
+    for k, s in enumerate(events.strides):
+        vals = fm.stride_values(xy_lat, leg=s.leg, ic=s.ic, next_ic=s.next_ic, toeoff=s.toeoff,
+                                prev_other_ic=s.prev_other_ic, runner_height_m=runner_height_m)
+        w = vals.pop("hip_width_px")
+        mid = (s.ic + s.toeoff) // 2 if s.toeoff > s.ic else -1
+        row: dict[str, object] = {
+            "stride": k, "leg": s.leg, "t_start_s": float(t[s.ic]), "t_end_s": float(t[s.next_ic]),
+            "frame_start": s.ic, "frame_end": s.next_ic, "frame_midstance": mid,
+            "frame_toeoff": s.toeoff,
+        }
+        row.update(vals)
+        row["cadence_spm"] = 120.0 / float(t[s.next_ic] - t[s.ic])
+        size = float(np.clip(w / SMALL_HIP_PX, 0.0, 1.0)) if np.isfinite(w) else 0.0
+        frames = slice(s.ic, s.next_ic)
+        for col in METRIC_COLUMNS:
+            if col == "cadence_spm":
+                conf = fps_factor * fm.visibility_conf(track.visibility, frames, (
+                    LM.LEFT_ANKLE, LM.RIGHT_ANKLE, LM.LEFT_HEEL, LM.RIGHT_HEEL))
+            else:
+                conf = size * fm.visibility_conf(track.visibility, frames,
+                                                 fm.METRIC_LANDMARKS[col])
+            if col in ROLL_SENSITIVE:
+                conf *= ROLL_TRUST.get(roll.source, 0.5)
+            if col == "step_width_pct_hip":
+                conf *= fps_factor
+            row[f"{col}_conf"] = conf if np.isfinite(row[col]) else 0.0
+        rows.append(row)
+    cols = [*STRIDE_ID_COLUMNS, *METRIC_COLUMNS, *(f"{c}_conf" for c in METRIC_COLUMNS)]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _summary(strides: pd.DataFrame, events: FrontalEvents, track: PoseTrack,
+             roll: RollChoice) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for col in METRIC_COLUMNS:
+        v = strides[col].to_numpy(float)
+        out[col] = float(np.median(v[np.isfinite(v)])) if np.isfinite(v).any() else float("nan")
+    out["cadence_spm"] = cadence_spm(events, track.t_s)
+    out["n_strides"] = float(len(strides))
+    out["camera_roll_deg"] = roll.roll_deg
+    out["camera_roll_pelvis_deg"] = roll.pelvis_deg
+    for col, (k_l, k_r, k_d, k_si, min_mag) in ASYMMETRY.items():
+        med = {}
+        for leg in ("left", "right"):
+            v = strides.loc[strides["leg"] == leg, col].to_numpy(float)
+            med[leg] = float(np.median(v[np.isfinite(v)])) if np.isfinite(v).any() else np.nan
+        out[k_l], out[k_r] = med["left"], med["right"]
+        out[k_d] = med["right"] - med["left"]
+        out[k_si] = fm.symmetry_index_pct(med["left"], med["right"], min_magnitude=min_mag)
+    return out
+
+
+def _quality(strides: pd.DataFrame, track: PoseTrack, events: FrontalEvents,
+             xy: np.ndarray, view: ViewEstimate) -> list[QualityFlag]:
+    flags: list[QualityFlag] = []
+    n = len(strides)
+    if n < FEW_STRIDES:
+        flags.append(QualityFlag(
+            "few_strides", "warning",
+            f"Only {n} clean strides were found; film at least 20 seconds of steady running "
+            "so that the medians settle."))
+    widths = np.array([np.nanmedian(fm.hip_width_px(xy[s.ic:s.next_ic])) for s in events.strides])
+    widths = widths[np.isfinite(widths)]
+    if widths.size >= 2 and np.max(widths) / np.min(widths) > SCALE_CHANGE:
+        change = 100.0 * (np.max(widths) / np.min(widths) - 1.0)
+        what = ("runner approaching the camera" if view.view == "front"
+                else "runner moving away from or toward the camera")
+        flags.append(QualityFlag(
+            "scale_change", "info",
+            f"The runner's size in the picture changed by {change:.0f}% ({what}); each stride "
+            "is scaled by its own hip width, but strides filmed from far away are less "
+            "precise, so a treadmill or a fixed distance is better."))
+    if widths.size and np.median(widths) < SMALL_HIP_PX:
+        flags.append(QualityFlag(
+            "runner_small", "warning",
+            f"The runner's hips are only {np.median(widths):.0f} pixels wide in the picture; "
+            "film closer or at a higher resolution for reliable side-to-side numbers."))
+    key = [LM.LEFT_HIP, LM.RIGHT_HIP, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_ANKLE,
+           LM.RIGHT_ANKLE]
+    vis = track.visibility[:, key]
+    vis_med = float(np.nanmedian(vis)) if np.isfinite(vis).any() else 0.0
+    if vis_med < 0.6:
+        flags.append(QualityFlag(
+            "low_visibility", "warning",
+            f"Hips, shoulders or ankles were often hidden or unclear (median visibility "
+            f"{vis_med:.2f}); film in good light with the whole body in the picture."))
+    if len(events.segments) > 1:
+        flags.append(QualityFlag(
+            "cuts", "info",
+            f"The clip has {len(events.segments)} separate shots (cuts or tracking gaps); "
+            "strides were measured within each shot only."))
+    return flags
+
+
+# ---------------------------------------------------------------------- entry point
+def analyze_frontal(track: PoseTrack, *, view: ViewEstimate | None = None,
+                    options: AnalysisOptions | None = None) -> ClipAnalysis:
+    """Measure every stride of a rear or front clip.
+
+    Parameters
+    ----------
+    track : cleaned landmarks of the clip (not levelled; the roll is handled here).
+    view : the view decision; estimated when None.
+    options : user choices (runner height, camera roll override, levelling on/off).
+
+    Returns
+    -------
+    ClipAnalysis whose ``strides`` hold the frontal metrics with ``<metric>_conf`` columns
+    and whose ``summary`` holds clip medians, left/right values and asymmetry, cadence
+    (steps/min), ``n_strides`` and ``camera_roll_deg`` (degrees).
+
+    Raises
+    ------
+    WrongViewError : the clip is a side view.
+    TooFewStridesError : fewer than 2 clean strides.
+    """
+    from posture.pipeline import AnalysisOptions
+
+    options = options or AnalysisOptions()
+    view = view or _view_of(track, options)
+    if view.view not in ("rear", "front"):
+        raise _side_refusal()
+    # events do not depend on the roll (a rotation shifts each foot's image y by a constant
+    # plus a tiny lateral term), so they are found once on the raw landmarks
+    events = detect_frontal_events(track)
+    if len(events.strides) < 2:
+        raise TooFewStridesError(
+            f"Only {len(events.strides)} clean strides were found in this rear/front clip; "
+            "film at least 20 seconds of steady running with the feet in the picture.")
+    roll, flags = choose_roll(view, options, pelvis_roll_deg(track.image_xy_px, events))
+    applied = roll.roll_deg if options.level_camera else 0.0
+    xy = level_xy(track, applied)
+    xy_lat = fm.lateral_coords(xy, view.view)
+    strides = _stride_table(track, xy_lat, events, roll, options.runner_height_m)
+    summary = _summary(strides, events, track, roll)
+    summary["camera_roll_deg"] = applied
+    flags += _quality(strides, track, events, xy, view)
+    out_view = ViewEstimate(view=view.view, facing=view.facing, confidence=view.confidence,
+                            near_side=view.near_side, camera_roll_deg=applied,
+                            roll_source=roll.source if options.level_camera else "none")
+    notes = {
+        "events": "initial contact and toe-off from the feet's vertical image motion "
+                  "(rear/front method, posture.gait_frontal)",
+        "camera_roll": f"{applied:.2f} deg from {roll.source}"
+                       + ("" if options.level_camera else " (levelling switched off)"),
+        "camera_roll_pelvis": (f"{roll.pelvis_deg:.2f} +/- {roll.pelvis_se_deg:.2f} deg"
+                               if np.isfinite(roll.pelvis_deg) else "not estimated"),
+        "segments": ", ".join(f"{track.t_s[s]:.1f}-{track.t_s[e - 1]:.1f} s"
+                              for s, e in events.segments),
+    }
+    return ClipAnalysis(view=out_view, strides=strides, summary=summary, quality=flags,
+                        info=track.info, runner_height_m=options.runner_height_m, notes=notes)
