@@ -1,0 +1,541 @@
+"""Turn numbers into findings a runner can act on, ranked, at most three shown.
+
+Two sources of findings:
+
+* :func:`findings` on a :class:`~posture.compare.Comparison`: a metric that **changed** for the
+  worse between the two windows (verdict rules in :mod:`posture.compare`), plus the level of
+  the later window when it sits outside the reference band (unchanged metrics included);
+* :func:`clip_findings` on one :class:`~posture.results.ClipAnalysis`: absolute levels against
+  the reference bands.
+
+All bands live in ``posture/data/reference_ranges.csv`` and all advice text in
+``posture/data/advice.json``; nothing here hard-codes a threshold. Ranking is
+``severity x confidence weight``; the first :data:`MAX_SHOWN` findings are marked ``shown``,
+the rest stay in the list. Lumbar arching is experimental: it is only ever reported as a
+change within the runner, never as a level. See ``docs/findings.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from posture.compare import (
+    MIN_CONF,
+    MIN_STRIDES,
+    Comparison,
+    MetricChange,
+    valid_values,
+    with_cadence,
+)
+from posture.metrics.registry import METRICS, spec
+from posture.results import ClipAnalysis, QualityFlag
+
+Confidence = Literal["high", "moderate", "low"]
+Band = Literal["good", "watch", "outside"]
+
+DATA_DIR = Path(__file__).parent / "data"
+MAX_SHOWN: int = 3
+CONFIDENCE_WEIGHT: dict[str, float] = {"high": 1.0, "moderate": 0.7, "low": 0.4}
+#: Below these, a finding's confidence drops one step (documented in docs/findings.md).
+SOLID_STRIDES: int = 10
+SOLID_CONF: float = 0.6
+CLEAR_CHANGE_SDD: float = 1.5
+
+CARE_NOTE: str = (
+    "If back pain lasts more than one or two weeks, or keeps coming back, see a physical "
+    "therapist: they can find which movement irritates it. This analysis describes how you "
+    "run; it does not diagnose anything."
+)
+
+
+def care_note() -> str:
+    """The note every report carries about seeing a physical therapist."""
+    return CARE_NOTE
+
+
+# ---------------------------------------------------------------------------- data tables
+@lru_cache(maxsize=1)
+def _reference_ranges_cached() -> pd.DataFrame:
+    return pd.read_csv(DATA_DIR / "reference_ranges.csv").set_index("metric")
+
+
+def reference_ranges() -> pd.DataFrame:
+    """The one table of bands (indexed by metric; a copy, safe to modify)."""
+    return _reference_ranges_cached().copy()
+
+
+@lru_cache(maxsize=1)
+def _advice() -> dict:
+    return json.loads((DATA_DIR / "advice.json").read_text(encoding="utf-8"))
+
+
+def has_band(metric: str) -> bool:
+    """True when the reference table gives ``metric`` a good band."""
+    table = _reference_ranges_cached()
+    if metric not in table.index:
+        return False
+    row = table.loc[metric]
+    return bool(np.isfinite(row["good_min"]) or np.isfinite(row["good_max"]))
+
+
+def band_of(metric: str, value: float) -> Band | None:
+    """Where ``value`` falls: ``"good"``, ``"watch"``, ``"outside"``; None without a band."""
+    if not has_band(metric) or not math.isfinite(value):
+        return None
+    row = _reference_ranges_cached().loc[metric]
+    if _inside(value, row["good_min"], row["good_max"]):
+        return "good"
+    if _inside(value, row["watch_min"], row["watch_max"]):
+        return "watch"
+    return "outside"
+
+
+def _inside(value: float, lo: float, hi: float) -> bool:
+    return (not np.isfinite(lo) or value >= lo) and (not np.isfinite(hi) or value <= hi)
+
+
+def _band_text(metric: str) -> str:
+    row = _reference_ranges_cached().loc[metric]
+    return _range_text(row["good_min"], row["good_max"], spec(metric))
+
+
+def _range_text(lo: float, hi: float, s) -> str:
+    if np.isfinite(lo) and np.isfinite(hi):
+        return f"{_num(lo, s, sign=False)} to {_num(hi, s, sign=False)}"
+    if np.isfinite(hi):
+        return f"up to {_num(hi, s, sign=False)}"
+    return f"at least {_num(lo, s, sign=False)}"
+
+
+def _beyond_watch(metric: str, value: float) -> float:
+    """How far ``value`` lies outside the watch band, in the metric's unit (0 inside)."""
+    row = _reference_ranges_cached().loc[metric]
+    lo, hi = row["watch_min"], row["watch_max"]
+    if np.isfinite(hi) and value > hi:
+        return float(value - hi)
+    if np.isfinite(lo) and value < lo:
+        return float(lo - value)
+    return 0.0
+
+
+def _text_for(metric: str) -> tuple[str, dict]:
+    adv = _advice()
+    entry = adv["metrics"].get(metric, {"family": "generic", "name": spec(metric).label})
+    return entry["name"], adv["families"][entry["family"]]
+
+
+# ---------------------------------------------------------------------------- Finding
+@dataclass
+class Finding:
+    """One thing worth telling the runner, with its numbers and how sure we are."""
+
+    metric: str
+    kind: Literal["change", "level"]
+    title: str
+    measured: str
+    """What was measured: numbers with units and the strides/frames involved."""
+    confidence: Confidence
+    confidence_reason: str
+    meaning: str
+    """What it may mean for the back, in plain words."""
+    actions: list[str]
+    """Running cues first, then strength exercises."""
+    severity: float
+    """Unitless importance before confidence (about 0.2 .. 5)."""
+    score: float
+    """``severity x confidence weight``: the ranking key."""
+    experimental: bool = False
+    strides: list[int] = field(default_factory=list)
+    frames: list[int] = field(default_factory=list)
+    """``[first, last]`` frame of the strides the finding rests on (later window)."""
+    values: dict[str, float | None] = field(default_factory=dict)
+    rank: int = 0
+    shown: bool = False
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["values"] = {k: _finite_or_none(v) for k, v in self.values.items()}
+        d["severity"], d["score"] = _finite_or_none(self.severity), _finite_or_none(self.score)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Finding:
+        return cls(**{**d, "values": {k: (math.nan if v is None else v)
+                                      for k, v in d["values"].items()}})
+
+    def text(self) -> str:
+        """The finding as a short paragraph (title, numbers, confidence, meaning, actions)."""
+        tag = " [experimental]" if self.experimental else ""
+        lines = [f"{self.title}{tag}", self.measured,
+                 f"Confidence: {self.confidence} ({self.confidence_reason}).",
+                 f"What it may mean for your back: {self.meaning}",
+                 "What to do: " + " ".join(self.actions)]
+        return "\n".join(lines)
+
+
+@dataclass
+class FindingsReport:
+    """Findings ready for a page or a PDF: the top ones, the rest, warnings and the care note."""
+
+    shown: list[Finding]
+    more: list[Finding]
+    warnings: list[QualityFlag]
+    care_note: str = CARE_NOTE
+
+    def to_dict(self) -> dict:
+        return {"shown": [f.to_dict() for f in self.shown],
+                "more": [f.to_dict() for f in self.more],
+                "warnings": [asdict(w) for w in self.warnings],
+                "care_note": self.care_note}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> FindingsReport:
+        d = json.loads(text)
+        return cls(shown=[Finding.from_dict(f) for f in d["shown"]],
+                   more=[Finding.from_dict(f) for f in d["more"]],
+                   warnings=[QualityFlag(**w) for w in d["warnings"]],
+                   care_note=d["care_note"])
+
+
+# ---------------------------------------------------------------------------- public API
+def findings(comparison: Comparison, *,
+             analyses: ClipAnalysis | Sequence[ClipAnalysis] | None = None,
+             max_shown: int = MAX_SHOWN) -> list[Finding]:
+    """Findings from a comparison, ranked by ``severity x confidence``.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        From :func:`posture.compare.compare_windows` or :func:`posture.compare.compare_clips`.
+    analyses : ClipAnalysis or sequence of them, optional
+        The clip(s) behind the comparison; the last one holds window B. When given, each
+        finding also names the clearest single stride (its frame) and clip quality flags
+        lower confidence.
+    max_shown : int
+        How many findings are marked ``shown`` (the rest stay in the list).
+
+    Returns
+    -------
+    list[Finding]
+        All findings, best first; ``rank`` starts at 1.
+    """
+    if isinstance(analyses, ClipAnalysis):
+        analyses = [analyses]
+    later = analyses[-1] if analyses else None
+    clip_flags = [q for a in (analyses or []) for q in a.quality]
+    out: list[Finding] = []
+    for c in comparison.changes.values():
+        f = None
+        if c.verdict == "changed":
+            f = _change_finding(c, comparison, later, clip_flags)
+        elif c.verdict == "unchanged" and not c.experimental and has_band(c.metric):
+            f = _steady_level_finding(c, comparison, later, clip_flags)
+        if f is not None:
+            out.append(f)
+    return _rank(out, max_shown)
+
+
+def clip_findings(analysis: ClipAnalysis, *, min_strides: int = MIN_STRIDES,
+                  min_conf: float = MIN_CONF, max_shown: int = MAX_SHOWN) -> list[Finding]:
+    """Findings about one clip's absolute levels against the reference bands.
+
+    Experimental metrics (the lumbar arch index) and metrics without a band are never judged
+    here. Returns all findings, best first, the top ``max_shown`` marked ``shown``.
+    """
+    strides = with_cadence(analysis.strides)
+    if "stride" not in strides.columns:
+        strides = strides.assign(stride=np.arange(len(strides)))
+    out: list[Finding] = []
+    for metric in METRICS:
+        if metric not in strides.columns or spec(metric).experimental or not has_band(metric):
+            continue
+        v = valid_values(strides, metric, min_conf=min_conf)
+        if len(v) < min_strides:
+            continue
+        mean = float(v["value"].mean())
+        band = band_of(metric, mean)
+        if band in (None, "good"):
+            continue
+        s = spec(metric)
+        name, fam = _text_for(metric)
+        sd = float(v["value"].std(ddof=1))
+        frames = _frame_span(strides, v["stride"].tolist())
+        measured = (
+            f"Your {name} averaged {_num(mean, s, sign=False)} (SD {_num(sd, s, sign=False)}) over "
+            f"{len(v)} strides{_frames_text(v['stride'].tolist(), frames)}; the usual range "
+            f"is {_band_text(metric)}.{_example(strides, v, metric)}")
+        conf, why = _confidence(len(v), float(v["conf"].mean()), None, s.sdd, False,
+                                analysis.quality)
+        severity = fam["relevance"] * _level_severity(metric, mean, band)
+        out.append(Finding(
+            metric=metric, kind="level", title=_level_title(name, metric, mean, band),
+            measured=measured, confidence=conf, confidence_reason=why,
+            meaning=fam["meaning"], actions=[*fam["cues"], *fam["strength"]],
+            severity=severity, score=severity * CONFIDENCE_WEIGHT[conf],
+            strides=v["stride"].astype(int).tolist(), frames=frames,
+            values={"mean": mean, "sd": sd, "n": float(len(v))}))
+    return _rank(out, max_shown)
+
+
+def report(comparison: Comparison | None = None, *,
+           analyses: ClipAnalysis | Sequence[ClipAnalysis] | None = None,
+           max_shown: int = MAX_SHOWN) -> FindingsReport:
+    """Findings split into shown / more, with comparability warnings and the care note.
+
+    With a comparison, the findings of :func:`findings`; without, the single clip's
+    :func:`clip_findings` (``analyses`` must then be one clip).
+    """
+    if comparison is not None:
+        fs = findings(comparison, analyses=analyses, max_shown=max_shown)
+        warnings = list(comparison.warnings)
+    else:
+        clip = analyses if isinstance(analyses, ClipAnalysis) else (analyses or [None])[-1]
+        if clip is None:
+            raise ValueError("report() needs a comparison or one ClipAnalysis")
+        fs = clip_findings(clip, max_shown=max_shown)
+        warnings = list(clip.quality)
+    return FindingsReport(shown=[f for f in fs if f.shown],
+                          more=[f for f in fs if not f.shown], warnings=warnings)
+
+
+# ---------------------------------------------------------------------------- builders
+def _change_finding(c: MetricChange, comp: Comparison, later: ClipAnalysis | None,
+                    clip_flags: list[QualityFlag]) -> Finding:
+    s = spec(c.metric)
+    name, fam = _text_for(c.metric)
+    adv = _advice()
+    when = _when(comp)
+    a_lab, b_lab = comp.labels
+    rose = c.change > 0
+    verb = "increased" if rose else "decreased"
+    title = f"{name[0].upper()}{name[1:]} {verb} {when}"
+    if c.experimental:
+        title += " (experimental)"
+    b_strides = c.b_strides
+    frames = [comp.b.frame_start, comp.b.frame_end]
+    example = ""
+    if later is not None:
+        strides = with_cadence(later.strides)
+        v = valid_values(strides, c.metric)
+        v = v[v["stride"].isin(b_strides)]
+        example = _example(strides, v, c.metric, high=rose)
+    measured = (
+        f"Your {name} went from {_num(c.a_mean, s, sign=False)} ({a_lab}, {c.a_n} strides) to "
+        f"{_num(c.b_mean, s, sign=False)} ({b_lab}, {c.b_n} strides): a change of "
+        f"{_num(c.change, s)} (95% interval {_num(c.ci_low, s)} to {_num(c.ci_high, s)}; "
+        f"video can detect changes of {_num(c.sdd, s, sign=False)} or more). "
+        f"{a_lab.capitalize()}: {_window_text(comp.a)}; {b_lab}: {_window_text(comp.b)}."
+        f"{example}")
+    if c.experimental:
+        measured += (" This index is experimental and compares you only with yourself; it is "
+                     "not a diagnosis.")
+    level = band_of(c.metric, c.b_mean)
+    if level in ("watch", "outside"):
+        measured += f" The {b_lab} value is outside the usual range ({_band_text(c.metric)})."
+    conf, why = _confidence(min(c.a_n, c.b_n), _nanmin(c.a_conf, c.b_conf), c, s.sdd,
+                            c.experimental, [*comp.warnings, *clip_flags])
+    ratio = min(abs(c.change) / s.sdd, 4.0)
+    if c.direction == "worse":
+        severity = fam["relevance"] * (ratio + _level_bonus(level))
+        meaning = f"{fam['meaning']} {adv['fatigue_meaning'].format(when=when)}"
+        actions = [*fam["cues"], *fam["strength"]]
+    elif c.direction == "different":
+        severity = fam["relevance"] * 0.5 * ratio
+        meaning = fam["meaning"]
+        actions = [*fam["cues"], *fam["strength"]]
+    else:  # better
+        severity = fam["relevance"] * 0.25 * ratio
+        meaning = adv["improved_meaning"]
+        actions = []
+    return Finding(
+        metric=c.metric, kind="change", title=title, measured=measured, confidence=conf,
+        confidence_reason=why, meaning=meaning, actions=actions, severity=severity,
+        score=severity * CONFIDENCE_WEIGHT[conf], experimental=c.experimental,
+        strides=list(b_strides), frames=frames,
+        values={"a_mean": c.a_mean, "b_mean": c.b_mean, "change": c.change,
+                "ci_low": c.ci_low, "ci_high": c.ci_high, "sdd": c.sdd})
+
+
+def _steady_level_finding(c: MetricChange, comp: Comparison, later: ClipAnalysis | None,
+                          clip_flags: list[QualityFlag]) -> Finding | None:
+    """An unchanged metric whose later-window level is outside the good band."""
+    band = band_of(c.metric, c.b_mean)
+    if band in (None, "good"):
+        return None
+    s = spec(c.metric)
+    name, fam = _text_for(c.metric)
+    example = ""
+    if later is not None:
+        strides = with_cadence(later.strides)
+        v = valid_values(strides, c.metric)
+        example = _example(strides, v[v["stride"].isin(c.b_strides)], c.metric)
+    measured = (
+        f"Your {name} stayed at about {_num(c.b_mean, s, sign=False)} "
+        f"({comp.a.label} {_num(c.a_mean, s, sign=False)}, {comp.b.label} "
+        f"{_num(c.b_mean, s, sign=False)}; {c.b_n} strides, "
+        f"{_strides_text(comp.b.strides, comp.b.frame_start, comp.b.frame_end)}); the usual "
+        f"range is {_band_text(c.metric)}.{example}")
+    conf, why = _confidence(min(c.a_n, c.b_n), _nanmin(c.a_conf, c.b_conf), None, s.sdd, False,
+                            [*comp.warnings, *clip_flags])
+    severity = fam["relevance"] * _level_severity(c.metric, c.b_mean, band)
+    return Finding(
+        metric=c.metric, kind="level", title=_level_title(name, c.metric, c.b_mean, band),
+        measured=measured, confidence=conf, confidence_reason=why, meaning=fam["meaning"],
+        actions=[*fam["cues"], *fam["strength"]], severity=severity,
+        score=severity * CONFIDENCE_WEIGHT[conf], strides=list(c.b_strides),
+        frames=[comp.b.frame_start, comp.b.frame_end],
+        values={"a_mean": c.a_mean, "b_mean": c.b_mean, "change": c.change})
+
+
+def _level_title(name: str, metric: str, value: float, band: Band) -> str:
+    row = _reference_ranges_cached().loc[metric]
+    high = np.isfinite(row["good_max"]) and value > row["good_max"]
+    side = "above" if high else "below"
+    how = "well " if band == "outside" else ""
+    return f"{name[0].upper()}{name[1:]} is {how}{side} the usual range"
+
+
+def _level_severity(metric: str, value: float, band: Band) -> float:
+    if band == "watch":
+        return 1.0
+    return 2.0 + min(_beyond_watch(metric, value) / spec(metric).sdd, 3.0)
+
+
+def _level_bonus(band: Band | None) -> float:
+    return {"watch": 0.5, "outside": 1.5}.get(band or "", 0.0)
+
+
+def _confidence(n_min: int, conf_min: float, c: MetricChange | None, sdd: float,
+                experimental: bool, flags: Sequence[QualityFlag]) -> tuple[Confidence, str]:
+    """Start at high; each weakness drops one step; experimental metrics cap at moderate."""
+    levels: list[Confidence] = ["low", "moderate", "high"]
+    step = 2
+    reasons: list[str] = []
+    if n_min < SOLID_STRIDES:
+        step -= 1
+        reasons.append(f"only {n_min} strides in a window")
+    if math.isfinite(conf_min) and conf_min < SOLID_CONF:
+        step -= 1
+        reasons.append(f"body landmarks were often unclear (mean confidence {conf_min:.2f})")
+    if c is not None and abs(c.change) < CLEAR_CHANGE_SDD * sdd:
+        step -= 1
+        reasons.append("the change is close to the smallest change video can detect")
+    errors = [f for f in flags if f.severity == "error"]
+    warns = [f for f in flags if f.severity == "warning"]
+    if errors:
+        step = 0
+        reasons.append("the recordings cannot be compared: " + "; ".join(f.code for f in errors))
+    elif warns:
+        step -= 1
+        reasons.append("recording warnings: " + ", ".join(sorted({f.code for f in warns})))
+    if experimental and step > 1:
+        step = 1
+        reasons.append("experimental measure")
+    step = max(step, 0)
+    if not reasons:
+        reasons.append("enough strides, clear landmarks"
+                       + (" and a change well above the noise floor" if c is not None else ""))
+    return levels[step], "; ".join(reasons)
+
+
+def _rank(fs: list[Finding], max_shown: int) -> list[Finding]:
+    fs = sorted(fs, key=lambda f: (-f.score, f.metric))
+    for i, f in enumerate(fs):
+        f.rank = i + 1
+        f.shown = i < max_shown
+    return fs
+
+
+# ---------------------------------------------------------------------------- text helpers
+def _when(comp: Comparison) -> str:
+    a, b = comp.labels
+    if comp.mode == "windows":
+        return "late in the run" if (a, b) == ("early", "late") else f"in the {b} part of the run"
+    return f"in the {b} clip"
+
+
+def _num(v: float, s, *, sign: bool = True) -> str:
+    if v is None or not math.isfinite(v):
+        return "n/a"
+    fmt = f"{'+' if sign else ''}.{s.decimals}f"
+    unit = "°" if s.unit == "deg" else f" {s.unit}"
+    return f"{v:{fmt}}{unit}"
+
+
+def _strides_text(strides: list[int], frame_lo: int, frame_hi: int) -> str:
+    if not strides:
+        return "no strides"
+    text = f"strides {min(strides)}-{max(strides)}"
+    return text + (f", frames {frame_lo}-{frame_hi}" if frame_lo >= 0 else "")
+
+
+def _window_text(w) -> str:
+    return _strides_text(w.strides, w.frame_start, w.frame_end)
+
+
+def _frames_text(strides: list[int], frames: list[int]) -> str:
+    return f" ({_strides_text(strides, frames[0], frames[1])})" if frames else ""
+
+
+def _frame_span(strides: pd.DataFrame, ids: list[int]) -> list[int]:
+    if not {"frame_start", "frame_end"} <= set(strides.columns) or not ids:
+        return []
+    rows = strides[strides["stride"].isin(ids)]
+    return [int(rows["frame_start"].min()), int(rows["frame_end"].max())]
+
+
+def _example(strides: pd.DataFrame, v: pd.DataFrame, metric: str, *,
+             high: bool | None = None) -> str:
+    """Name the clearest single stride (the most extreme value) and its frame."""
+    if v.empty:
+        return ""
+    if high is None:
+        high = spec(metric).worse_when != "lower"
+    idx = v["value"].idxmax() if high else v["value"].idxmin()
+    stride, value = int(v.loc[idx, "stride"]), float(v.loc[idx, "value"])
+    row = strides[strides["stride"] == stride].iloc[0]
+    frame_col = "frame_midstance" if "frame_midstance" in strides.columns else "frame_start"
+    where = f" at frame {int(row[frame_col])}" if frame_col in strides.columns else ""
+    t = f", {float(row['t_start_s']):.1f} s" if "t_start_s" in strides.columns else ""
+    return (f" Clearest example: stride {stride}{where}{t} "
+            f"({_num(value, spec(metric), sign=False)}).")
+
+
+def _nanmin(a: float, b: float) -> float:
+    vals = [x for x in (a, b) if x is not None and math.isfinite(x)]
+    return min(vals) if vals else math.nan
+
+
+def _finite_or_none(v: float | None) -> float | None:
+    if v is None:
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def reference_table_markdown() -> str:
+    """The reference table as Markdown (rendered into docs/findings.md)."""
+    table = _reference_ranges_cached()
+    lines = ["| metric | unit | good | watch | worse when | source | notes |",
+             "|---|---|---|---|---|---|---|"]
+    for metric, row in table.iterrows():
+        s = spec(str(metric))
+        good = (_range_text(row["good_min"], row["good_max"], s)
+                if has_band(str(metric)) else "none")
+        watch = (_range_text(row["watch_min"], row["watch_max"], s)
+                 if np.isfinite(row["watch_min"]) or np.isfinite(row["watch_max"]) else "none")
+        lines.append(f"| `{metric}` | {s.unit} | {good} | {watch} | {row['direction']} | "
+                     f"{row['source']} | {row['notes']} |")
+    return "\n".join(lines)

@@ -1,0 +1,217 @@
+"""Findings in plain words: content, ranking, experimental labelling, the reference table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from posture.compare import compare_clips, compare_windows
+from posture.findings import (
+    CARE_NOTE,
+    FindingsReport,
+    band_of,
+    care_note,
+    clip_findings,
+    findings,
+    reference_ranges,
+    reference_table_markdown,
+    report,
+)
+from posture.metrics.registry import METRICS
+from posture.results import ClipAnalysis, QualityFlag, ViewEstimate
+
+SIDE = ViewEstimate("side", "right", 0.9, near_side="left", roll_source="floor")
+REAR = ViewEstimate("rear", "away", 0.9, roll_source="floor")
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "findings.md"
+
+
+def make_clip(metrics: dict[str, tuple[float, float]], *, n: int = 12, seed: int = 0,
+              cadence_spm: float = 170.0, view: ViewEstimate = SIDE,
+              conf: float = 0.9) -> ClipAnalysis:
+    """A clip whose metric values are drawn from N(mean, sd) per stride."""
+    rng = np.random.default_rng(seed)
+    dur_s = 120.0 / cadence_spm
+    t_s = np.arange(n) * dur_s
+    df = pd.DataFrame({
+        "stride": np.arange(n), "leg": (["left", "right"] * n)[:n],
+        "t_start_s": t_s, "t_end_s": t_s + dur_s,
+        "frame_start": np.round(t_s * 60).astype(int),
+        "frame_end": np.round((t_s + dur_s) * 60).astype(int),
+        "frame_midstance": np.round(t_s * 60).astype(int) + 6,
+        "frame_toeoff": np.round(t_s * 60).astype(int) + 12,
+    })
+    for col, (mu, sd) in metrics.items():
+        df[col] = rng.normal(mu, sd, n)
+        df[f"{col}_conf"] = conf
+    return ClipAnalysis(view=view, strides=df, summary={})
+
+
+def lean_pair(**kw) -> tuple[ClipAnalysis, ClipAnalysis]:
+    return (make_clip({"trunk_lean_deg": (6.0, 1.0)}, seed=1, **kw),
+            make_clip({"trunk_lean_deg": (11.0, 1.0)}, seed=2, **kw))
+
+
+def test_lean_change_finding_has_numbers_meaning_and_actions() -> None:
+    fresh, tired = lean_pair()
+    comp = compare_clips(fresh, tired)
+    fs = findings(comp, analyses=(fresh, tired))
+    assert len(fs) == 1
+    f = fs[0]
+    c = comp.changes["trunk_lean_deg"]
+    assert f.metric == "trunk_lean_deg" and f.kind == "change" and f.rank == 1 and f.shown
+    assert "increased" in f.title and "fatigued" in f.title
+    assert f"{c.change:+.1f}°" in f.measured and "12 strides" in f.measured
+    assert "frames" in f.measured and "Clearest example: stride" in f.measured
+    assert f.confidence == "high"
+    assert "spinal extensors" in f.meaning and "glutes" in f.meaning
+    joined = " ".join(f.actions)
+    assert "Run tall" in joined and "Glute bridges" in joined and "5-10%" in joined
+    assert f.values["change"] == pytest.approx(c.change)
+
+
+def test_findings_ranked_and_at_most_three_shown() -> None:
+    base = {"trunk_lean_deg": (6.0, 1.0), "overstride_pct_leg": (20.0, 2.0),
+            "shank_angle_ic_deg": (4.0, 1.0), "vertical_oscillation_pct_leg": (9.0, 0.5),
+            "knee_flexion_ic_deg": (20.0, 1.5)}
+    worse = {"trunk_lean_deg": (13.0, 1.0), "overstride_pct_leg": (30.0, 2.0),
+             "shank_angle_ic_deg": (9.0, 1.0), "vertical_oscillation_pct_leg": (11.0, 0.5),
+             "knee_flexion_ic_deg": (14.0, 1.5)}
+    comp = compare_clips(make_clip(base, seed=3), make_clip(worse, seed=4))
+    fs = findings(comp)
+    assert len(fs) == 5
+    assert [f.rank for f in fs] == [1, 2, 3, 4, 5]
+    scores = [f.score for f in fs]
+    assert scores == sorted(scores, reverse=True)
+    assert [f.shown for f in fs] == [True, True, True, False, False]
+    assert fs[0].metric == "trunk_lean_deg"  # biggest change, most back-relevant
+    rep = report(comp)
+    assert len(rep.shown) == 3 and len(rep.more) == 2  # the rest stays accessible
+    assert len(findings(comp, max_shown=1)[0:1]) == 1
+    assert sum(f.shown for f in findings(comp, max_shown=1)) == 1
+
+
+def test_lumbar_finding_is_experimental_and_no_diagnosis() -> None:
+    a = make_clip({"lumbar_arch_pct": (3.0, 0.5)}, seed=5)
+    b = make_clip({"lumbar_arch_pct": (7.0, 0.5)}, seed=6)
+    fs = findings(compare_clips(a, b))
+    assert len(fs) == 1
+    f = fs[0]
+    assert f.experimental and "experimental" in f.title
+    assert "not a diagnosis" in f.measured
+    assert "reduced" in f.meaning or "flatter" in f.meaning
+    assert f.confidence != "high"  # capped for an experimental measure
+    assert "experimental measure" in f.confidence_reason
+    # never judged as an absolute level, however large
+    huge = make_clip({"lumbar_arch_pct": (30.0, 0.5)}, seed=7)
+    assert clip_findings(huge) == []
+
+
+def test_care_note_on_every_report() -> None:
+    assert care_note() == CARE_NOTE
+    assert "physical therapist" in CARE_NOTE and "two weeks" in CARE_NOTE
+    fresh, tired = lean_pair()
+    for rep in (report(compare_clips(fresh, tired)), report(analyses=fresh)):
+        assert rep.care_note == CARE_NOTE
+        assert json.loads(rep.to_json())["care_note"] == CARE_NOTE
+
+
+def test_unchanged_good_runner_gives_no_findings() -> None:
+    a = make_clip({"trunk_lean_deg": (6.0, 1.0), "pelvic_drop_deg": (3.0, 1.0)}, seed=8)
+    b = make_clip({"trunk_lean_deg": (6.0, 1.0), "pelvic_drop_deg": (3.0, 1.0)}, seed=9)
+    assert findings(compare_clips(a, b)) == []
+    assert findings(compare_clips(a, a)) == []
+
+
+def test_steady_but_high_level_is_reported_as_level() -> None:
+    a = make_clip({"trunk_lean_deg": (17.0, 1.0)}, seed=10)
+    b = make_clip({"trunk_lean_deg": (17.0, 1.0)}, seed=11)
+    fs = findings(compare_clips(a, b))
+    assert [f.kind for f in fs] == ["level"]
+    assert "above the usual range" in fs[0].title and "stayed at about" in fs[0].measured
+
+
+def test_clip_findings_levels_side_and_frontal_alike() -> None:
+    upright = make_clip({"trunk_lean_deg": (6.0, 1.0)})
+    assert clip_findings(upright) == []
+    leaning = make_clip({"trunk_lean_deg": (12.0, 1.0)})
+    (f,) = clip_findings(leaning)
+    assert f.kind == "level" and "above the usual range" in f.title and "well" not in f.title
+    assert "0.0° to 10.0°" in f.measured
+    rear = make_clip({"pelvic_drop_deg": (10.0, 1.0), "lateral_lean_peak_deg": (3.0, 1.0)},
+                     view=REAR)
+    (g,) = clip_findings(rear)
+    assert g.metric == "pelvic_drop_deg" and "well above" in g.title
+    assert "Side planks" in " ".join(g.actions) and "unevenly" in g.meaning
+    knee = make_clip({"knee_flexion_ic_deg": (8.0, 1.0)})
+    assert "below the usual range" in clip_findings(knee)[0].title
+
+
+def test_frontal_change_findings() -> None:
+    a = make_clip({"pelvic_drop_deg": (4.0, 1.0), "lateral_sway_pct_hip": (15.0, 3.0)},
+                  view=REAR, seed=12)
+    b = make_clip({"pelvic_drop_deg": (8.0, 1.0), "lateral_sway_pct_hip": (30.0, 3.0)},
+                  view=REAR, seed=13)
+    fs = findings(compare_clips(a, b))
+    assert {f.metric for f in fs} == {"pelvic_drop_deg", "lateral_sway_pct_hip"}
+    assert all(f.kind == "change" and "increased" in f.title for f in fs)
+
+
+def test_warnings_lower_confidence_and_better_changes_rank_low() -> None:
+    fresh, tired = lean_pair()
+    faster = make_clip({"trunk_lean_deg": (11.0, 1.0)}, seed=2, cadence_spm=185.0)
+    fs = {f.metric: f for f in findings(compare_clips(fresh, faster))}
+    f = fs["trunk_lean_deg"]
+    assert fs["cadence_spm"].actions == []  # a higher cadence is "better": no advice
+    assert f.confidence == "moderate" and "speed_mismatch" in f.confidence_reason
+    flagged = make_clip({"trunk_lean_deg": (11.0, 1.0)}, seed=2)
+    flagged.quality.append(QualityFlag("out_of_frame", "warning", "Runner left the frame."))
+    (g,) = findings(compare_clips(fresh, flagged), analyses=(fresh, flagged))
+    assert g.confidence == "moderate" and "out_of_frame" in g.confidence_reason
+    better = findings(compare_clips(tired, fresh))
+    assert better[0].actions == [] and better[0].severity < f.severity / 3
+
+
+def test_windows_findings_say_late_in_the_run() -> None:
+    clip = make_clip({"trunk_lean_deg": (6.0, 1.0)}, n=36, seed=14)
+    clip.strides.loc[clip.strides["stride"] >= 24, "trunk_lean_deg"] += 6.0
+    (f,) = findings(compare_windows(clip), analyses=clip)
+    assert "late in the run" in f.title and "strides 24-35" in f.measured
+    assert "tiring of the glutes" in f.meaning
+
+
+def test_findings_json_round_trip() -> None:
+    a = make_clip({"trunk_lean_deg": (6.0, 1.0), "lumbar_arch_pct": (3.0, 0.5)}, seed=15)
+    b = make_clip({"trunk_lean_deg": (11.0, 1.0), "lumbar_arch_pct": (7.0, 0.5)}, seed=16)
+    rep = report(compare_clips(a, b), analyses=(a, b))
+    text = rep.to_json()
+    back = FindingsReport.from_json(text)
+    assert back.to_dict() == json.loads(text)
+    assert [f.metric for f in back.shown] == [f.metric for f in rep.shown]
+    assert back.shown[0].text() == rep.shown[0].text()
+
+
+def test_reference_table_is_complete_and_consistent() -> None:
+    table = reference_ranges()
+    assert set(table.index) == set(METRICS)
+    for metric, row in table.iterrows():
+        assert row["direction"] == METRICS[metric].worse_when, metric
+        assert isinstance(row["source"], str) and row["source"].strip(), metric
+        # the good band lies inside the watch band
+        for inner, outer in (("good_min", "watch_min"), ("watch_max", "good_max")):
+            if np.isfinite(row[inner]) and np.isfinite(row[outer]):
+                assert row[inner] >= row[outer], metric
+    assert band_of("trunk_lean_deg", 6.0) == "good"
+    assert band_of("trunk_lean_deg", 12.0) == "watch"
+    assert band_of("trunk_lean_deg", 20.0) == "outside"
+    assert band_of("lumbar_arch_pct", 20.0) is None
+    assert band_of("hip_extension_toeoff_deg", 7.0) == "watch"
+
+
+def test_docs_render_the_current_reference_table() -> None:
+    if not DOCS.exists():
+        pytest.skip("docs/findings.md not written yet")
+    assert reference_table_markdown() in DOCS.read_text(encoding="utf-8")
