@@ -220,8 +220,8 @@ def compare_clips(
     """
     win_a = _sorted_strides(fresh.strides)
     win_b = _sorted_strides(fatigued.strides)
-    a_info = _window_info(labels[0], win_a)
-    b_info = _window_info(labels[1], win_b)
+    a_info = _with_summary_cadence(_window_info(labels[0], win_a), fresh)
+    b_info = _with_summary_cadence(_window_info(labels[1], win_b), fatigued)
     warnings = _view_checks(fresh, fatigued, labels)
     warnings += _size_check(win_a, win_b, labels)
     warnings += _speed_check(a_info, b_info)
@@ -290,6 +290,13 @@ def with_cadence(strides: pd.DataFrame) -> pd.DataFrame:
     dur_s = (out["t_end_s"] - out["t_start_s"]).astype(float)
     out["cadence_spm"] = np.where(dur_s > 0, 120.0 / dur_s.where(dur_s > 0), np.nan)
     return out
+
+
+def trend(analysis: ClipAnalysis, **options: float) -> pd.DataFrame:
+    """Slope per minute of every metric over the run; see :func:`posture.trend.trend`."""
+    from posture.trend import trend as _trend
+
+    return _trend(analysis, **options)
 
 
 # ---------------------------------------------------------------------------- the statistics
@@ -404,6 +411,13 @@ def _window_info(label: str, win: pd.DataFrame) -> WindowInfo:
         frame_end=int(frame_hi) if math.isfinite(frame_hi) else -1,
         cadence_spm=_median_cadence(win),
     )
+
+
+def _with_summary_cadence(info: WindowInfo, clip: ClipAnalysis) -> WindowInfo:
+    """Fall back on the clip-level cadence when the strides carry no timing."""
+    if math.isfinite(info.cadence_spm):
+        return info
+    return replace(info, cadence_spm=float(clip.summary.get("cadence_spm", math.nan)))
 
 
 def _median_cadence(win: pd.DataFrame) -> float:

@@ -174,11 +174,12 @@ class Finding:
 
     def text(self) -> str:
         """The finding as a short paragraph (title, numbers, confidence, meaning, actions)."""
-        tag = " [experimental]" if self.experimental else ""
+        tag = " [experimental]" if self.experimental and "xperimental" not in self.title else ""
         lines = [f"{self.title}{tag}", self.measured,
                  f"Confidence: {self.confidence} ({self.confidence_reason}).",
-                 f"What it may mean for your back: {self.meaning}",
-                 "What to do: " + " ".join(self.actions)]
+                 f"What it may mean for your back: {self.meaning}"]
+        if self.actions:
+            lines.append("What to do: " + " ".join(self.actions))
         return "\n".join(lines)
 
 
@@ -236,8 +237,11 @@ def findings(comparison: Comparison, *,
     later = analyses[-1] if analyses else None
     clip_flags = [q for a in (analyses or []) for q in a.quality]
     out: list[Finding] = []
+    speed_differs = any(w.code == "speed_mismatch" for w in comparison.warnings)
     for c in comparison.changes.values():
         f = None
+        if c.metric == "cadence_spm" and speed_differs:
+            continue  # the speed warning already says it; a cadence "finding" would repeat it
         if c.verdict == "changed":
             f = _change_finding(c, comparison, later, clip_flags)
         elif c.verdict == "unchanged" and not c.experimental and has_band(c.metric):

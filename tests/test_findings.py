@@ -165,7 +165,7 @@ def test_warnings_lower_confidence_and_better_changes_rank_low() -> None:
     faster = make_clip({"trunk_lean_deg": (11.0, 1.0)}, seed=2, cadence_spm=185.0)
     fs = {f.metric: f for f in findings(compare_clips(fresh, faster))}
     f = fs["trunk_lean_deg"]
-    assert fs["cadence_spm"].actions == []  # a higher cadence is "better": no advice
+    assert "cadence_spm" not in fs  # the speed warning covers it
     assert f.confidence == "moderate" and "speed_mismatch" in f.confidence_reason
     flagged = make_clip({"trunk_lean_deg": (11.0, 1.0)}, seed=2)
     flagged.quality.append(QualityFlag("out_of_frame", "warning", "Runner left the frame."))
@@ -173,6 +173,10 @@ def test_warnings_lower_confidence_and_better_changes_rank_low() -> None:
     assert g.confidence == "moderate" and "out_of_frame" in g.confidence_reason
     better = findings(compare_clips(tired, fresh))
     assert better[0].actions == [] and better[0].severity < f.severity / 3
+    assert "What to do" not in better[0].text()
+    quicker = make_clip({"trunk_lean_deg": (6.0, 1.0)}, seed=3, cadence_spm=176.0)
+    (up,) = findings(compare_clips(fresh, quicker))  # +3.5%: no speed warning
+    assert up.metric == "cadence_spm" and "helpful" in up.meaning
 
 
 def test_windows_findings_say_late_in_the_run() -> None:
