@@ -1,0 +1,383 @@
+"""Gait events (initial contact, toe-off), steps, strides and cadence from a side view.
+
+Method: the foot position relative to the pelvis along the running direction (Zeni,
+Richards & Higginson 2008, *Gait & Posture* 27:710-714; applied to treadmill and
+overground running by e.g. Leitch et al. 2011 and Fellin et al. 2010):
+
+* initial contact (IC) of a leg at each maximum of ``x_fwd(heel) - x_fwd(hip_mid)``
+  (the foot is furthest ahead of the pelvis as it lands);
+* toe-off (TO) at each minimum of ``x_fwd(toe) - x_fwd(hip_mid)`` (the foot is furthest
+  behind the pelvis as it leaves the ground).
+
+Because the signal is relative to the pelvis, it works the same on a treadmill (pelvis
+still, foot moves) and overground (both move). Extrema are located to a fraction of a frame
+with a parabola through the three samples around each peak. Frames with NaN break the
+signal into segments; gaps up to ``MAX_FILL_S`` are bridged linearly, longer gaps yield no
+events. Event times are real seconds; event frames are **row indices of the track**
+(nearest frame to the event time).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.signal import find_peaks
+
+from posture.landmarks import LM
+from posture.metrics.geometry import distance, midpoint
+from posture.results import STRIDE_ID_COLUMNS, QualityFlag
+from posture.track import PoseTrack
+
+#: Plausible running stride durations (IC to next IC of the same leg), seconds.
+STRIDE_MIN_S = 0.45
+STRIDE_MAX_S = 1.1
+#: Plausible running step durations (IC to next IC of the other leg), seconds.
+STEP_MIN_S = 0.2
+STEP_MAX_S = 0.6
+#: Contact and flight times need at most 10 ms between frames.
+MIN_FPS_CONTACT = 100.0
+#: Longest NaN gap bridged by linear interpolation before peak picking, seconds.
+MAX_FILL_S = 0.1
+#: A stride with more than this fraction of frames without landmarks is rejected.
+MAX_MISSING_FRACTION = 0.2
+
+LEGS: tuple[str, str] = ("left", "right")
+_HEEL = {"left": LM.LEFT_HEEL, "right": LM.RIGHT_HEEL}
+_TOE = {"left": LM.LEFT_FOOT_INDEX, "right": LM.RIGHT_FOOT_INDEX}
+_ANKLE = {"left": LM.LEFT_ANKLE, "right": LM.RIGHT_ANKLE}
+_KNEE = {"left": LM.LEFT_KNEE, "right": LM.RIGHT_KNEE}
+_HIP = {"left": LM.LEFT_HIP, "right": LM.RIGHT_HIP}
+
+
+@dataclass(frozen=True)
+class LegEvents:
+    """Events of one leg.
+
+    Attributes
+    ----------
+    ic_t_s, to_t_s : (n,) float, seconds
+        Initial contacts and the toe-off that ends each of those contacts (NaN when the
+        toe-off was not found before the next contact).
+    ic_frame, to_frame : (n,) int
+        Nearest track row of each event (-1 where the time is NaN).
+    """
+
+    ic_t_s: np.ndarray
+    to_t_s: np.ndarray
+    ic_frame: np.ndarray
+    to_frame: np.ndarray
+
+
+@dataclass
+class GaitEvents:
+    """Everything the event stage found in one clip.
+
+    ``strides`` holds every candidate stride (IC to next IC of the same leg) with the
+    :data:`posture.results.STRIDE_ID_COLUMNS` plus ``valid`` (bool), ``reject_reason``
+    (str, empty when valid), ``duration_s``, ``cadence_spm``, ``contact_time_ms`` and
+    ``flight_time_ms`` (NaN below ``MIN_FPS_CONTACT``).
+    """
+
+    facing: int
+    fps: float
+    legs: dict[str, LegEvents]
+    strides: pd.DataFrame
+    cadence_spm: float
+    """Clip cadence, steps per minute: valid steps / time they span."""
+    n_steps: int
+    stride_period_s: float
+    """Dominant stride period of the foot signal (autocorrelation), seconds."""
+    leg_length_px: float
+    """Clip median leg length (hip-knee + knee-ankle), pixels."""
+    method: str = "zeni2008"
+    flags: list[QualityFlag] = field(default_factory=list)
+
+    @property
+    def valid_strides(self) -> pd.DataFrame:
+        s = self.strides
+        return s[s["valid"]].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------- helpers
+def leg_length_px(xy: np.ndarray, leg: str) -> np.ndarray:
+    """(T,) thigh + shank length of one leg in pixels (hip-knee + knee-ankle)."""
+    return (distance(xy[:, _HIP[leg]], xy[:, _KNEE[leg]])
+            + distance(xy[:, _KNEE[leg]], xy[:, _ANKLE[leg]]))
+
+
+def _fill_short_gaps(t: np.ndarray, y: np.ndarray, max_gap_s: float) -> np.ndarray:
+    """Linearly bridge NaN runs no longer than ``max_gap_s``; longer runs stay NaN."""
+    out = y.copy()
+    ok = np.isfinite(y)
+    if ok.sum() < 2:
+        return out
+    idx = np.flatnonzero(~ok)
+    if idx.size == 0:
+        return out
+    filled = np.interp(t, t[ok], y[ok])
+    # split NaN indices into runs and fill those that are short and interior
+    runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)
+    for run in runs:
+        lo, hi = run[0] - 1, run[-1] + 1
+        if lo < 0 or hi >= len(y):
+            continue
+        if t[hi] - t[lo] <= max_gap_s + 1e-9:
+            out[run] = filled[run]
+    return out
+
+
+def _segments(ok: np.ndarray) -> list[tuple[int, int]]:
+    """Half-open index ranges of consecutive True values."""
+    edges = np.diff(np.concatenate([[0], ok.astype(int), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+
+
+def _subframe_peak(t: np.ndarray, y: np.ndarray, i: int) -> float:
+    """Time of the vertex of the parabola through samples i-1, i, i+1 (seconds)."""
+    if i <= 0 or i >= len(y) - 1:
+        return float(t[i])
+    y0, y1, y2 = y[i - 1], y[i], y[i + 1]
+    den = y0 - 2 * y1 + y2
+    if not np.isfinite(den) or den == 0:
+        return float(t[i])
+    delta = float(np.clip(0.5 * (y0 - y2) / den, -0.5, 0.5))
+    dt = (t[i + 1] - t[i]) if delta > 0 else (t[i] - t[i - 1])
+    return float(t[i] + delta * dt)
+
+
+def find_extrema_s(t: np.ndarray, y: np.ndarray, *, kind: str, min_distance_s: float,
+                   min_prominence: float) -> np.ndarray:
+    """Times (s) of maxima (``kind="max"``) or minima of ``y``, to a fraction of a frame.
+
+    NaN splits the signal into segments searched separately; an extremum on the first or
+    last sample of a segment is not accepted (it may be cut off).
+    """
+    sign = 1.0 if kind == "max" else -1.0
+    out: list[float] = []
+    dt = float(np.median(np.diff(t))) if len(t) > 1 else 1.0
+    for a, b in _segments(np.isfinite(y)):
+        if b - a < 3:
+            continue
+        seg = sign * y[a:b]
+        peaks, _ = find_peaks(seg, distance=max(1, int(min_distance_s / dt)),
+                              prominence=min_prominence)
+        for p in peaks:
+            if 0 < p < len(seg) - 1:
+                out.append(_subframe_peak(t[a:b], seg, int(p)))
+    return np.asarray(sorted(out), float)
+
+
+def stride_period_s(t: np.ndarray, y: np.ndarray, *, lo_s: float = 0.4,
+                    hi_s: float = 1.6) -> float:
+    """Dominant period of a roughly periodic signal from its autocorrelation, seconds."""
+    ok = np.isfinite(y)
+    if ok.sum() < 10:
+        return float("nan")
+    dt = float(np.median(np.diff(t)))
+    grid = np.arange(t[ok][0], t[ok][-1], dt)
+    if grid.size < 10:
+        return float("nan")
+    v = np.interp(grid, t[ok], y[ok])
+    v = v - v.mean()
+    ac = np.correlate(v, v, mode="full")[v.size - 1:]
+    if ac[0] <= 0:
+        return float("nan")
+    ac = ac / ac[0]
+    lo, hi = int(np.ceil(lo_s / dt)), min(int(hi_s / dt), ac.size - 2)
+    if hi <= lo:
+        return float("nan")
+    k = lo + int(np.argmax(ac[lo:hi + 1]))
+    # parabolic refinement of the lag
+    if 0 < k < ac.size - 1:
+        den = ac[k - 1] - 2 * ac[k] + ac[k + 1]
+        if den != 0:
+            return float((k + 0.5 * (ac[k - 1] - ac[k + 1]) / den) * dt)
+    return float(k * dt)
+
+
+def nearest_frame(t_s: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Row index of the frame nearest to each time (-1 for NaN)."""
+    t = np.asarray(t, float)
+    out = np.full(t.shape, -1, dtype=np.int64)
+    ok = np.isfinite(t)
+    if ok.any():
+        i = np.clip(np.searchsorted(t_s, t[ok]), 1, len(t_s) - 1)
+        left = t_s[i - 1]
+        right = t_s[i]
+        out[ok] = np.where(np.abs(t[ok] - left) <= np.abs(right - t[ok]), i - 1, i)
+    return out
+
+
+# ---------------------------------------------------------------------------- events
+def _leg_signals(track: PoseTrack, leg: str, facing: int) -> tuple[np.ndarray, np.ndarray]:
+    """(heel - hip_mid, toe - hip_mid) along the running direction, pixels, gaps bridged."""
+    xy = track.image_xy_px
+    hip_x = midpoint(xy[:, LM.LEFT_HIP], xy[:, LM.RIGHT_HIP])[:, 0]
+    heel = xy[:, _HEEL[leg], 0]
+    heel = np.where(np.isfinite(heel), heel, xy[:, _ANKLE[leg], 0])
+    toe = xy[:, _TOE[leg], 0]
+    toe = np.where(np.isfinite(toe), toe, xy[:, _ANKLE[leg], 0])
+    s_ic = facing * (heel - hip_x)
+    s_to = facing * (toe - hip_x)
+    return (_fill_short_gaps(track.t_s, s_ic, MAX_FILL_S),
+            _fill_short_gaps(track.t_s, s_to, MAX_FILL_S))
+
+
+def _pair_toeoffs(ic: np.ndarray, to: np.ndarray, period_s: float) -> np.ndarray:
+    """For each IC, the first TO after it and before the next IC (else NaN)."""
+    out = np.full(ic.shape, np.nan)
+    for k, t_ic in enumerate(ic):
+        nxt = ic[k + 1] if k + 1 < ic.size else t_ic + period_s
+        cand = to[(to > t_ic) & (to < nxt) & (to < t_ic + 0.6 * period_s)]
+        if cand.size:
+            out[k] = cand[0]
+    return out
+
+
+def detect_leg_events(track: PoseTrack, leg: str, *, facing: int, period_s: float,
+                      leg_px: float) -> LegEvents:
+    """IC and TO times of one leg (Zeni et al. 2008), seconds and nearest track rows."""
+    s_ic, s_to = _leg_signals(track, leg, facing)
+    prom = 0.15 * leg_px
+    dist = 0.6 * period_s
+    ic = find_extrema_s(track.t_s, s_ic, kind="max", min_distance_s=dist, min_prominence=prom)
+    to_all = find_extrema_s(track.t_s, s_to, kind="min", min_distance_s=dist,
+                            min_prominence=prom)
+    to = _pair_toeoffs(ic, to_all, period_s)
+    return LegEvents(ic_t_s=ic, to_t_s=to, ic_frame=nearest_frame(track.t_s, ic),
+                     to_frame=nearest_frame(track.t_s, to))
+
+
+def _jump_in(track: PoseTrack, a: int, b: int, leg_px: float) -> bool:
+    """True when hip_mid or an ankle jumps implausibly far between frames in rows a..b."""
+    xy = track.image_xy_px[a:b + 1]
+    if len(xy) < 2:
+        return False
+    dt = np.diff(track.t_s[a:b + 1])
+    limit = np.maximum(0.5, 15.0 * dt) * leg_px
+    pts = [midpoint(xy[:, LM.LEFT_HIP], xy[:, LM.RIGHT_HIP]), xy[:, LM.LEFT_ANKLE],
+           xy[:, LM.RIGHT_ANKLE]]
+    for p in pts:
+        step = np.hypot(*np.diff(p, axis=0).T)
+        if np.any(step[np.isfinite(step)] > limit[np.isfinite(step)]):
+            return True
+    return False
+
+
+def _build_strides(track: PoseTrack, legs: dict[str, LegEvents], leg_px: float,
+                   fps: float) -> pd.DataFrame:
+    rows = []
+    detected = track.detected
+    for leg in LEGS:
+        ev = legs[leg]
+        other = legs["right" if leg == "left" else "left"]
+        for k in range(ev.ic_t_s.size - 1):
+            t0, t1 = float(ev.ic_t_s[k]), float(ev.ic_t_s[k + 1])
+            f0, f1 = int(ev.ic_frame[k]), int(ev.ic_frame[k + 1])
+            dur = t1 - t0
+            t_to = float(ev.to_t_s[k])
+            reason = ""
+            frames = np.arange(f0, f1 + 1)
+            missing = 1.0 - detected[frames].mean()
+            n_other = int(np.sum((other.ic_t_s > t0) & (other.ic_t_s < t1)))
+            if not STRIDE_MIN_S <= dur <= STRIDE_MAX_S:
+                reason = f"duration {dur:.2f} s outside {STRIDE_MIN_S}-{STRIDE_MAX_S} s"
+            elif missing > MAX_MISSING_FRACTION:
+                reason = f"landmarks missing in {100 * missing:.0f}% of frames"
+            elif n_other > 1:
+                reason = f"{n_other} contacts of the other leg inside one stride"
+            elif _jump_in(track, f0, f1, leg_px):
+                reason = "landmark jump (tracking error or leg swap)"
+            nxt_other = other.ic_t_s[other.ic_t_s > t_to] if np.isfinite(t_to) else []
+            contact_ms = (t_to - t0) * 1000.0
+            flight_ms = (float(nxt_other[0]) - t_to) * 1000.0 if len(nxt_other) else np.nan
+            if fps < MIN_FPS_CONTACT:
+                contact_ms = flight_ms = np.nan
+            rows.append({
+                "leg": leg, "t_start_s": t0, "t_end_s": t1, "frame_start": f0,
+                "frame_end": f1, "frame_midstance": -1,
+                "frame_toeoff": int(ev.to_frame[k]),
+                "valid": reason == "", "reject_reason": reason, "duration_s": dur,
+                "cadence_spm": 120.0 / dur, "contact_time_ms": contact_ms,
+                "flight_time_ms": flight_ms,
+            })
+    cols = [*STRIDE_ID_COLUMNS, "valid", "reject_reason", "duration_s", "cadence_spm",
+            "contact_time_ms", "flight_time_ms"]
+    df = pd.DataFrame(rows, columns=[c for c in cols if c != "stride"])
+    df = df.sort_values("t_start_s", kind="stable").reset_index(drop=True)
+    df.insert(0, "stride", np.arange(len(df)))
+    return df.astype({"frame_start": "int64", "frame_end": "int64",
+                      "frame_midstance": "int64", "frame_toeoff": "int64", "valid": bool})
+
+
+def clip_cadence_spm(legs: dict[str, LegEvents]) -> tuple[float, int]:
+    """Clip cadence from the valid steps (alternating legs, plausible duration).
+
+    Returns (cadence in steps per minute = valid steps / total time they span * 60,
+    number of valid steps). Falls back to single-leg strides (2 steps each) when the far
+    leg has no events.
+    """
+    ics = sorted([(t, leg) for leg in LEGS for t in legs[leg].ic_t_s])
+    n, span = 0, 0.0
+    for (t0, l0), (t1, l1) in itertools.pairwise(ics):
+        if l0 != l1 and STEP_MIN_S <= t1 - t0 <= STEP_MAX_S:
+            n += 1
+            span += t1 - t0
+    if n >= 2:
+        return 60.0 * n / span, n
+    # one leg only: strides carry two steps each
+    for leg in LEGS:
+        d = np.diff(legs[leg].ic_t_s)
+        d = d[(d >= STRIDE_MIN_S) & (d <= STRIDE_MAX_S)]
+        if d.size >= 1:
+            return 120.0 * d.size / d.sum(), 2 * int(d.size)
+    return float("nan"), 0
+
+
+def detect_events(track: PoseTrack, *, facing: int) -> GaitEvents:
+    """Find IC/TO of both legs, strides and cadence in a (levelled) side-view track.
+
+    Parameters
+    ----------
+    track : PoseTrack
+        Side view, ideally cleaned and levelled.
+    facing : {+1, -1}
+        +1 when the runner faces/moves toward image +x.
+
+    Returns
+    -------
+    GaitEvents
+        Event times in seconds, frames as track rows, strides table (see class doc),
+        clip cadence in steps per minute.
+    """
+    if facing not in (1, -1):
+        raise ValueError("facing must be +1 or -1")
+    xy = track.image_xy_px
+    legs_px = np.vstack([leg_length_px(xy, leg) for leg in LEGS])
+    leg_px = float(np.nanmedian(legs_px)) if np.isfinite(legs_px).any() else float("nan")
+    fps = track.fps
+    flags: list[QualityFlag] = []
+    # stride period from the difference of the two feet (one cycle per stride)
+    s_l, _ = _leg_signals(track, "left", facing)
+    s_r, _ = _leg_signals(track, "right", facing)
+    both = s_l - s_r
+    period = stride_period_s(track.t_s, both if np.isfinite(both).sum() > 10 else s_l)
+    empty = LegEvents(np.array([]), np.array([]), np.array([], int), np.array([], int))
+    if not np.isfinite(period) or not np.isfinite(leg_px):
+        legs = {leg: empty for leg in LEGS}
+    else:
+        legs = {leg: detect_leg_events(track, leg, facing=facing, period_s=period,
+                                       leg_px=leg_px) for leg in LEGS}
+    strides = _build_strides(track, legs, leg_px, fps)
+    cadence, n_steps = clip_cadence_spm(legs)
+    if fps < MIN_FPS_CONTACT:
+        flags.append(QualityFlag(
+            "low_fps_contact", "info",
+            f"Contact and flight times need at least {MIN_FPS_CONTACT:.0f} frames per second; "
+            f"this clip has {fps:.0f}, so they are not reported."))
+    return GaitEvents(facing=facing, fps=fps, legs=legs, strides=strides, cadence_spm=cadence,
+                      n_steps=n_steps, stride_period_s=period, leg_length_px=leg_px,
+                      flags=flags)

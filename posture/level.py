@@ -1,0 +1,155 @@
+"""Camera roll (how far the picture is turned from level) and its correction.
+
+Sign (pinned by ``tests/test_level.py``): ``roll_deg > 0`` when the scene appears turned
+**clockwise on screen** (the phone was rolled counter-clockwise as seen from behind it). A
+true upward direction then appears in the image as ``(sin roll, -cos roll)`` in (x, y-down)
+pixels, and a level floor line has image slope ``dy/dx = tan(roll)``.
+
+Estimate (primary, needs only the landmarks): the **floor line**. While a foot is on the
+ground its lowest point (the lower of heel and toe in the image) lies on the floor.
+Overground with a static camera the stance feet of successive contacts sit at different
+x along the same floor; on a treadmill each stance foot is carried backward by the belt
+at constant height, so the line through its lowest points during stance is the belt
+surface. Both cases give points ``(x, y)`` on the floor line; a Theil-Sen fit per leg (the
+far leg stands on a line at a slightly different image height) gives the slope, the legs
+are combined by the inverse square of their confidence intervals. The body axis is *not*
+used: runners lean, and the lean is what we measure.
+
+The estimate is refused (roll 0, a quality flag) when the floor points span too little
+image width, are too few, or the slope is implausible (> ``MAX_ROLL_DEG``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy.stats import theilslopes
+
+from posture.gait import LEGS, GaitEvents
+from posture.landmarks import LM
+from posture.metrics.geometry import rotate_points
+from posture.results import QualityFlag
+from posture.track import PoseTrack
+
+#: Larger estimated rolls are treated as a failed estimate (phones are rarely that crooked
+#: without the user noticing, and stairs/hills would fake it).
+MAX_ROLL_DEG = 10.0
+#: The floor points must span at least this fraction of the leg length horizontally.
+MIN_SPAN_LEG = 0.25
+#: Only the middle part of each stance is used (IC/TO timing is least exact at its ends).
+STANCE_CORE = (0.2, 0.8)
+
+_HEEL = {"left": LM.LEFT_HEEL, "right": LM.RIGHT_HEEL}
+_TOE = {"left": LM.LEFT_FOOT_INDEX, "right": LM.RIGHT_FOOT_INDEX}
+
+
+@dataclass(frozen=True)
+class RollEstimate:
+    """Result of the camera-roll estimate.
+
+    Attributes
+    ----------
+    roll_deg : float, degrees
+        Estimated roll (0.0 when not estimated).
+    confidence : float in [0, 1]
+    source : ``"floor"``, ``"user"`` or ``"none"``
+    ci_deg : float, degrees
+        Half-width of the 95% confidence interval of the slope (NaN if not estimated).
+    n_points : int
+        Floor points used.
+    flag : QualityFlag or None
+        Set when the roll could not be estimated.
+    """
+
+    roll_deg: float
+    confidence: float
+    source: str
+    ci_deg: float = float("nan")
+    n_points: int = 0
+    flag: QualityFlag | None = None
+
+
+def _not_estimated(reason: str) -> RollEstimate:
+    return RollEstimate(0.0, 0.0, "none", flag=QualityFlag(
+        "roll_not_estimated", "warning",
+        f"The camera level could not be checked ({reason}); angles assume the phone was "
+        "held level, so set the camera roll by hand if the floor looks tilted."))
+
+
+def floor_points(track: PoseTrack, events: GaitEvents, leg: str) -> np.ndarray:
+    """(n, 2) image points on the floor: lowest foot point in the core of each stance."""
+    ev = events.legs[leg]
+    xy = track.image_xy_px
+    pts = []
+    for t_ic, t_to in zip(ev.ic_t_s, ev.to_t_s, strict=True):
+        if not np.isfinite(t_to):
+            continue
+        a = t_ic + STANCE_CORE[0] * (t_to - t_ic)
+        b = t_ic + STANCE_CORE[1] * (t_to - t_ic)
+        rows = np.flatnonzero((track.t_s >= a) & (track.t_s <= b))
+        for r in rows:
+            heel, toe = xy[r, _HEEL[leg]], xy[r, _TOE[leg]]
+            if not (np.isfinite(heel).all() and np.isfinite(toe).all()):
+                continue
+            pts.append(heel if heel[1] >= toe[1] else toe)
+    return np.asarray(pts, float).reshape(-1, 2)
+
+
+def estimate_roll_floor(track: PoseTrack, events: GaitEvents) -> RollEstimate:
+    """Camera roll from the floor line through the stance feet (see module doc).
+
+    Returns
+    -------
+    RollEstimate
+        ``roll_deg`` in degrees (positive: scene turned clockwise on screen).
+    """
+    leg_px = events.leg_length_px
+    if not np.isfinite(leg_px):
+        return _not_estimated("no legs were found")
+    slopes, weights, n_total, half_cis = [], [], 0, []
+    for leg in LEGS:
+        pts = floor_points(track, events, leg)
+        if len(pts) < 6:
+            continue
+        span = np.ptp(pts[:, 0])
+        if span < MIN_SPAN_LEG * leg_px:
+            continue
+        with np.errstate(invalid="ignore"):  # exact (noise-free) points: CI is undefined
+            slope, _, lo, hi = theilslopes(pts[:, 1], pts[:, 0], alpha=0.95)
+        half = (hi - lo) / 2.0
+        half = max(half, 1e-4) if np.isfinite(half) else 1e-4  # exact data: CI undefined
+        slopes.append(slope)
+        weights.append(1.0 / half**2)
+        half_cis.append(half)
+        n_total += len(pts)
+    if not slopes:
+        return _not_estimated("the feet on the ground covered too little of the picture")
+    slope = float(np.average(slopes, weights=weights))
+    half = float(1.0 / np.sqrt(np.sum(weights)))
+    roll = float(np.degrees(np.arctan(slope)))
+    ci_deg = float(np.degrees(np.arctan(half)))
+    if abs(roll) > MAX_ROLL_DEG:
+        return _not_estimated(f"the floor line came out {roll:.0f} degrees off level, which "
+                              "suggests a slope or a tracking error")
+    conf = float(np.clip(1.0 - ci_deg / 3.0, 0.0, 1.0))
+    return RollEstimate(roll, conf, "floor", ci_deg=ci_deg, n_points=n_total)
+
+
+def level_track(track: PoseTrack, roll_deg: float) -> PoseTrack:
+    """Undo a camera roll: rotate the image landmarks by ``-roll_deg`` about the image centre.
+
+    Only ``image_xy_px`` changes (world landmarks are camera-independent in orientation
+    for our purposes; trunk edge distances are measured along the body axis and do not
+    change under rotation).
+    """
+    if roll_deg == 0.0:
+        return track
+    w, h = track.frame_size_px
+    xy = rotate_points(track.image_xy_px, -roll_deg, (w / 2.0, h / 2.0))
+    return replace(track, image_xy_px=xy)
+
+
+def roll_track(track: PoseTrack, roll_deg: float) -> PoseTrack:
+    """Simulate a camera roll of ``roll_deg`` (inverse of :func:`level_track`); for tests."""
+    return level_track(track, -roll_deg)

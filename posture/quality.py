@@ -1,0 +1,134 @@
+"""Per-clip quality flags: what limits how far a clip's numbers can be trusted.
+
+Each check is a small function returning a :class:`posture.results.QualityFlag` or
+``None``; :func:`side_quality_flags` runs them all for a side-view clip.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posture.gait import GaitEvents
+from posture.landmarks import LM
+from posture.metrics.geometry import midpoint
+from posture.results import QualityFlag
+from posture.track import PoseTrack
+
+#: Fewer valid strides than this give an unstable clip mean.
+MIN_STABLE_STRIDES = 7
+#: Landmarks closer to the border than this fraction of the frame size count as cut off.
+BORDER_FRACTION = 0.01
+#: Frames with a cut-off key landmark above this fraction raise the flag.
+MAX_OUT_OF_FRAME = 0.05
+#: Median visibility of the key landmarks below this raises the flag.
+MIN_VISIBILITY = 0.6
+#: Apparent size change (leg length, first vs last third) that suggests camera motion.
+MAX_SCALE_CHANGE = 0.15
+#: Vertical drift of the hips (fraction of leg length) that suggests camera tilt/motion.
+MAX_VERTICAL_DRIFT_LEG = 0.2
+
+KEY_LANDMARKS: tuple[LM, ...] = (
+    LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP, LM.LEFT_KNEE,
+    LM.RIGHT_KNEE, LM.LEFT_ANKLE, LM.RIGHT_ANKLE, LM.LEFT_HEEL, LM.RIGHT_HEEL,
+    LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX,
+)
+
+
+def out_of_frame_flag(track: PoseTrack) -> QualityFlag | None:
+    """Runner partly outside the picture (key landmarks at or beyond the border)."""
+    w, h = track.frame_size_px
+    xy = track.image_xy_px[:, list(KEY_LANDMARKS)]
+    det = track.detected
+    if not det.any():
+        return None
+    mx, my = BORDER_FRACTION * w, BORDER_FRACTION * h
+    out = ((xy[..., 0] < mx) | (xy[..., 0] > w - mx) | (xy[..., 1] < my)
+           | (xy[..., 1] > h - my)).any(axis=1)
+    frac = float(out[det].mean())
+    if frac <= MAX_OUT_OF_FRAME:
+        return None
+    return QualityFlag(
+        "out_of_frame", "warning",
+        f"The runner is partly outside the picture in {100 * frac:.0f}% of frames; "
+        "film with the whole body, feet included, inside the frame.")
+
+
+def few_strides_flag(n_strides: int) -> QualityFlag | None:
+    """Too few strides for a stable clip mean."""
+    if n_strides >= MIN_STABLE_STRIDES:
+        return None
+    return QualityFlag(
+        "few_strides", "warning",
+        f"Only {n_strides} clean strides were found; averages are unstable below "
+        f"{MIN_STABLE_STRIDES}, so film at least 10 seconds of steady running.")
+
+
+def camera_moving_flag(track: PoseTrack, leg_px: np.ndarray) -> QualityFlag | None:
+    """Proxy for a moving/zooming camera: the runner's size or height drifts over the clip.
+
+    The background is not tracked, so a smooth pan that keeps the runner the same size is
+    not detected; a runner crossing a static camera's picture is normal and not flagged.
+    """
+    ok = np.isfinite(leg_px)
+    if ok.sum() < 30:
+        return None
+    idx = np.flatnonzero(ok)
+    third = len(idx) // 3
+    first = float(np.median(leg_px[idx[:third]]))
+    last = float(np.median(leg_px[idx[-third:]]))
+    change = abs(last / first - 1.0)
+    if change > MAX_SCALE_CHANGE:
+        return QualityFlag(
+            "camera_moving", "warning",
+            f"The runner's size in the picture changes by {100 * change:.0f}% during the clip "
+            "(camera zoom or movement, or not running parallel to the camera; judged from "
+            "the body only), so distances and angles may drift.")
+    hip_y = midpoint(track.image_xy_px[:, LM.LEFT_HIP], track.image_xy_px[:, LM.RIGHT_HIP])[:, 1]
+    y_first = np.nanmedian(hip_y[idx[:third]])
+    y_last = np.nanmedian(hip_y[idx[-third:]])
+    drift = abs(y_last - y_first) / float(np.median(leg_px[ok]))
+    if drift > MAX_VERTICAL_DRIFT_LEG:
+        return QualityFlag(
+            "camera_moving", "warning",
+            f"The hips drift {100 * drift:.0f}% of a leg length up or down the picture "
+            "(camera tilting or moving, or a slope; judged from the body only).")
+    return None
+
+
+def low_visibility_flag(track: PoseTrack) -> QualityFlag | None:
+    """Key landmarks poorly seen by the pose model."""
+    vis = track.visibility[:, list(KEY_LANDMARKS)]
+    v = vis[np.isfinite(vis)]
+    if v.size == 0:
+        return None
+    med = float(np.median(v))
+    if med >= MIN_VISIBILITY:
+        return None
+    return QualityFlag(
+        "low_visibility", "warning",
+        f"Body landmarks are poorly visible (median visibility {med:.2f}); use more light, "
+        "a plain background and tight-fitting clothes.")
+
+
+def rejected_strides_flag(events: GaitEvents) -> QualityFlag | None:
+    """Summarise strides that were dropped and why."""
+    s = events.strides
+    bad = s[~s["valid"]]
+    if bad.empty:
+        return None
+    reasons = bad["reject_reason"].str.replace(r"[\d.]+", "#", regex=True).value_counts()
+    text = "; ".join(f"{n} x {r}" for r, n in reasons.items())
+    return QualityFlag(
+        "strides_rejected", "info",
+        f"{len(bad)} of {len(s)} strides were left out as implausible ({text}).")
+
+
+def side_quality_flags(track: PoseTrack, events: GaitEvents, *, n_strides: int,
+                       leg_px: np.ndarray, extra: list[QualityFlag | None] = ()
+                       ) -> list[QualityFlag]:
+    """All quality flags of a side-view clip, most severe first."""
+    flags = [out_of_frame_flag(track), few_strides_flag(n_strides),
+             camera_moving_flag(track, leg_px), low_visibility_flag(track),
+             rejected_strides_flag(events), *events.flags, *extra]
+    order = {"error": 0, "warning": 1, "info": 2}
+    return sorted([f for f in flags if f is not None], key=lambda f: order[f.severity])

@@ -1,0 +1,134 @@
+"""Side-view analysis of one clip: level the camera, find strides, measure each stride."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from posture.errors import TooFewStridesError, WrongViewError
+from posture.gait import detect_events
+from posture.level import estimate_roll_floor, level_track
+from posture.metrics.side import (
+    SIDE_METRICS,
+    frame_leg_length_px,
+    pick_near_leg,
+    side_stride_metrics,
+)
+from posture.quality import side_quality_flags
+from posture.results import ClipAnalysis, QualityFlag, ViewEstimate
+from posture.track import PoseTrack
+from posture.view import detect_view, estimate_view
+
+#: At least this many valid strides are needed to report anything.
+MIN_STRIDES = 2
+
+
+def _wrong_view_message(view: str) -> str:
+    where = "from behind" if view == "rear" else "from the front"
+    return (f"Forward lean and overstride need a side view; this clip looks filmed {where}, "
+            "so film from the side (phone at hip height, beside the runner) or choose the "
+            "rear/front analysis.")
+
+
+def summarize(strides, *, cadence_spm: float, camera_roll_deg: float) -> dict[str, float]:
+    """Clip summary: mean (``<metric>``) and median (``<metric>_median``) of each metric.
+
+    ``cadence_spm`` is the clip cadence from the steps (not the mean of strides);
+    ``n_strides`` and ``camera_roll_deg`` (correction applied, degrees) are added.
+    """
+    out: dict[str, float] = {}
+    for name in SIDE_METRICS:
+        v = strides[name].to_numpy(float)
+        v = v[np.isfinite(v)]
+        out[name] = float(v.mean()) if v.size else float("nan")
+        out[f"{name}_median"] = float(np.median(v)) if v.size else float("nan")
+    out["cadence_spm"] = float(cadence_spm)
+    out["n_strides"] = float(len(strides))
+    out["camera_roll_deg"] = float(camera_roll_deg)
+    return out
+
+
+def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
+                 options=None) -> ClipAnalysis:
+    """Measure every stride of a side-view clip.
+
+    Parameters
+    ----------
+    track : PoseTrack
+        Cleaned landmarks (see :func:`posture.signal.clean_track`), not levelled.
+    view : ViewEstimate, optional
+        From :func:`posture.view.estimate_view`; estimated here when omitted.
+    options : posture.pipeline.AnalysisOptions, optional
+        Runner height, view/roll overrides, ``level_camera``.
+
+    Returns
+    -------
+    ClipAnalysis
+        Per-stride table (units in column names, ``_conf`` columns 0..1), clip summary,
+        quality flags, notes.
+
+    Raises
+    ------
+    WrongViewError
+        The clip is a rear or front view.
+    TooFewStridesError
+        Fewer than two valid strides.
+    """
+    from posture.pipeline import AnalysisOptions
+
+    options = options or AnalysisOptions()
+    notes: dict[str, str] = {}
+    forced = None if options.view == "auto" else options.view
+    if view is None:
+        view = estimate_view(track, forced=forced, roll_override_deg=options.camera_roll_deg)
+    if forced:
+        det = detect_view(track)
+        notes["view"] = f"view set by the user to {forced}; detected {det.view} " \
+                        f"(width ratio {det.width_ratio:.2f})"
+    if view.view != "side":
+        raise WrongViewError(_wrong_view_message(view.view))
+    facing = 1 if view.facing == "right" else -1
+
+    extra: list[QualityFlag | None] = []
+    roll_applied = 0.0
+    if view.roll_source == "none":
+        extra.append(estimate_roll_floor(track, detect_events(track, facing=facing)).flag
+                     or QualityFlag("roll_not_estimated", "warning",
+                                    "The camera level could not be checked; angles assume "
+                                    "the phone was held level."))
+    if options.level_camera and view.roll_source != "none":
+        roll_applied = float(view.camera_roll_deg)
+        levelled = level_track(track, roll_applied)
+        notes["camera_level"] = (f"corrected a camera roll of {roll_applied:+.1f} deg "
+                                 f"({view.roll_source})")
+    else:
+        levelled = track
+        if not options.level_camera:
+            notes["camera_level"] = (f"camera-level correction off (estimated roll "
+                                     f"{view.camera_roll_deg:+.1f} deg not applied)")
+
+    events = detect_events(levelled, facing=facing)
+    strides = side_stride_metrics(levelled, events, view,
+                                  runner_height_m=options.runner_height_m)
+    if len(strides) < MIN_STRIDES:
+        raise TooFewStridesError(
+            f"Only {len(strides)} clean strides were found; film at least 10 seconds of "
+            "steady running with the whole body in view.")
+    near = pick_near_leg(levelled, view)
+    flags = side_quality_flags(levelled, events, n_strides=len(strides),
+                               leg_px=frame_leg_length_px(levelled, near), extra=extra)
+    notes["events"] = (f"initial contact and toe-off from foot position relative to the "
+                       f"pelvis (Zeni et al. 2008); {len(strides)} of {len(events.strides)} "
+                       "strides kept")
+    notes["near_side"] = near
+    return ClipAnalysis(
+        view=replace(view, camera_roll_deg=float(view.camera_roll_deg)),
+        strides=strides,
+        summary=summarize(strides, cadence_spm=events.cadence_spm,
+                          camera_roll_deg=roll_applied),
+        quality=flags,
+        info=track.info,
+        runner_height_m=options.runner_height_m,
+        notes=notes,
+    )
