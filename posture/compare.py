@@ -35,6 +35,7 @@ from posture.results import ClipAnalysis, QualityFlag
 
 Verdict = Literal["changed", "unchanged", "not enough data"]
 Direction = Literal["worse", "better", "different"]
+Legs = Literal["both", "left", "right"]
 
 #: Strides whose metric confidence is below this are left out of a window's statistics.
 MIN_CONF: float = 0.3
@@ -112,6 +113,8 @@ class Comparison:
     min_strides: int = MIN_STRIDES
     min_conf: float = MIN_CONF
     ci_method: str = "welch_t_95"
+    legs: Legs = "both"
+    """Which strides were used: all, or only those opened by the left / right leg."""
 
     @property
     def labels(self) -> tuple[str, str]:
@@ -144,6 +147,7 @@ class Comparison:
             min_strides=d["min_strides"],
             min_conf=d["min_conf"],
             ci_method=d["ci_method"],
+            legs=d.get("legs", "both"),
         )
 
     @classmethod
@@ -161,6 +165,7 @@ def compare_windows(
     min_strides: int = MIN_STRIDES,
     min_conf: float = MIN_CONF,
     labels: tuple[str, str] = ("early", "late"),
+    legs: Legs = "both",
 ) -> Comparison:
     """Compare the start of one clip with its end.
 
@@ -173,6 +178,8 @@ def compare_windows(
         ``[t0_s, t1_s)``. When omitted, the first / last ``fraction`` of the strides by count.
     fraction : float
         Share of the strides in each default window (0 < fraction <= 0.5).
+    legs : {"both", "left", "right"}
+        Use only strides opened by that leg (e.g. pelvic drop of one side).
 
     Returns
     -------
@@ -181,7 +188,7 @@ def compare_windows(
     """
     if not 0 < fraction <= 0.5:
         raise ValueError(f"fraction must be in (0, 0.5], got {fraction}")
-    strides = _sorted_strides(analysis.strides)
+    strides = _only_legs(_sorted_strides(analysis.strides), legs)
     n = len(strides)
     k = math.floor(n * fraction + 1e-9)
     win_a = _time_window(strides, early) if early is not None else strides.iloc[:k]
@@ -200,7 +207,7 @@ def compare_windows(
     warnings += _stride_count_check(a_info, b_info, min_strides)
     changes = _compare_tables(win_a, win_b, min_strides=min_strides, min_conf=min_conf)
     return Comparison("windows", a_info, b_info, changes, warnings, analysis.view.view,
-                      min_strides=min_strides, min_conf=min_conf)
+                      min_strides=min_strides, min_conf=min_conf, legs=legs)
 
 
 def compare_clips(
@@ -210,16 +217,19 @@ def compare_clips(
     labels: tuple[str, str] = ("fresh", "fatigued"),
     min_strides: int = MIN_STRIDES,
     min_conf: float = MIN_CONF,
+    legs: Legs = "both",
 ) -> Comparison:
     """Compare two clips of the same runner (e.g. fresh and fatigued).
+
+    ``legs`` keeps only strides opened by that leg, as in :func:`compare_windows`.
 
     Returns
     -------
     Comparison
         ``change`` is ``fatigued`` minus ``fresh``, in each metric's unit.
     """
-    win_a = _sorted_strides(fresh.strides)
-    win_b = _sorted_strides(fatigued.strides)
+    win_a = _only_legs(_sorted_strides(fresh.strides), legs)
+    win_b = _only_legs(_sorted_strides(fatigued.strides), legs)
     a_info = _with_summary_cadence(_window_info(labels[0], win_a), fresh)
     b_info = _with_summary_cadence(_window_info(labels[1], win_b), fatigued)
     warnings = _view_checks(fresh, fatigued, labels)
@@ -230,7 +240,7 @@ def compare_clips(
     if any(w.severity == "error" for w in warnings):
         changes = {m: _not_comparable(c) for m, c in changes.items()}
     return Comparison("clips", a_info, b_info, changes, warnings, fresh.view.view,
-                      min_strides=min_strides, min_conf=min_conf)
+                      min_strides=min_strides, min_conf=min_conf, legs=legs)
 
 
 def welch_interval(a: np.ndarray, b: np.ndarray, *,
@@ -381,6 +391,16 @@ def _sorted_strides(strides: pd.DataFrame) -> pd.DataFrame:
     if "stride" not in out.columns:
         out = out.assign(stride=np.arange(len(out)))
     return out.reset_index(drop=True)
+
+
+def _only_legs(strides: pd.DataFrame, legs: Legs) -> pd.DataFrame:
+    if legs == "both":
+        return strides
+    if legs not in ("left", "right"):
+        raise ValueError(f"legs must be 'both', 'left' or 'right', got {legs!r}")
+    if "leg" not in strides.columns:
+        raise ValueError("the strides table has no 'leg' column to select by")
+    return strides[strides["leg"] == legs].reset_index(drop=True)
 
 
 def _time_window(strides: pd.DataFrame, window: tuple[float, float]) -> pd.DataFrame:

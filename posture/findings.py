@@ -325,6 +325,8 @@ def _change_finding(c: MetricChange, comp: Comparison, later: ClipAnalysis | Non
     rose = c.change > 0
     verb = "increased" if rose else "decreased"
     title = f"{name[0].upper()}{name[1:]} {verb} {when}"
+    if comp.legs != "both":
+        title += f" ({comp.legs} leg)"
     if c.experimental:
         title += " (experimental)"
     b_strides = c.b_strides
@@ -335,7 +337,8 @@ def _change_finding(c: MetricChange, comp: Comparison, later: ClipAnalysis | Non
         v = valid_values(strides, c.metric)
         v = v[v["stride"].isin(b_strides)]
         example = _example(strides, v, c.metric, high=rose)
-    measured = (
+    only = f"Only strides opened by the {comp.legs} leg. " if comp.legs != "both" else ""
+    measured = only + (
         f"Your {name} went from {_num(c.a_mean, s, sign=False)} ({a_lab}, {c.a_n} strides) to "
         f"{_num(c.b_mean, s, sign=False)} ({b_lab}, {c.b_n} strides): a change of "
         f"{_num(c.change, s)} (95% interval {_num(c.ci_low, s)} to {_num(c.ci_high, s)}; "

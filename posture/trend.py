@@ -45,7 +45,7 @@ def trend(analysis: ClipAnalysis, *, min_strides: int = MIN_STRIDES,
         strides = strides.assign(stride=np.arange(len(strides)))
     rows = []
     for metric, s in METRICS.items():
-        if metric not in strides.columns:
+        if metric not in strides.columns or "t_start_s" not in strides.columns:
             continue
         v = valid_values(strides, metric, min_conf=min_conf)
         t_min = strides.set_index("stride").loc[v["stride"], "t_start_s"].to_numpy() / 60.0

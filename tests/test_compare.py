@@ -242,3 +242,23 @@ def test_trend_slope_per_minute() -> None:
     assert tr.loc["overstride_pct_leg", "verdict"] == "stable"
     short = trend(make_clip({"trunk_lean_deg": (6.0, 1.0)}, n=5)).set_index("metric")
     assert short.loc["trunk_lean_deg", "verdict"] == "not enough data"
+
+
+def test_one_leg_comparison_isolates_a_one_sided_change() -> None:
+    a = make_clip({"pelvic_drop_deg": (4.0, 0.8)}, view=REAR, n=20, seed=16)
+    b = make_clip({"pelvic_drop_deg": (4.0, 0.8)}, view=REAR, n=20, seed=17)
+    b.strides.loc[b.strides["leg"] == "left", "pelvic_drop_deg"] += 4.0  # left stance only
+    left = compare_clips(a, b, legs="left").changes["pelvic_drop_deg"]
+    right = compare_clips(a, b, legs="right").changes["pelvic_drop_deg"]
+    assert left.verdict == "changed" and left.ci_low < 4.0 < left.ci_high
+    assert right.verdict == "unchanged"
+    assert (left.a_n, left.b_n) == (10, 10)
+    assert compare_clips(a, b, legs="left").legs == "left"
+    # diluted over both legs the same change is about half as big
+    both = compare_clips(a, b).changes["pelvic_drop_deg"]
+    assert both.change == pytest.approx(2.0, abs=0.6)
+    long = make_clip({"pelvic_drop_deg": (4.0, 0.8)}, view=REAR, n=60, seed=18)
+    w = compare_windows(long, legs="right")
+    assert w.a.strides == list(range(1, 20, 2))  # first third of the right-leg strides
+    with pytest.raises(ValueError):
+        compare_clips(a, b, legs="middle")  # type: ignore[arg-type]

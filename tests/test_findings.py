@@ -217,3 +217,12 @@ def test_reference_table_is_complete_and_consistent() -> None:
 
 def test_docs_render_the_current_reference_table() -> None:
     assert reference_table_markdown() in DOCS.read_text(encoding="utf-8")
+
+
+def test_one_leg_finding_names_the_leg() -> None:
+    a = make_clip({"pelvic_drop_deg": (4.0, 0.8)}, view=REAR, n=20, seed=17)
+    b = make_clip({"pelvic_drop_deg": (4.0, 0.8)}, view=REAR, n=20, seed=18)
+    b.strides.loc[b.strides["leg"] == "left", "pelvic_drop_deg"] += 4.0
+    (f,) = findings(compare_clips(a, b, legs="left"))
+    assert f.title.endswith("(left leg)") and f.measured.startswith("Only strides opened by")
+    assert findings(compare_clips(a, b, legs="right")) == []
