@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from scipy.signal import butter, filtfilt
 
 from posture.errors import TooFewStridesError, WrongViewError
 from posture.gait_frontal import FrontalEvents, cadence_spm, detect_frontal_events
@@ -43,6 +44,13 @@ ROLL_MAX_DEG = 10.0
 SCALE_CHANGE = 1.25
 #: Hip width (px) below which one pixel of landmark noise is a large share of it.
 SMALL_HIP_PX = 40.0
+#: Low-pass cut-off (Hz) for the landmark series the metrics read: pelvic drop and lean
+#: peak within a stance of ~0.2-0.3 s (content below ~6 Hz); landmark jitter is broadband and
+#: would otherwise push every peak and range upward.
+SMOOTH_HZ = 6.0
+#: Landmarks the frontal metrics read.
+_MEASURED = (LM.LEFT_HIP, LM.RIGHT_HIP, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_WRIST,
+             LM.RIGHT_WRIST, LM.LEFT_ANKLE, LM.RIGHT_ANKLE)
 #: Confidence factor of roll-sensitive metrics (pelvic drop, lateral lean) by roll source.
 ROLL_TRUST = {"user": 1.0, "floor": 0.9, "scene_lines": 0.9, "pelvis": 0.8, "none": 0.5}
 
@@ -174,6 +182,31 @@ def level_xy(track: PoseTrack, roll_deg: float) -> np.ndarray:
     # [[cos, -sin], [sin, cos]] turns vectors clockwise on screen in the y-down frame
     rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
     return (track.image_xy_px - c) @ rot.T + c
+
+
+def smooth_xy(xy: np.ndarray, fps: float, segments: tuple[tuple[int, int], ...], *,
+              cutoff_hz: float = SMOOTH_HZ) -> np.ndarray:
+    """Zero-phase low-pass of the measured landmarks within each segment's NaN-free runs, px.
+
+    A 2nd-order Butterworth run forwards and backwards (no time shift); runs too short for
+    the filter are left as they are.
+    """
+    out = xy.copy()
+    if not np.isfinite(fps) or cutoff_hz >= 0.45 * fps:
+        return out
+    b, a = butter(2, cutoff_hz / (fps / 2.0))
+    pad = 3 * max(len(a), len(b))
+    for s, e in segments:
+        for lm in _MEASURED:
+            for c in (0, 1):
+                y = out[s:e, lm, c]
+                ok = np.isfinite(y)
+                edges = np.diff(np.concatenate([[0], ok.astype(int), [0]]))
+                for r0, r1 in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1),
+                                  strict=True):
+                    if r1 - r0 > pad:
+                        y[r0:r1] = filtfilt(b, a, y[r0:r1])
+    return out
 
 
 # ---------------------------------------------------------------------- strides table
@@ -313,7 +346,7 @@ def analyze_frontal(track: PoseTrack, *, view: ViewEstimate | None = None,
             "film at least 20 seconds of steady running with the feet in the picture.")
     roll, flags = choose_roll(view, options, pelvis_roll_deg(track.image_xy_px, events))
     applied = roll.roll_deg if options.level_camera else 0.0
-    xy = level_xy(track, applied)
+    xy = smooth_xy(level_xy(track, applied), track.fps, events.segments)
     xy_lat = fm.lateral_coords(xy, view.view)
     strides = _stride_table(track, xy_lat, events, roll, options.runner_height_m)
     summary = _summary(strides, events, track, roll)
