@@ -95,3 +95,16 @@ def make_analysis(track: PoseTrack | None = None, *, lean_drift_deg: float = 4.0
 
 def blank_frame(value: int = 60) -> np.ndarray:
     return np.full((H, W, 3), value, np.uint8)
+
+
+def write_plain_video(path, n_frames: int = 75) -> None:
+    """A W x H H.264 clip at FPS whose frame i is uniform grey 40 + 2i (for frame matching)."""
+    import av
+
+    with av.open(str(path), "w") as out:
+        s = out.add_stream("libx264", rate=int(FPS))
+        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
+        for i in range(n_frames):
+            img = np.full((H, W, 3), min(255, 40 + 2 * i), np.uint8)
+            out.mux(s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
+        out.mux(s.encode(None))

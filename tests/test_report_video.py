@@ -7,7 +7,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from report_support import FPS, H, W, make_analysis, make_track
+from report_support import H, W, make_analysis, make_track, write_plain_video
 
 from posture.report.annotate import TRUNK, FrameContext
 from posture.report.keyframes import frame_at
@@ -17,13 +17,7 @@ from posture.report.video_out import write_annotated_mp4
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("v") / "plain.mp4"
-    with av.open(str(path), "w") as out:
-        s = out.add_stream("libx264", rate=int(FPS))
-        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
-        for i in range(75):
-            img = np.full((H, W, 3), 40 + 2 * i, np.uint8)
-            out.mux(s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
-        out.mux(s.encode(None))
+    write_plain_video(path, 75)
     return path
 
 

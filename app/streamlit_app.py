@@ -1,0 +1,131 @@
+"""Stride posture: the Streamlit app (thin over the ``posture`` library).
+
+Run with ``make run`` (or ``streamlit run app/streamlit_app.py``). On first open it analyses
+the bundled sample so a newcomer sees a full result at once; the pose cache makes it instant
+the next time.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+from pathlib import Path
+
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ui_core import (
+    AppRequest,
+    ClipRequest,
+    ProgressClock,
+    default_sample,
+    run_request,
+)
+from ui_history import render_history, render_save
+from ui_inputs import sidebar_request
+from ui_result import render_session
+
+from posture.errors import PostureError
+from posture.report.session import Session
+
+log = logging.getLogger("stride_posture.app")
+
+HOW_TO_FILM = """
+- **Side view** for trunk lean, low-back arch and overstride; **from behind** for side-to-side
+  sway and pelvic drop.
+- Phone on a stand at hip height, level, 3-5 m away, the whole body in the picture
+  (head to feet) for the whole clip.
+- At least 20 s of steady running; on a treadmill keep the same speed fresh and tired.
+- 60 fps or more if you can (contact time needs 100 fps or more).
+- Tight clothes show the back outline best; one person in the picture.
+"""
+
+
+@st.cache_resource
+def shared_results() -> dict[str, Session]:
+    """Results shared across browser sessions (the demo analysis in particular)."""
+    return {}
+
+
+def analyse(request: AppRequest) -> Session | None:
+    """Run the core call with a live progress bar; library errors become messages."""
+    bar = st.progress(0.0, text="Reading the video...")
+    clock = ProgressClock()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        frac, text = clock.status(done, total)
+        bar.progress(frac, text=f"{stage}: finding the body in each frame - {text}")
+
+    try:
+        return run_request(request, progress=progress)
+    except PostureError as exc:
+        st.error(str(exc))
+    except Exception as exc:  # the page must stay usable whatever happens
+        log.exception("analysis failed")
+        st.error(f"The analysis stopped unexpectedly ({type(exc).__name__}: {exc}). "
+                 "Try another clip or a shorter time window.")
+    finally:
+        bar.empty()
+    return None
+
+
+def show(session: Session) -> None:
+    st.session_state["session"] = session
+    st.session_state["session_key"] = uuid.uuid4().hex[:8]
+
+
+def demo() -> None:
+    """Analyse the bundled sample once per server so the first page shows a full result."""
+    sample = default_sample()
+    if sample is None:
+        return
+    key = f"{sample}:{sample.stat().st_mtime_ns}"
+    cache = shared_results()
+    if key not in cache:
+        st.info(f"Analysing the bundled sample {sample.name} so you can see a full result "
+                "(first start only).")
+        session = analyse(AppRequest(clips=(ClipRequest(str(sample), sample.name),),
+                                     runner="Sample runner"))
+        if session is None:
+            return
+        cache[key] = session
+    show(cache[key])
+    st.session_state["is_demo"] = True
+
+
+def main() -> None:
+    st.set_page_config(page_title="Stride posture", page_icon=":runner:", layout="wide")
+    st.title("Stride posture")
+    st.caption("How your running posture holds up as you tire: trunk lean, low-back arch, "
+               "overstride and sway, stride by stride.")
+    request = sidebar_request()
+    if request is not None:
+        session = analyse(request)
+        if session is not None:
+            show(session)
+            st.session_state["is_demo"] = False
+    elif "session" not in st.session_state:
+        demo()
+    result_tab, history_tab, film_tab = st.tabs(["Result", "History", "How to film"])
+    with result_tab:
+        session = st.session_state.get("session")
+        if session is None:
+            st.info("Choose a clip in the sidebar and press Analyse.")
+        else:
+            if st.session_state.get("is_demo"):
+                st.info("This is the bundled sample. Upload your own clip in the sidebar.")
+            render_session(session, st.session_state["session_key"])
+            render_save(session, st.session_state["session_key"])
+    with history_tab:
+        reopened = render_history()
+        if reopened is not None:
+            show(reopened)
+            st.session_state["is_demo"] = False
+            st.rerun()
+    with film_tab:
+        st.markdown(HOW_TO_FILM)
+
+
+main()

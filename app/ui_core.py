@@ -1,0 +1,127 @@
+"""The app's one core call: a typed request in, a finished :class:`Session` out.
+
+No biomechanics here: intake, pose, metrics, comparison and findings all come from
+``posture``. This module only turns what the page collected into library calls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+from posture.pipeline import AnalysisOptions, analyze_track, extract_track
+from posture.report.session import AnalysedClip, Role, Session, build_session
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES_DIR = Path(os.environ.get("POSTURE_SAMPLES", ROOT / "sample_videos"))
+UPLOAD_DIR = Path(tempfile.gettempdir()) / "stride-posture-uploads"
+MAX_UPLOAD_MB = 500
+"""Keep equal to ``server.maxUploadSize`` in ``.streamlit/config.toml``."""
+
+#: ``progress(stage_text, frames_done, frames_total)``
+StageProgress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class ClipRequest:
+    path: str
+    name: str
+    role: Role = "single"
+    start_s: float | None = None
+    end_s: float | None = None
+
+
+@dataclass(frozen=True)
+class AppRequest:
+    """Everything the page collected; one of these makes one analysis."""
+
+    clips: tuple[ClipRequest, ...]
+    options: AnalysisOptions = field(default_factory=AnalysisOptions)
+    runner: str = ""
+    treadmill_speed_kmh: float | None = None
+    session_date: date = field(default_factory=date.today)
+
+    @property
+    def mode(self) -> str:
+        return "two clips" if len(self.clips) == 2 else "one clip"
+
+
+def list_samples() -> list[Path]:
+    """Bundled sample clips, side views first (names tell the view)."""
+    if not SAMPLES_DIR.is_dir():
+        return []
+    files = sorted(p for p in SAMPLES_DIR.iterdir() if p.suffix.lower() in (".mp4", ".mov"))
+    return sorted(files, key=lambda p: (not p.name.startswith("side"), p.name))
+
+
+def default_sample() -> Path | None:
+    samples = list_samples()
+    return samples[0] if samples else None
+
+
+def store_upload(name: str, data: bytes) -> Path:
+    """Keep an uploaded clip on this machine (temp folder), named by its content hash."""
+    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    path = UPLOAD_DIR / f"{digest}{Path(name).suffix.lower() or '.mp4'}"
+    if not path.exists():
+        path.write_bytes(data)
+    return path
+
+
+def clip_options(request: AppRequest, clip: ClipRequest) -> AnalysisOptions:
+    return replace(request.options, start_s=clip.start_s, end_s=clip.end_s)
+
+
+def analyse_clip(request: AppRequest, clip: ClipRequest, *,
+                 progress: Callable[[int, int], None] | None = None) -> AnalysedClip:
+    """Pose (cached) then metrics for one clip."""
+    opts = clip_options(request, clip)
+    track = extract_track(clip.path, opts, progress=progress)
+    analysis = analyze_track(track, opts)
+    return AnalysedClip(name=clip.name, analysis=analysis, role=clip.role,
+                        video_path=str(clip.path), track=track)
+
+
+def run_request(request: AppRequest, *, progress: StageProgress | None = None) -> Session:
+    """The core call: analyse each clip, compare, rank findings.
+
+    Raises the library's :class:`posture.errors.PostureError` subclasses unchanged.
+    """
+    clips = []
+    for k, clip in enumerate(request.clips, 1):
+        stage = f"Clip {k} of {len(request.clips)} ({clip.name})"
+
+        def cb(done: int, total: int, stage: str = stage) -> None:
+            if progress is not None:
+                progress(stage, done, total)
+
+        clips.append(analyse_clip(request, clip, progress=cb))
+    return build_session(clips, runner=request.runner, session_date=request.session_date,
+                         treadmill_speed_kmh=request.treadmill_speed_kmh)
+
+
+@dataclass
+class ProgressClock:
+    """Turns (done, total) into a fraction and a time-left estimate."""
+
+    started: float = field(default_factory=time.monotonic)
+    first_done: int | None = None
+    first_t: float = 0.0
+
+    def status(self, done: int, total: int) -> tuple[float, str]:
+        now = time.monotonic()
+        frac = min(1.0, done / total) if total > 0 else 0.0
+        if self.first_done is None:
+            self.first_done, self.first_t = done, now
+        rate_done = done - self.first_done
+        if rate_done > 0 and total > done:
+            left = (now - self.first_t) / rate_done * (total - done)
+            return frac, f"{done} of {total} frames - about {left:.0f} s left"
+        return frac, f"{done} of {total} frames"

@@ -1,0 +1,101 @@
+"""History tab: a runner's sessions across weeks, reopen one, compare two clips, delete."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from posture.history import SUMMARY_COLUMNS, History, StoredClip
+from posture.metrics.registry import spec
+from posture.report.session import AnalysedClip, Session, build_session
+
+
+@st.cache_resource
+def history() -> History:
+    return History()
+
+
+def save_session(session: Session) -> int:
+    clips = [StoredClip(c.name, c.role, c.analysis) for c in session.clips]
+    height = session.clips[0].analysis.runner_height_m
+    return history().save_session(session.runner, clips, session_date=session.session_date,
+                                  comparison=session.comparison.to_dict()
+                                  if session.comparison else None,
+                                  findings=session.findings.to_dict(), height_m=height)
+
+
+def render_save(session: Session, key: str) -> None:
+    if not session.runner:
+        st.caption("Give a runner name in the sidebar to keep this session in the history.")
+        return
+    if st.session_state.get(f"saved_{key}"):
+        st.success(f"Saved in the history under {session.runner}.")
+    elif st.button(f"Save to {session.runner}'s history", key=f"save_{key}"):
+        save_session(session)
+        st.session_state[f"saved_{key}"] = True
+        st.success(f"Saved in the history under {session.runner}.")
+
+
+def _table(df: pd.DataFrame) -> pd.DataFrame:
+    cols = {c: f"{spec(c).label} ({spec(c).unit})" for c in SUMMARY_COLUMNS if c in df}
+    out = df.rename(columns={"session_date": "Date", "clip_name": "Clip", "role": "Part",
+                             "n_strides": "Strides", **cols})
+    return out.drop(columns=["label", "view"], errors="ignore")
+
+
+def reopen(session_id: int) -> Session:
+    s = history().load_session(session_id)
+    clips = [AnalysedClip(c.clip_name, c.analysis, c.role) for c in s.clips]
+    return build_session(clips, runner=s.runner, session_date=s.session_date)
+
+
+def compare_stored(df: pd.DataFrame, picks: list[int], runner: str) -> Session:
+    """Two stored clips (e.g. weeks apart) compared with each other, older first."""
+    rows = df.loc[picks].sort_values(["session_date", "session_id"])
+    clips, labels = [], []
+    for _, r in rows.iterrows():
+        stored = history().load_session(int(r["session_id"]))
+        c = next(c for c in stored.clips if c.clip_name == r["clip_name"])
+        clips.append(AnalysedClip(c.clip_name, c.analysis, "fresh" if not clips else "fatigued"))
+        labels.append(f"{r['session_date']:%d %b}")
+    if labels[0] == labels[1]:
+        labels = [f"{labels[0]} ({c.name})" for c in clips]
+    return build_session(clips, runner=runner, session_date=date.today(),
+                         labels=(labels[0], labels[1]))
+
+
+def render_history() -> Session | None:
+    """Returns a session to show when the user reopens or compares."""
+    h = history()
+    runners = h.runners()
+    st.caption(f"Stored on this computer in {h.path} (set POSTURE_DB to move it).")
+    if not runners:
+        st.info("Nothing saved yet. Analyse a clip with a runner name, then press Save.")
+        return None
+    runner = st.selectbox("Runner", runners, key="hist_runner")
+    df = h.sessions(runner)
+    st.dataframe(_table(df), hide_index=True, use_container_width=True)
+    if len(df) >= 2:
+        chart = df.groupby("session_date")[["trunk_lean_deg", "overstride_pct_leg"]].median()
+        st.line_chart(chart.rename(columns={c: spec(c).label for c in chart.columns}))
+    out = None
+    labels = {i: f"{r.session_date} - {r.clip_name} ({r.role})" for i, r in df.iterrows()}
+    sid = st.selectbox("Session", sorted(set(df["session_id"]), reverse=True), key="hist_sid",
+                       format_func=lambda s: next(v for i, v in labels.items()
+                                                  if df.loc[i, "session_id"] == s))
+    if st.button("Reopen this session", key="hist_open"):
+        out = reopen(int(sid))
+    picks = st.multiselect("Compare two clips across weeks", list(labels), max_selections=2,
+                           format_func=labels.get, key="hist_pick")
+    if st.button("Compare", disabled=len(picks) != 2, key="hist_cmp"):
+        out = compare_stored(df, picks, runner)
+    with st.expander(f"Delete {runner}'s data"):
+        sure = st.checkbox(f"Yes, delete every session of {runner} from this computer",
+                           key="hist_sure")
+        if st.button("Delete", disabled=not sure, key="hist_del"):
+            n = h.delete_runner(runner)
+            st.success(f"Deleted {n} session(s) of {runner}.")
+            st.rerun()
+    return out

@@ -1,0 +1,94 @@
+"""Sidebar: choose clips (sample, one upload, or fresh + fatigued), runner details, view
+override and time window. Produces an :class:`AppRequest` when the user presses Analyse."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import streamlit as st
+from ui_core import MAX_UPLOAD_MB, AppRequest, ClipRequest, list_samples, store_upload
+
+from posture.errors import PostureError
+from posture.pipeline import AnalysisOptions
+from posture.video import probe
+
+SOURCES = ("Bundled sample", "One clip (early vs late)", "Two clips (fresh vs fatigued)")
+VIEWS = {"Detect automatically": "auto", "Side": "side", "From behind": "rear",
+         "From the front": "front"}
+VIDEO_TYPES = ["mp4", "mov", "m4v", "avi", "mkv", "webm"]
+
+
+def _trim(path: Path, key: str) -> tuple[float | None, float | None]:
+    """Time-window slider for a clip (whole clip by default)."""
+    try:
+        dur = probe(path).duration_s
+    except PostureError as exc:
+        st.error(str(exc))
+        return None, None
+    if dur <= 4:
+        return None, None
+    lo, hi = st.slider("Part to analyse (s)", 0.0, float(round(dur, 1)),
+                       (0.0, float(round(dur, 1))), step=0.5, key=f"trim_{key}",
+                       help="Leave out warm-up, stopping or people walking by.")
+    return (lo if lo > 0 else None), (hi if hi < round(dur, 1) else None)
+
+
+def _upload(label: str, key: str, role: str) -> ClipRequest | None:
+    up = st.file_uploader(label, type=VIDEO_TYPES, key=f"up_{key}")
+    if up is None:
+        return None
+    path = store_upload(up.name, up.getvalue())
+    start, end = _trim(path, key)
+    return ClipRequest(str(path), up.name, role, start, end)
+
+
+def _sample() -> ClipRequest | None:
+    samples = list_samples()
+    if not samples:
+        st.info("No bundled samples found (run `make samples`).")
+        return None
+    name = st.selectbox("Sample clip", [p.name for p in samples], key="sample_name")
+    path = samples[[p.name for p in samples].index(name)]
+    start, end = _trim(path, "sample")
+    return ClipRequest(str(path), name, "single", start, end)
+
+
+def _clips(source: str) -> tuple[ClipRequest, ...]:
+    if source == SOURCES[0]:
+        c = _sample()
+        return (c,) if c else ()
+    if source == SOURCES[1]:
+        c = _upload("Clip of your run (at least 20 s of steady running)", "one", "single")
+        return (c,) if c else ()
+    a = _upload("Fresh clip (start of the run)", "fresh", "fresh")
+    b = _upload("Fatigued clip (end of the run)", "fatigued", "fatigued")
+    return (a, b) if a and b else ()
+
+
+def sidebar_request() -> AppRequest | None:
+    """Draw the input sidebar; returns a request when Analyse is pressed with valid input."""
+    sb = st.sidebar
+    with sb:
+        st.header("Analyse a run")
+        st.caption(f"Clips up to {MAX_UPLOAD_MB} MB. Files stay on this computer: nothing is "
+                   "uploaded anywhere else.")
+        source = st.radio("What to analyse", SOURCES, key="source")
+        clips = _clips(source)
+        with st.expander("Runner and camera", expanded=False):
+            runner = st.text_input("Runner name (for the history)", key="runner")
+            height_cm = st.number_input("Height (cm, optional)", 0, 230, 0, key="height",
+                                        help="Lets bounce and sway be given in cm.")
+            speed = st.number_input("Treadmill speed (km/h, optional)", 0.0, 30.0, 0.0,
+                                    step=0.5, key="speed")
+            view = st.selectbox("Camera view", list(VIEWS), key="view",
+                                help="Override if the detected view is wrong.")
+            day = st.date_input("Date of the run", date.today(), key="run_date")
+        go = st.button("Analyse", type="primary", disabled=not clips, key="analyse",
+                       use_container_width=True)
+    if not go or not clips:
+        return None
+    options = AnalysisOptions(runner_height_m=height_cm / 100 if height_cm else None,
+                              view=VIEWS[view])
+    return AppRequest(clips=clips, options=options, runner=runner.strip(),
+                      treadmill_speed_kmh=speed or None, session_date=day)

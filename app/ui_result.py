@@ -1,0 +1,212 @@
+"""The result page: findings, key frames, scrubber, plots, summary table, downloads."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from posture.errors import PostureError
+from posture.metrics.registry import spec
+from posture.report import export
+from posture.report.annotate import context_from_view
+from posture.report.session import (
+    Session,
+    annotated_frame,
+    key_frame_images,
+    metric_figure,
+    overview_figure,
+    plotted_metrics,
+    session_json,
+    session_pdf,
+    summary_table,
+)
+from posture.report.video_out import write_annotated_mp4
+
+CONF_BADGE = {"high": ":green-badge[high confidence]",
+              "moderate": ":orange-badge[moderate confidence]",
+              "low": ":gray-badge[low confidence]"}
+
+
+def _memo(session_key: str, name: str, build: Callable[[], object]) -> object:
+    """Per-session memo in st.session_state (pictures and files are built once)."""
+    store = st.session_state.setdefault("memo", {}).setdefault(session_key, {})
+    if name not in store:
+        store[name] = build()
+    return store[name]
+
+
+def view_text(session: Session) -> list[str]:
+    out = []
+    for c in session.clips:
+        v = c.analysis.view
+        toward = "moving away" if v.view == "rear" else "coming toward you"
+        where = (f"runner facing {v.facing}, {v.near_side} side nearest the camera"
+                 if v.view == "side" else f"runner {toward}")
+        roll = (f"; camera tilt {v.camera_roll_deg:+.1f} deg corrected"
+                if v.roll_source != "none" and abs(v.camera_roll_deg) >= 0.1 else "")
+        out.append(f"**{c.name}**: {v.view} view, {where} (confidence {v.confidence:.0%}){roll}"
+                   f" - {c.analysis.n_strides} strides")
+    return out
+
+
+def render_header(session: Session) -> None:
+    a_lab, b_lab = session.labels
+    who = session.runner or "Unnamed runner"
+    st.subheader(f"{who} - {session.session_date:%d %b %Y} - {a_lab} versus {b_lab}")
+    for line in view_text(session):
+        st.markdown(f"- {line}")
+    st.caption("Wrong view? Change 'Camera view' in the sidebar and analyse again "
+               "(the pose is cached, so it takes seconds).")
+
+
+def render_findings(session: Session) -> None:
+    st.markdown("### What changed and what to do")
+    fr = session.findings
+    if not fr.shown:
+        st.success("No change for the worse that video can reliably detect, and no value "
+                   "outside the usual range. Keep running the way you do.")
+    for f in fr.shown:
+        with st.container(border=True):
+            exp = " :violet-badge[experimental]" if f.experimental else ""
+            st.markdown(f"**{f.rank}. {f.title}** {CONF_BADGE.get(f.confidence, '')}{exp}")
+            st.markdown(f.measured)
+            st.markdown(f"*Why it matters:* {f.meaning}")
+            if f.actions:
+                st.markdown("*What to do:*\n" + "\n".join(f"- {a}" for a in f.actions))
+            st.caption(f"Confidence {f.confidence}: {f.confidence_reason}.")
+    if fr.more:
+        with st.expander(f"{len(fr.more)} more finding(s), less important"):
+            for f in fr.more:
+                st.markdown(f"**{f.title}** - {f.measured}")
+    render_warnings(session)
+
+
+def render_warnings(session: Session) -> None:
+    flags = list(session.findings.warnings)
+    flags += [q for c in session.clips for q in c.analysis.quality if q not in flags]
+    serious = [q for q in flags if q.severity in ("warning", "error")]
+    minor = [q for q in flags if q.severity == "info"]
+    for q in serious:
+        st.warning(q.message)
+    if minor:
+        with st.expander(f"How far to trust these numbers ({len(minor)} note(s))"):
+            for q in minor:
+                st.markdown(f"- {q.message}")
+
+
+def render_key_frames(session: Session, key: str) -> None:
+    st.markdown("### Same moment of the stride, side by side")
+    if any(c.video_path is None for c in session.clips):
+        st.info("The video of this session is not on this machine any more, so frames "
+                "cannot be shown; numbers and plots are below.")
+        return
+    frames = _memo(key, "key_frames", lambda: key_frame_images(session, max_side_px=640))
+    if not frames:
+        st.info("No complete stride to show.")
+        return
+    st.caption("Most typical stride of each part. Yellow: trunk line with its angle from "
+               "true vertical (white dashes). Green: shin at landing and how far the foot "
+               "lands ahead of the hips. Magenta: back outline used for the arch index.")
+    for k in range(0, len(frames), 2):
+        cols = st.columns(2)
+        for col, (caption, img) in zip(cols, frames[k:k + 2], strict=False):
+            col.image(img, caption=caption, use_container_width=True)
+
+
+def render_scrubber(session: Session, key: str) -> None:
+    clips = [c for c in session.clips if c.track is not None and c.video_path]
+    if not clips:
+        return
+    with st.expander("Frame by frame"):
+        names = [c.name for c in clips]
+        name = st.selectbox("Clip", names, key=f"scrub_clip_{key}") if len(clips) > 1 else names[0]
+        clip = clips[names.index(name)]
+        t = clip.track.t_s
+        row = st.slider("Frame", 0, len(t) - 1, len(t) // 2, key=f"scrub_{key}_{name}",
+                        help="Drag to step through the analysed frames.")
+        img = annotated_frame(clip, row, caption=f"{t[row]:.2f} s", max_side_px=640)
+        st.image(img, caption=f"{name} at {t[row]:.2f} s", use_container_width=True)
+
+
+def render_plots(session: Session, key: str) -> None:
+    st.markdown("### Stride by stride")
+    a_lab, b_lab = session.labels
+    shade = (f"Shaded: {a_lab} (blue) and {b_lab} (orange) parts; thick lines: their medians."
+             if not session.two_clips else f"Blue: {a_lab} clip; orange: {b_lab} clip.")
+    st.caption(f"Each dot is one stride. {shade} Green band: usual range; amber: watch range.")
+    fig = _memo(key, "overview", lambda: overview_figure(session))
+    st.pyplot(fig, clear_figure=False)
+    metrics = plotted_metrics(session)
+    if metrics:
+        m = st.selectbox("Look at one measure", metrics, key=f"metric_{key}",
+                         format_func=lambda c: f"{spec(c).label} ({spec(c).unit})")
+        st.pyplot(metric_figure(session, m), clear_figure=True)
+    if session.comparison is not None:
+        st.markdown("### Summary")
+        st.dataframe(summary_table(session.comparison), hide_index=True,
+                     use_container_width=True)
+        st.caption("Change = later minus earlier. 'Changed' needs a 95% interval that excludes "
+                   "zero and a change larger than video can reliably detect.")
+
+
+def render_downloads(session: Session, key: str) -> None:
+    st.markdown("### Take it with you")
+    cols = st.columns(4)
+    for c in session.clips:
+        cols[0].download_button(
+            f"Strides CSV ({c.name})", export.strides_csv(c.analysis, clip_name=c.name),
+            file_name=f"{Path(c.name).stem}_strides.csv", mime="text/csv",
+            key=f"csv_{key}_{c.name}")
+    cols[1].download_button("Whole analysis (JSON)", session_json(session),
+                            file_name="analysis.json", mime="application/json",
+                            key=f"json_{key}")
+    if cols[2].button("Prepare PDF report", key=f"pdfb_{key}"):
+        with st.spinner("Writing the PDF..."):
+            st.session_state.setdefault("memo", {}).setdefault(key, {})["pdf"] = session_pdf(
+                session, key_frames_rgb=_memo(key, "key_frames_pdf",
+                                              lambda: key_frame_images(session,
+                                                                       max_side_px=480)))
+    pdf = st.session_state.get("memo", {}).get(key, {}).get("pdf")
+    if pdf:
+        cols[2].download_button("Download PDF", pdf, file_name="posture_report.pdf",
+                                mime="application/pdf", key=f"pdf_{key}")
+    _video_download(session, key, cols[3])
+
+
+def _video_download(session: Session, key: str, col: DeltaGenerator) -> None:
+    clips = [c for c in session.clips if c.track is not None and c.video_path]
+    if not clips:
+        return
+    if col.button("Prepare annotated video", key=f"vidb_{key}"):
+        bar = st.progress(0.0, text="Drawing the video...")
+        outs = {}
+        for c in clips:
+            out = Path(tempfile.mkdtemp()) / f"{Path(c.name).stem}_annotated.mp4"
+            write_annotated_mp4(c.video_path, c.track, c.analysis.strides,
+                                context_from_view(c.analysis.view), out,
+                                progress=lambda d, t: bar.progress(min(1.0, d / max(t, 1)),
+                                                                   text=f"{d} of {t} frames"))
+            outs[c.name] = out.read_bytes()
+        bar.empty()
+        st.session_state.setdefault("memo", {}).setdefault(key, {})["videos"] = outs
+    for name, data in st.session_state.get("memo", {}).get(key, {}).get("videos", {}).items():
+        st.video(data, format="video/mp4")
+        col.download_button(f"Download video ({name})", data,
+                            file_name=f"{Path(name).stem}_annotated.mp4", mime="video/mp4",
+                            key=f"vid_{key}_{name}")
+
+
+def render_session(session: Session, key: str) -> None:
+    """The whole result page; library errors while drawing show as messages."""
+    render_header(session)
+    render_findings(session)
+    for part in (render_key_frames, render_scrubber, render_plots, render_downloads):
+        try:
+            part(session, key)
+        except PostureError as exc:
+            st.error(str(exc))
+    st.info(session.findings.care_note)

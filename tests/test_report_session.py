@@ -1,0 +1,93 @@
+"""Session assembly: comparison, summary table, plots, key frames and files from one session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from report_support import H, W, make_analysis, make_track, write_plain_video
+
+from posture.report.session import (
+    AnalysedClip,
+    build_session,
+    key_frame_images,
+    key_frame_pair,
+    overview_figure,
+    plot_series,
+    session_json,
+    session_pdf,
+    summary_table,
+)
+
+
+@pytest.fixture(scope="module")
+def one_clip(tmp_path_factory):
+    path = tmp_path_factory.mktemp("s") / "run.mp4"
+    write_plain_video(path, 300)
+    track = make_track(300)
+    clip = AnalysedClip("run.mp4", make_analysis(track, lean_drift_deg=6.0), "single",
+                        str(path), track)
+    return build_session([clip], runner="Ana")
+
+
+def test_single_clip_session_compares_early_with_late(one_clip):
+    comp = one_clip.comparison
+    assert comp.labels == ("early", "late")
+    lean = comp.changes["trunk_lean_deg"]
+    assert lean.verdict == "changed" and lean.change == pytest.approx(4.0, abs=1.0)
+    table = summary_table(comp)
+    assert list(table.columns) == ["Metric", "Unit", "Early", "Late", "Change", "95% CI",
+                                   "Strides", "Verdict"]
+    row = table[table["Metric"].str.startswith("Forward trunk lean")].iloc[0]
+    assert row["Verdict"] == "changed (worse)"
+    assert float(row["Change"]) == pytest.approx(lean.change, abs=0.06)
+    assert one_clip.findings.shown[0].metric == "trunk_lean_deg"
+
+
+def test_windows_shade_the_compared_strides(one_clip):
+    series, windows = plot_series(one_clip)
+    assert len(series) == 1
+    assert [w.label for w in windows] == ["early", "late"]
+    comp = one_clip.comparison
+    assert windows[0].t_start_s == comp.a.t_start_s and windows[1].t_end_s == comp.b.t_end_s
+    fig = overview_figure(one_clip)
+    titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_visible()]
+    assert titles[0].startswith("Forward trunk lean")
+
+
+def test_key_frames_come_from_each_window(one_clip):
+    pair = key_frame_pair(one_clip)
+    comp = one_clip.comparison
+    assert pair.a.stride in comp.a.strides and pair.b.stride in comp.b.strides
+    frames = key_frame_images(one_clip, max_side_px=320)
+    assert [c.split(" - ")[0] for c, _ in frames] == ["Early", "Late", "Early", "Late"]
+    img = frames[1][1]
+    assert img.shape == (H // 2, W // 2, 3)
+    # The decoded frame is the late contact frame: its grey level is 40 + 2 * frame.
+    grey = np.median(img[-20:, :20])
+    assert abs(grey - min(255, 40 + 2 * pair.b.frame_ic)) < 6
+
+
+def test_two_clip_session_and_files(tmp_path):
+    a = AnalysedClip("fresh.mp4", make_analysis(seed=1, lean_drift_deg=0.0), "fresh")
+    b = AnalysedClip("tired.mp4", make_analysis(seed=2, lean_drift_deg=0.0), "fatigued")
+    b.analysis.strides["trunk_lean_deg"] += 5.0
+    s = build_session([a, b], runner="Ben")
+    assert s.comparison.labels == ("fresh", "fatigued")
+    assert s.comparison.changes["trunk_lean_deg"].change == pytest.approx(5.0, abs=0.6)
+    assert plot_series(s)[1] == ()  # two clips: nothing shaded, one series each
+    assert key_frame_images(s) == []  # no video: no frames, no crash
+    doc = json.loads(session_json(s))
+    assert set(doc["clips"]) == {"fresh.mp4", "tired.mp4"}
+    assert doc["meta"]["runner"] == "Ben"
+    assert doc["findings"]["care_note"]
+    pdf = session_pdf(s)
+    assert pdf[:5] == b"%PDF-"
+    Path(tmp_path / "r.pdf").write_bytes(pdf)
+
+
+def test_pdf_with_key_frames(one_clip):
+    pdf = session_pdf(one_clip)
+    assert pdf[:5] == b"%PDF-" and pdf.count(b"/Subtype /Image") >= 4
