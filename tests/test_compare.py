@@ -262,3 +262,25 @@ def test_one_leg_comparison_isolates_a_one_sided_change() -> None:
     assert w.a.strides == list(range(1, 20, 2))  # first third of the right-leg strides
     with pytest.raises(ValueError):
         compare_clips(a, b, legs="middle")  # type: ignore[arg-type]
+
+
+def test_end_to_end_with_the_side_measuring_stage() -> None:
+    """Stick runner -> analyze_side -> compare: the known +5 deg lean comes through exactly."""
+    from stick_runner import Stick, stick_track
+
+    from posture.side import analyze_side
+
+    fresh = analyze_side(stick_track(Stick(lean_deg=6.0, duration_s=8.0)))
+    tired = analyze_side(stick_track(Stick(lean_deg=11.0, duration_s=8.0)))
+    comp = compare_clips(fresh, tired)
+    lean = comp.changes["trunk_lean_deg"]
+    assert lean.verdict == "changed" and lean.direction == "worse"
+    assert lean.change == pytest.approx(5.0, abs=0.1)
+    assert comp.changes["cadence_spm"].verdict == "unchanged"
+    assert "speed_mismatch" not in {w.code for w in comp.warnings}
+    faster = analyze_side(stick_track(Stick(lean_deg=6.0, duration_s=8.0, cadence_spm=184.0)))
+    assert "speed_mismatch" in {w.code for w in compare_clips(fresh, faster).warnings}
+    closer = analyze_side(stick_track(Stick(lean_deg=6.0, duration_s=8.0, thigh_px=150.0,
+                                            shank_px=150.0)))
+    codes = {w.code for w in compare_clips(fresh, closer).warnings}
+    assert "camera_distance_mismatch" in codes
