@@ -284,3 +284,30 @@ def test_end_to_end_with_the_side_measuring_stage() -> None:
                                             shank_px=150.0)))
     codes = {w.code for w in compare_clips(fresh, closer).warnings}
     assert "camera_distance_mismatch" in codes
+
+
+def test_end_to_end_with_the_frontal_measuring_stage() -> None:
+    """Rear-view stick runner -> analyze_frontal -> compare: +4 deg pelvic drop comes through."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    from posture.frontal import analyze_frontal
+
+    path = Path(__file__).with_name("test_gait_frontal.py")
+    spec = importlib.util.spec_from_file_location("frontal_stick", path)
+    stick = sys.modules.get("frontal_stick")
+    if stick is None:
+        stick = importlib.util.module_from_spec(spec)
+        sys.modules["frontal_stick"] = stick
+        spec.loader.exec_module(stick)
+    rear = ViewEstimate(view="rear", facing="away", confidence=1.0)
+    a = analyze_frontal(stick.stick_runner(stick.Stick(pelvic_drop_deg=4.0)), view=rear)
+    b = analyze_frontal(stick.stick_runner(stick.Stick(pelvic_drop_deg=8.0)), view=rear)
+    comp = compare_clips(a, b)
+    drop = comp.changes["pelvic_drop_deg"]
+    assert drop.verdict == "changed" and drop.direction == "worse"
+    assert drop.change == pytest.approx(4.0, abs=0.3)
+    others = {m: c.verdict for m, c in comp.changes.items() if m != "pelvic_drop_deg"}
+    assert set(others.values()) <= {"unchanged", "not enough data"}
+    assert others["lateral_sway_pct_hip"] == "unchanged"
