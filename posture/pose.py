@@ -1,0 +1,540 @@
+"""Pose extraction: MediaPipe Pose over the frame stream, into one :class:`PoseTrack`.
+
+Model: the legacy ``mediapipe.solutions.pose.Pose`` with the 'full' landmark model carried
+inside the mediapipe wheel (``model_complexity=1``), in video (tracking) mode, with the
+segmentation mask on. Nothing is downloaded at run time.
+
+Speed (both cores of a small laptop):
+
+* Frames are decoded, shrunk to a working size (long side 640 px; the model looks at
+  256x256 anyway) and converted to RGB in a producer thread; FFmpeg does this outside the
+  GIL, so it overlaps with inference.
+* Clips long enough to pay for it are split into two time segments analysed in two
+  processes, each with its own model. The second segment starts ``OVERLAP_S`` early so the
+  tracker has settled; its frames up to the end of the first segment are dropped when the
+  two are stitched.
+* Landmarks are reported in full-resolution pixels of the upright frame; only the trunk
+  outline (a few numbers per frame) is kept from the segmentation mask.
+
+Several people: the legacy solution follows one person. To warn about others we run
+OpenCV's HOG people detector on a handful of sampled frames and count confident detections
+that do not overlap the tracked runner (see :func:`_other_people`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp_proc
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from posture import cache
+from posture.errors import ClipTooShortError, NoRunnerError, PostureError
+from posture.landmarks import LM, N_LANDMARKS
+from posture.silhouette import trunk_edges_from_mask
+from posture.track import TRUNK_PROFILE_S, PoseTrack, VideoInfo
+from posture.video import MIN_DURATION_S, Frame, iter_frames, probe
+
+#: Bump when a change to extraction changes its output (invalidates cached tracks).
+EXTRACTION_VERSION = "pose-1"
+
+WORKING_MAX_SIDE_PX = 640
+"""Long side of the frames given to the model, pixels."""
+MIN_DETECTED_FRACTION = 0.5
+"""A runner must be found in at least this fraction of frames."""
+OVERLAP_S = 1.0
+"""Warm-up of the second segment when a clip is split across two processes, seconds."""
+MIN_SPLIT_FRAMES = 240
+"""Clips with fewer frames than this run in one process (starting a worker costs ~0.3 s)."""
+PEOPLE_CHECK_FRAMES = 6
+"""Frames per segment sampled for the several-people check."""
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ExtractionSettings:
+    """Everything that changes the landmarks (part of the cache key)."""
+
+    model_complexity: int = 1
+    working_max_side_px: int = WORKING_MAX_SIDE_PX
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    start_s: float | None = None
+    end_s: float | None = None
+    slowmo_factor: float | None = None
+    model_path: str | None = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["version"] = EXTRACTION_VERSION
+        return d
+
+
+@dataclass
+class _Segment:
+    """Raw per-frame output of one pass of the model over a time window."""
+
+    t_s: np.ndarray
+    frame_index: np.ndarray
+    image_xy_px: np.ndarray
+    visibility: np.ndarray
+    world_xyz_m: np.ndarray
+    trunk_edges_px: np.ndarray
+    n_other_people: int
+    n_people_checked: int
+    decode_s: float
+    pose_s: float
+    edges_s: float
+    people_s: float
+
+
+# --------------------------------------------------------------------------- model
+
+
+def _new_pose(settings: ExtractionSettings):  # -> mediapipe Pose
+    if settings.model_path is not None:
+        name = Path(settings.model_path).name
+        raise PostureError(
+            f"The pose model file {name} cannot be used: the built-in MediaPipe Pose solution "
+            "only runs the model inside the mediapipe package, so leave the model path empty."
+        )
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import mediapipe as mp
+
+    return mp.solutions.pose.Pose(
+        static_image_mode=False,
+        model_complexity=settings.model_complexity,
+        smooth_landmarks=True,
+        enable_segmentation=True,
+        smooth_segmentation=True,
+        min_detection_confidence=settings.min_detection_confidence,
+        min_tracking_confidence=settings.min_tracking_confidence,
+    )
+
+
+# --------------------------------------------------------------------------- streaming
+
+
+class _Prefetch:
+    """Decode in a background thread into a bounded queue (memory stays ~``depth`` frames)."""
+
+    _END = object()
+
+    def __init__(self, frames: Iterator[Frame], depth: int = 6) -> None:
+        self._q: queue.Queue = queue.Queue(maxsize=depth)
+        self._frames = frames
+        self._stop = threading.Event()
+        self.decode_s = 0.0
+        self._thread = threading.Thread(target=self._run, name="posture-decode", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                t0 = time.perf_counter()
+                try:
+                    item = next(self._frames)
+                except StopIteration:
+                    break
+                self.decode_s += time.perf_counter() - t0
+                while not self._stop.is_set():
+                    try:
+                        self._q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._q.put(exc)
+            return
+        self._q.put(self._END)
+
+    def __iter__(self) -> Iterator[Frame]:
+        while True:
+            item = self._q.get()
+            if item is self._END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        self._stop.set()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._q.get_nowait()
+        self._thread.join(timeout=5)
+        close = getattr(self._frames, "close", None)
+        if close is not None and not self._thread.is_alive():
+            close()
+
+
+def _run_segment(path: str, info: VideoInfo, settings: ExtractionSettings,
+                 start_s: float | None, end_s: float | None,
+                 on_frame: Callable[[int], None] | None = None) -> _Segment:
+    """Run the model over ``[start_s, end_s]`` of the clip in this process."""
+    width, height = info.width_px, info.height_px
+    ts: list[float] = []
+    idx: list[int] = []
+    xy: list[np.ndarray] = []
+    vis: list[np.ndarray] = []
+    world: list[np.ndarray] = []
+    edges: list[np.ndarray] = []
+    nan_xy = np.full((N_LANDMARKS, 2), np.nan)
+    nan_v = np.full(N_LANDMARKS, np.nan)
+    nan_w = np.full((N_LANDMARKS, 3), np.nan)
+    nan_e = np.full((TRUNK_PROFILE_S.size, 2), np.nan)
+    est_frames = _estimate_frames(info, start_s, end_s)
+    people_every = max(1, est_frames // PEOPLE_CHECK_FRAMES)
+    n_other = n_checked = 0
+    pose_s = edges_s = people_s = 0.0
+
+    frames = iter_frames(path, start_s=start_s, end_s=end_s,
+                         slowmo_factor=settings.slowmo_factor,
+                         max_side_px=settings.working_max_side_px)
+    prefetch = _Prefetch(frames)
+    pose = _new_pose(settings)
+    try:
+        for i, frame in enumerate(prefetch):
+            t0 = time.perf_counter()
+            res = pose.process(frame.image_rgb)
+            pose_s += time.perf_counter() - t0
+            ts.append(frame.t_s)
+            idx.append(frame.index)
+            if res.pose_landmarks is None:
+                xy.append(nan_xy)
+                vis.append(nan_v)
+                world.append(nan_w)
+                edges.append(nan_e)
+            else:
+                lm = np.array([(p.x, p.y, p.visibility) for p in res.pose_landmarks.landmark])
+                pts = lm[:, :2] * (width, height)
+                xy.append(pts)
+                vis.append(np.clip(lm[:, 2], 0.0, 1.0))
+                if res.pose_world_landmarks is not None:
+                    world.append(np.array([(p.x, p.y, p.z)
+                                           for p in res.pose_world_landmarks.landmark]))
+                else:
+                    world.append(nan_w)
+                t1 = time.perf_counter()
+                edges.append(_edges_full_px(res.segmentation_mask, pts, frame.scale))
+                edges_s += time.perf_counter() - t1
+            if i % people_every == people_every // 2:
+                t2 = time.perf_counter()
+                n_checked += 1
+                n_other += int(_other_people(frame.image_rgb, xy[-1] * frame.scale))
+                people_s += time.perf_counter() - t2
+            if on_frame is not None:
+                on_frame(i + 1)
+    finally:
+        pose.close()
+        prefetch.close()
+    n = len(ts)
+    return _Segment(
+        t_s=np.asarray(ts, float), frame_index=np.asarray(idx, np.int64),
+        image_xy_px=np.asarray(xy, float).reshape(n, N_LANDMARKS, 2),
+        visibility=np.asarray(vis, float).reshape(n, N_LANDMARKS),
+        world_xyz_m=np.asarray(world, float).reshape(n, N_LANDMARKS, 3),
+        trunk_edges_px=np.asarray(edges, float).reshape(n, TRUNK_PROFILE_S.size, 2),
+        n_other_people=n_other, n_people_checked=n_checked,
+        decode_s=prefetch.decode_s, pose_s=pose_s, edges_s=edges_s, people_s=people_s,
+    )
+
+
+def _edges_full_px(mask: np.ndarray | None, xy_full: np.ndarray, scale: float) -> np.ndarray:
+    """Trunk outline distances in full-resolution pixels, from the working-size mask."""
+    if mask is None:
+        return np.full((TRUNK_PROFILE_S.size, 2), np.nan)
+    hip = 0.5 * (xy_full[LM.LEFT_HIP] + xy_full[LM.RIGHT_HIP]) * scale
+    sh = 0.5 * (xy_full[LM.LEFT_SHOULDER] + xy_full[LM.RIGHT_SHOULDER]) * scale
+    return trunk_edges_from_mask(mask, hip, sh) / scale
+
+
+_HOG = None
+
+
+def _other_people(image_rgb: np.ndarray, runner_xy_px: np.ndarray) -> bool:
+    """True when a confident person detection lies clearly apart from the tracked runner.
+
+    HOG people detector (OpenCV's default SVM) on the working-size frame. A detection counts
+    when its score is > 1.0, it is at least half as tall as the runner's landmark box, and it
+    overlaps that box by less than 20 % of its own area. Cheap (~50 ms a frame) and only
+    run on a few frames; it can miss people seen end-on and is only used for a warning.
+    """
+    global _HOG
+    import cv2
+
+    if _HOG is None:
+        _HOG = cv2.HOGDescriptor()
+        _HOG.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+    gray = cv2.cvtColor(image_rgb, cv2.COLOR_RGB2GRAY)
+    rects, weights = _HOG.detectMultiScale(gray, winStride=(8, 8), padding=(8, 8), scale=1.05)
+    if len(rects) == 0:
+        return False
+    ok = np.isfinite(runner_xy_px).all(axis=1)
+    if ok.sum() < 10:
+        box = None
+    else:
+        (x0, y0), (x1, y1) = runner_xy_px[ok].min(axis=0), runner_xy_px[ok].max(axis=0)
+        box = (x0, y0, x1, y1)
+    for (x, y, w, h), score in zip(rects, np.ravel(weights), strict=False):
+        if score <= 1.0:
+            continue
+        if box is None:
+            return True
+        if h < 0.5 * (box[3] - box[1]):
+            continue
+        ix = max(0.0, min(x + w, box[2]) - max(x, box[0]))
+        iy = max(0.0, min(y + h, box[3]) - max(y, box[1]))
+        if ix * iy < 0.2 * w * h:
+            return True
+    return False
+
+
+def _estimate_frames(info: VideoInfo, start_s: float | None, end_s: float | None) -> int:
+    lo = 0.0 if start_s is None else max(0.0, start_s)
+    hi = info.duration_s if end_s is None else min(info.duration_s, end_s)
+    return max(1, round((hi - lo) * info.fps_capture))
+
+
+# --------------------------------------------------------------------------- two processes
+
+
+def _worker(conn, path: str, info: VideoInfo, settings: ExtractionSettings,
+            start_s: float | None, end_s: float | None) -> None:
+    """Child process: run one segment, stream progress, send the result."""
+    try:
+        last = [0.0]
+
+        def on_frame(n: int) -> None:
+            now = time.perf_counter()
+            if now - last[0] > 0.2:
+                last[0] = now
+                conn.send(("progress", n))
+
+        seg = _run_segment(path, info, settings, start_s, end_s, on_frame)
+        conn.send(("done", seg))
+    except BaseException as exc:
+        conn.send(("error", exc))
+    finally:
+        conn.close()
+
+
+def _default_workers() -> int:
+    env = os.environ.get("POSTURE_WORKERS")
+    if env:
+        return max(1, int(env))
+    return min(2, os.cpu_count() or 1)
+
+
+def _run_split(path: str, info: VideoInfo, settings: ExtractionSettings, start_s: float,
+               end_s: float, total: int, progress: ProgressFn | None) -> tuple[_Segment, dict]:
+    """Two segments in two processes (this one and a forked child), stitched by time."""
+    mid_s = 0.5 * (start_s + end_s)
+    ctx = mp_proc.get_context("fork")
+    parent_conn, child_conn = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_worker, name="posture-pose",
+                        args=(child_conn, path, info, settings, mid_s - OVERLAP_S, end_s),
+                        daemon=True)
+    child.start()
+    child_conn.close()
+    child_done = [0]
+    child_result: list = []
+
+    def poll_child() -> None:
+        while not child_result and parent_conn.poll():
+            kind, payload = parent_conn.recv()
+            if kind == "progress":
+                child_done[0] = payload
+            else:
+                child_result.append((kind, payload))
+
+    def on_frame(n: int) -> None:
+        poll_child()
+        if progress is not None:
+            progress(min(n + child_done[0], total), total)
+
+    try:
+        first = _run_segment(path, info, settings, start_s, mid_s, on_frame)
+        while not child_result:
+            if parent_conn.poll(0.2):
+                poll_child()
+            elif not child.is_alive():
+                poll_child()
+                if not child_result:
+                    child_result.append(("error", RuntimeError("pose worker stopped")))
+            if progress is not None:
+                progress(min(len(first.t_s) + child_done[0], total), total)
+    finally:
+        child.join(timeout=10)
+        if child.is_alive():
+            child.terminate()
+        parent_conn.close()
+    kind, payload = child_result[0]
+    if kind == "error":
+        if isinstance(payload, PostureError):
+            raise payload
+        # The worker failed for a reason of its own: do its part here instead.
+        payload = _run_segment(path, info, settings, mid_s - OVERLAP_S, end_s, None)
+    second: _Segment = payload
+    return _stitch(first, second), {"mode": "2 processes", "split_s": mid_s,
+                                    "overlap_s": OVERLAP_S}
+
+
+def _stitch(first: _Segment, second: _Segment) -> _Segment:
+    t_end = first.t_s[-1] if first.t_s.size else -np.inf
+    keep = second.t_s > t_end + 1e-9
+    arrays = {}
+    for name in ("t_s", "frame_index", "image_xy_px", "visibility", "world_xyz_m",
+                 "trunk_edges_px"):
+        arrays[name] = np.concatenate([getattr(first, name), getattr(second, name)[keep]])
+    return _Segment(
+        **arrays,
+        n_other_people=first.n_other_people + second.n_other_people,
+        n_people_checked=first.n_people_checked + second.n_people_checked,
+        decode_s=first.decode_s + second.decode_s, pose_s=first.pose_s + second.pose_s,
+        edges_s=first.edges_s + second.edges_s, people_s=first.people_s + second.people_s,
+    )
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
+                 end_s: float | None = None, model_path: str | None = None,
+                 progress: ProgressFn | None = None, slowmo_factor: float | None = None,
+                 workers: int | None = None,
+                 max_side_px: int = WORKING_MAX_SIDE_PX,
+                 stats: dict | None = None) -> PoseTrack:
+    """Find the runner's landmarks in every frame of a clip (or of a time window).
+
+    Parameters
+    ----------
+    path : video file (checked by :func:`posture.video.probe`).
+    start_s, end_s : optional window, real seconds from the clip's first frame.
+    model_path : optional other landmark model; the legacy solution cannot load one, so a
+        path raises :class:`PostureError` (documented limitation).
+    progress : ``progress(frames_done, frames_total_estimate)``.
+    slowmo_factor : override of the slow-motion factor (``None``: from metadata).
+    workers : processes to use (default: ``POSTURE_WORKERS`` or min(2, cores)); clips shorter
+        than ``MIN_SPLIT_FRAMES`` frames always use one.
+    max_side_px : working size of the frames given to the model (long side, pixels).
+    stats : if given, filled with timings (seconds) by stage and the mode used.
+
+    Returns
+    -------
+    PoseTrack in full-resolution upright pixels; NaN in frames without a runner.
+
+    Raises
+    ------
+    UnreadableVideoError, ClipTooShortError, FrameRateTooLowError : from intake, or a window
+        shorter than 2 s.
+    NoRunnerError : no person, or a person in fewer than half of the frames.
+    """
+    wall0 = time.perf_counter()
+    path = str(path)
+    info = probe(path, slowmo_factor=slowmo_factor)
+    settings = ExtractionSettings(working_max_side_px=int(max_side_px), start_s=start_s,
+                                  end_s=end_s, slowmo_factor=slowmo_factor,
+                                  model_path=None if model_path is None else str(model_path))
+    lo = 0.0 if start_s is None else max(0.0, float(start_s))
+    hi = info.duration_s if end_s is None else min(info.duration_s, float(end_s))
+    if hi - lo < MIN_DURATION_S:
+        raise ClipTooShortError(
+            f"The chosen window ({lo:.1f} s to {hi:.1f} s) is shorter than "
+            f"{MIN_DURATION_S:.0f} s; choose a longer part of the clip."
+        )
+    if model_path is not None:
+        _new_pose(settings)  # raises the documented limitation before any work
+    total = _estimate_frames(info, start_s, end_s)
+    n_workers = _default_workers() if workers is None else max(1, int(workers))
+    if n_workers >= 2 and total >= MIN_SPLIT_FRAMES and hi - lo > 4 * OVERLAP_S:
+        seg, mode = _run_split(path, info, settings, lo, hi, total, progress)
+    else:
+        def on_frame(n: int) -> None:
+            if progress is not None:
+                progress(min(n, total), total)
+
+        seg = _run_segment(path, info, settings, start_s, end_s, on_frame)
+        mode = {"mode": "1 process"}
+    if progress is not None:
+        progress(len(seg.t_s), len(seg.t_s))
+
+    track = _to_track(seg, info, settings)
+    if stats is not None:
+        stats.update(mode)
+        stats.update(decode_s=seg.decode_s, pose_s=seg.pose_s, edges_s=seg.edges_s,
+                     people_s=seg.people_s, wall_s=time.perf_counter() - wall0,
+                     n_frames=track.n_frames)
+    return track
+
+
+def _to_track(seg: _Segment, info: VideoInfo, settings: ExtractionSettings) -> PoseTrack:
+    name = Path(info.path).name
+    n = seg.t_s.size
+    detected = np.isfinite(seg.image_xy_px).all(axis=(1, 2))
+    if n == 0 or not detected.any():
+        raise NoRunnerError(
+            f"No person was found in {name}; film the runner's whole body, from the side, "
+            "in good light."
+        )
+    frac = float(detected.mean())
+    if frac < MIN_DETECTED_FRACTION:
+        raise NoRunnerError(
+            f"The runner was found in only {100 * frac:.0f}% of the frames of {name}; keep "
+            "the whole body in view for the whole clip, or choose a time window where it is."
+        )
+    warnings: list[str] = []
+    if seg.n_other_people >= 2 or (seg.n_people_checked and
+                                   seg.n_other_people >= 0.34 * seg.n_people_checked):
+        warnings.append(
+            "Another person seems to be in view; the landmarks follow the most prominent "
+            "person, so check in the overlay that it is the runner."
+        )
+    if frac < 0.9:
+        warnings.append(f"The runner was found in {100 * frac:.0f}% of the frames only.")
+    return PoseTrack(
+        t_s=seg.t_s, frame_index=seg.frame_index, image_xy_px=seg.image_xy_px,
+        visibility=seg.visibility, world_xyz_m=seg.world_xyz_m,
+        trunk_edges_px=seg.trunk_edges_px, frame_size_px=(info.width_px, info.height_px),
+        info=info, extraction={**settings.to_dict(), "detected_fraction": frac},
+        warnings=tuple(warnings),
+    )
+
+
+def extract_pose_cached(path: str | os.PathLike, *, start_s: float | None = None,
+                        end_s: float | None = None, model_path: str | None = None,
+                        use_cache: bool = True, progress: ProgressFn | None = None,
+                        slowmo_factor: float | None = None,
+                        stats: dict | None = None) -> PoseTrack:
+    """:func:`extract_pose`, or its earlier result from the per-user cache.
+
+    The key covers the video's bytes, the settings and ``EXTRACTION_VERSION``; damaged
+    entries are rebuilt. Errors are never cached.
+    """
+    if not use_cache:
+        return extract_pose(path, start_s=start_s, end_s=end_s, model_path=model_path,
+                            progress=progress, slowmo_factor=slowmo_factor, stats=stats)
+    probe(path, slowmo_factor=slowmo_factor)  # refuse bad input before hashing it
+    settings = ExtractionSettings(start_s=start_s, end_s=end_s, slowmo_factor=slowmo_factor,
+                                  model_path=None if model_path is None else str(model_path))
+    key = cache.cache_key(path, settings.to_dict(), code_version=EXTRACTION_VERSION)
+    hit = cache.load(key, video_path=path)
+    if hit is not None:
+        if stats is not None:
+            stats.update(mode="cache", cache_key=key)
+        if progress is not None:
+            progress(hit.n_frames, hit.n_frames)
+        return hit
+    track = extract_pose(path, start_s=start_s, end_s=end_s, model_path=model_path,
+                         progress=progress, slowmo_factor=slowmo_factor, stats=stats)
+    cache.store(key, track)
+    return replace(track)

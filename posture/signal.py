@@ -1,0 +1,317 @@
+"""Cleaning landmark tracks: leg-swap repair, outlier rejection, short-gap filling, low-pass.
+
+Order of the steps (each one documented at its function):
+
+1. :func:`repair_leg_swaps` - in side views the far leg is often labelled as the near one for
+   a few frames. A two-state Viterbi pass picks, frame by frame, "as labelled" or "swapped"
+   so that both legs move continuously, with a small cost for "swapped".
+2. :func:`reject_outliers` - a point far from its running median (robust, visibility-aware
+   threshold) is set to NaN.
+3. :func:`fill_short_gaps` - NaN runs no longer than ``max_gap_s`` are filled by
+   shape-preserving cubic interpolation (PCHIP) in time; longer gaps stay NaN.
+4. :func:`lowpass` - zero-phase Butterworth (``sosfiltfilt``: forward and backward, so no
+   time shift of contacts or peaks), applied piecewise to each run of finite samples.
+
+Cut-off: studies of running kinematics filter marker or keypoint data at 6-15 Hz; we use
+``DEFAULT_CUTOFF_HZ`` = 10 Hz (keeps the quick foot and knee motion around contact, removes
+keypoint jitter), never above 0.4 x the frame rate so the filter stays well below Nyquist
+(e.g. 10 Hz at 30 fps is 0.33 x fps; at 20 fps it becomes 8 Hz). Variable frame rate clips
+are filtered on a uniform grid at the median frame rate and sampled back at the true times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from scipy.interpolate import PchipInterpolator
+from scipy.ndimage import median_filter
+from scipy.signal import butter, sosfiltfilt
+
+from posture.landmarks import LM
+from posture.track import PoseTrack
+
+DEFAULT_CUTOFF_HZ = 10.0
+"""Low-pass cut-off for running (literature range 6-15 Hz)."""
+MAX_CUTOFF_FRACTION_FPS = 0.4
+"""Cut-off is capped at this fraction of the frame rate (Nyquist is 0.5)."""
+FILTER_ORDER = 2
+"""Butterworth order per pass; forward+backward makes an effective 4th-order, zero-lag filter."""
+OUTLIER_WINDOW_S = 0.1
+"""Running-median window for outlier rejection (at least 5 frames)."""
+OUTLIER_K = 6.0
+"""Outlier when the residual exceeds this many robust SDs of the landmark's residuals ..."""
+OUTLIER_K_LOW_VIS = 4.0
+"""... or this many for points the model itself is unsure of (visibility < 0.5) ..."""
+OUTLIER_FLOOR_FRAC = 0.15
+"""... and, in every case, exceeds this fraction of the median trunk length (px)."""
+SWAP_COST_FRAC = 0.05
+"""Per-frame cost of the "swapped" state, as a fraction of the trunk length (px)."""
+
+#: Distal leg landmarks swapped together by the repair. Hips stay: in side views they nearly
+#: coincide, and the model rarely confuses them.
+SWAP_LEFT = (LM.LEFT_KNEE, LM.LEFT_ANKLE, LM.LEFT_HEEL, LM.LEFT_FOOT_INDEX)
+SWAP_RIGHT = (LM.RIGHT_KNEE, LM.RIGHT_ANKLE, LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX)
+
+
+def cutoff_for(fps: float, cutoff_hz: float | None = None) -> float:
+    """The low-pass cut-off (Hz) used for a clip at ``fps`` frames per second."""
+    chosen = DEFAULT_CUTOFF_HZ if cutoff_hz is None else float(cutoff_hz)
+    return float(min(chosen, MAX_CUTOFF_FRACTION_FPS * fps))
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``[start, stop)`` index ranges where ``mask`` is True."""
+    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
+
+
+# --------------------------------------------------------------------------- low-pass
+
+
+def lowpass(x: np.ndarray, t_s: np.ndarray, cutoff_hz: float) -> np.ndarray:
+    """Zero-phase Butterworth low-pass of ``x`` (T, ...) along time, piecewise over NaN gaps.
+
+    Each channel's finite runs are filtered on their own (runs shorter than ~3 filter
+    lengths are left as they are). With irregular sampling (frame intervals spread > 5 %),
+    a run is resampled to a uniform grid first and interpolated back.
+    """
+    x = np.asarray(x, float)
+    if x.shape[0] < 4:
+        return x.copy()
+    dt = np.diff(t_s)
+    fs = 1.0 / float(np.median(dt))
+    wn = cutoff_hz / (0.5 * fs)
+    if not 0 < wn < 1:
+        return x.copy()
+    sos = butter(FILTER_ORDER, wn, output="sos")
+    padlen_default = 3 * (2 * sos.shape[0] + 1)
+    irregular = float(np.ptp(dt) / np.median(dt)) > 0.05
+    flat = x.reshape(x.shape[0], -1)
+    out = flat.copy()
+    for c in range(flat.shape[1]):
+        col = flat[:, c]
+        for a, b in _runs(np.isfinite(col)):
+            if b - a <= padlen_default:
+                continue
+            seg_t, seg = t_s[a:b], col[a:b]
+            if irregular:
+                grid = np.arange(seg_t[0], seg_t[-1] + 0.5 / fs, 1.0 / fs)
+                y = sosfiltfilt(sos, np.interp(grid, seg_t, seg),
+                                padlen=min(padlen_default, grid.size - 1))
+                out[a:b, c] = np.interp(seg_t, grid, y)
+            else:
+                out[a:b, c] = sosfiltfilt(sos, seg, padlen=padlen_default)
+    return out.reshape(x.shape)
+
+
+# --------------------------------------------------------------------------- gaps
+
+
+def fill_short_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndarray:
+    """Fill interior NaN runs that last at most ``max_gap_s`` seconds (PCHIP in time).
+
+    A gap's length is the time between the last sample before it and the first after it,
+    minus one median frame interval (so one missing frame at 30 fps is a 0.033 s gap).
+    Gaps at the clip's ends are never filled.
+    """
+    x = np.asarray(x, float)
+    flat = x.reshape(x.shape[0], -1).copy()
+    frame_dt = float(np.median(np.diff(t_s))) if t_s.size > 1 else 0.0
+    for c in range(flat.shape[1]):
+        col = flat[:, c]
+        ok = np.isfinite(col)
+        if ok.sum() < 2 or ok.all():
+            continue
+        interp = None
+        for a, b in _runs(~ok):
+            if a == 0 or b == col.size:
+                continue
+            if t_s[b] - t_s[a - 1] - frame_dt > max_gap_s + 1e-9:
+                continue
+            if interp is None:
+                interp = PchipInterpolator(t_s[ok], col[ok], extrapolate=False)
+            col[a:b] = interp(t_s[a:b])
+    return flat.reshape(x.shape)
+
+
+# --------------------------------------------------------------------------- outliers
+
+
+def reject_outliers(xy: np.ndarray, t_s: np.ndarray, visibility: np.ndarray | None = None,
+                    *, scale_px: float | None = None) -> np.ndarray:
+    """NaN out landmark positions that jump away from their neighbours.
+
+    For each landmark coordinate the residual from a running median (window
+    ``OUTLIER_WINDOW_S``, >= 5 frames) is compared with ``k`` robust SDs (1.4826 x MAD of
+    that landmark's residuals over the clip), ``k = 6`` or ``4`` when the model reports
+    visibility < 0.5; it must also exceed ``OUTLIER_FLOOR_FRAC`` x ``scale_px`` so that
+    ordinary fast foot motion is never removed. A point is rejected (both coordinates) when
+    either coordinate is an outlier.
+
+    Parameters
+    ----------
+    xy : (T, J, D) positions (px).
+    visibility : (T, J) or None.
+    scale_px : body scale in the units of ``xy`` (default: median trunk length when J = 33).
+    """
+    xy = np.asarray(xy, float).copy()
+    T = xy.shape[0]
+    if T < 5:
+        return xy
+    fps = 1.0 / float(np.median(np.diff(t_s)))
+    win = max(5, round(OUTLIER_WINDOW_S * fps) | 1)
+    if scale_px is None:
+        scale_px = _trunk_length(xy) if xy.shape[1] > max(LM) else np.nan
+    floor = OUTLIER_FLOOR_FRAC * scale_px if np.isfinite(scale_px) else 0.0
+    bad = np.zeros(xy.shape[:2], bool)
+    for j in range(xy.shape[1]):
+        for d in range(xy.shape[2]):
+            col = xy[:, j, d]
+            ok = np.isfinite(col)
+            if ok.sum() < win:
+                continue
+            med = np.full(T, np.nan)
+            med[ok] = median_filter(col[ok], size=win, mode="nearest")
+            res = np.abs(col - med)
+            sd = 1.4826 * np.nanmedian(res[ok])
+            if not sd > 0:
+                continue
+            k = np.full(T, OUTLIER_K)
+            if visibility is not None:
+                k = np.where(visibility[:, j] < 0.5, OUTLIER_K_LOW_VIS, OUTLIER_K)
+            bad[:, j] |= ok & (res > k * sd) & (res > floor)
+    xy[bad] = np.nan
+    return xy
+
+
+def _trunk_length(xy: np.ndarray) -> float:
+    hip = 0.5 * (xy[:, LM.LEFT_HIP] + xy[:, LM.RIGHT_HIP])
+    sh = 0.5 * (xy[:, LM.LEFT_SHOULDER] + xy[:, LM.RIGHT_SHOULDER])
+    return float(np.nanmedian(np.linalg.norm(sh - hip, axis=-1)))
+
+
+# --------------------------------------------------------------------------- leg swaps
+
+
+def detect_leg_swaps(xy: np.ndarray, t_s: np.ndarray, *, max_gap_s: float = 0.25,
+                     scale_px: float | None = None) -> np.ndarray:
+    """(T,) bool: frames whose left/right distal leg labels are swapped.
+
+    Viterbi over two states per frame (0: as labelled, 1: swapped). The cost of moving from
+    frame ``t-1`` in state ``a`` to frame ``t`` in state ``b`` is the summed distance the
+    knee, ankle, heel and toe of both legs would jump; being swapped costs a further
+    ``SWAP_COST_FRAC`` x trunk length per frame, so the labels are trusted unless swapping
+    clearly makes the legs move more continuously. Frames without legs keep state 0 and a
+    gap longer than ``max_gap_s`` cuts the chain (nothing to compare across it).
+    """
+    T = xy.shape[0]
+    left = xy[:, list(SWAP_LEFT)]
+    right = xy[:, list(SWAP_RIGHT)]
+    ok = np.isfinite(left).all(axis=(1, 2)) & np.isfinite(right).all(axis=(1, 2))
+    swapped = np.zeros(T, bool)
+    idx = np.flatnonzero(ok)
+    if idx.size < 2:
+        return swapped
+    if scale_px is None:
+        scale_px = _trunk_length(xy)
+    penalty = SWAP_COST_FRAC * (scale_px if np.isfinite(scale_px) else 1.0)
+    states = np.stack([np.stack([left[idx], right[idx]], 1),
+                       np.stack([right[idx], left[idx]], 1)], 0)  # (2, N, 2 legs, 4, D)
+    n = idx.size
+    cost = np.array([0.0, penalty])
+    back = np.zeros((n, 2), np.int8)
+    for i in range(1, n):
+        if t_s[idx[i]] - t_s[idx[i - 1]] > max_gap_s:
+            # New chain: keep the best so far, no motion cost across the gap.
+            best = int(np.argmin(cost))
+            back[i] = best
+            cost = np.array([cost[best], cost[best] + penalty])
+            continue
+        jump = np.linalg.norm(states[:, i][None] - states[:, i - 1][:, None],
+                              axis=-1).sum(axis=(-1, -2))  # (from a, to b)
+        total = cost[:, None] + jump
+        back[i] = np.argmin(total, axis=0)
+        cost = total.min(axis=0) + np.array([0.0, penalty])
+    state = int(np.argmin(cost))
+    for i in range(n - 1, -1, -1):
+        swapped[idx[i]] = bool(state)
+        state = int(back[i, state])
+    return swapped
+
+
+def _swap_legs(arr: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    out = arr.copy()
+    left, right = list(SWAP_LEFT), list(SWAP_RIGHT)
+    out[np.ix_(frames, left)] = arr[np.ix_(frames, right)]
+    out[np.ix_(frames, right)] = arr[np.ix_(frames, left)]
+    return out
+
+
+def repair_leg_swaps(track: PoseTrack) -> tuple[PoseTrack, np.ndarray]:
+    """Swap left/right distal leg landmarks back where :func:`detect_leg_swaps` says so.
+
+    Returns the repaired track and the (T,) bool mask of frames that were swapped back.
+    """
+    swapped = detect_leg_swaps(track.image_xy_px, track.t_s)
+    if not swapped.any():
+        return track, swapped
+    frames = np.flatnonzero(swapped)
+    return replace(
+        track,
+        image_xy_px=_swap_legs(track.image_xy_px, frames),
+        visibility=_swap_legs(track.visibility, frames),
+        world_xyz_m=_swap_legs(track.world_xyz_m, frames),
+    ), swapped
+
+
+# --------------------------------------------------------------------------- all steps
+
+
+def clean_track(track: PoseTrack, *, cutoff_hz: float | None = None,
+                max_gap_s: float = 0.1) -> PoseTrack:
+    """Repaired, outlier-free, gap-filled, zero-phase low-passed copy of ``track``.
+
+    Parameters
+    ----------
+    track : raw track from :mod:`posture.pose`.
+    cutoff_hz : low-pass cut-off (Hz); default ``DEFAULT_CUTOFF_HZ``, always capped at
+        0.4 x the track's frame rate.
+    max_gap_s : longest run of missing frames (s) to fill; longer gaps stay NaN.
+
+    Returns
+    -------
+    PoseTrack with the same frames and times. ``extraction["cleaning"]`` records the cut-off
+    (Hz) and how many frames were swapped, rejected and filled.
+    """
+    if track.n_frames < 2:
+        return track
+    t = track.t_s
+    fc = cutoff_for(track.fps, cutoff_hz)
+    repaired, swapped = repair_leg_swaps(track)
+    raw_missing = ~np.isfinite(repaired.image_xy_px).all(axis=-1)
+    xy = reject_outliers(repaired.image_xy_px, t, repaired.visibility)
+    rejected = ~np.isfinite(xy).all(axis=-1) & ~raw_missing
+    world = repaired.world_xyz_m.copy()
+    world[rejected] = np.nan
+    xy = fill_short_gaps(xy, t, max_gap_s)
+    world = fill_short_gaps(world, t, max_gap_s)
+    vis = fill_short_gaps(repaired.visibility, t, max_gap_s)
+    vis = np.where(np.isfinite(xy).all(axis=-1), vis, np.nan)
+    edges = fill_short_gaps(repaired.trunk_edges_px, t, max_gap_s)
+    filled = np.isfinite(xy).all(axis=-1) & (raw_missing | rejected)
+    cleaning = {
+        "cutoff_hz": fc,
+        "max_gap_s": max_gap_s,
+        "frames_leg_swapped": int(swapped.sum()),
+        "points_rejected": int(rejected.sum()),
+        "points_filled": int(filled.sum()),
+    }
+    return replace(
+        repaired,
+        image_xy_px=lowpass(xy, t, fc),
+        world_xyz_m=lowpass(world, t, fc),
+        visibility=np.clip(vis, 0.0, 1.0),
+        trunk_edges_px=lowpass(edges, t, fc),
+        extraction={**track.extraction, "cleaning": cleaning},
+    )

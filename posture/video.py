@@ -1,0 +1,375 @@
+"""Video intake: check a clip, then stream its frames upright with real timestamps.
+
+Decoding uses PyAV (FFmpeg). Times come from each frame's presentation timestamp
+(``pts * time_base``), never from ``index / fps``, because phones record at a variable
+frame rate. Rotation metadata (the display matrix) is applied so that frames come out the
+way the phone showed them. Slow-motion clips (high capture rate played back at ~30 fps) are
+detected from container metadata where the phone writes it, or given by the user, and all
+times are reported in real (wall-clock) seconds.
+
+Frames are decoded one at a time; nothing holds the whole video in memory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import av
+import numpy as np
+
+from posture.errors import (
+    ClipTooShortError,
+    FrameRateTooLowError,
+    UnreadableVideoError,
+)
+from posture.track import VideoInfo
+
+MIN_DURATION_S = 2.0
+"""Shortest clip (real seconds) that can hold a few strides."""
+MIN_CAPTURE_FPS = 20.0
+"""Below this, a running stride (~0.7 s) has too few frames to find contacts."""
+VFR_SPREAD = 0.1
+"""A clip is variable-frame-rate when frame intervals spread by more than this fraction."""
+
+# Metadata keys under which phones store the real capture rate of slow-motion clips.
+_CAPTURE_FPS_KEYS = (
+    "com.android.capture.fps",
+    "com.apple.quicktime.capture.fps",
+    "capture_fps",
+)
+
+# File signatures of video containers: used only to tell "not a video" from "a damaged video".
+_CONTAINER_MAGIC = (
+    (4, b"ftyp"),  # MP4 / MOV / M4V
+    (4, b"moov"),
+    (4, b"mdat"),
+    (4, b"wide"),
+    (4, b"free"),
+    (0, b"RIFF"),  # AVI
+    (0, b"\x1a\x45\xdf\xa3"),  # Matroska / WebM
+)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame.
+
+    Attributes
+    ----------
+    t_s : real time in seconds from the clip's first frame (slow motion undone).
+    index : position of the frame in the stream, in presentation order (0-based).
+    image_rgb : (H, W, 3) uint8, upright (rotation metadata applied).
+    scale : size of ``image_rgb`` relative to the full-resolution upright frame
+        (1.0 unless a working size was asked for). Full-res px = image px / scale.
+    """
+
+    t_s: float
+    index: int
+    image_rgb: np.ndarray
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What one pass over the packets found (no decoding)."""
+
+    pts: np.ndarray  # (N,) int64, sorted presentation timestamps in stream time_base units
+    time_base: float
+    frame_interval_s: float  # median playback interval
+    declared_frames: int
+
+
+def _fail(message: str) -> UnreadableVideoError:
+    return UnreadableVideoError(message)
+
+
+def _looks_like_container(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    return any(head[off:off + len(sig)] == sig for off, sig in _CONTAINER_MAGIC)
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    if not path.exists():
+        raise _fail(f"The file {path.name} does not exist.")
+    if path.is_dir():
+        raise _fail(f"{path.name} is a folder, not a video file.")
+    if path.stat().st_size == 0:
+        raise _fail(f"The file {path.name} is empty (0 bytes); copy the video again.")
+    try:
+        return av.open(str(path), metadata_errors="ignore")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        if _looks_like_container(path):
+            raise _fail(
+                f"The file {path.name} is truncated or corrupt and cannot be read; "
+                "copy the complete video again."
+            ) from exc
+        raise _fail(f"The file {path.name} is not a video this app can read.") from exc
+
+
+def _video_stream(container: av.container.InputContainer, name: str) -> av.video.VideoStream:
+    if not container.streams.video:
+        if container.streams.audio:
+            raise _fail(f"The file {name} contains only audio and no video track.")
+        raise _fail(f"The file {name} is not a video this app can read.")
+    stream = container.streams.video[0]
+    if stream.codec_context is None:
+        raise _fail(f"The video codec of {name} is not supported; export it as H.264 or HEVC.")
+    return stream
+
+
+def _scan_packets(container: av.container.InputContainer, stream: av.video.VideoStream,
+                  name: str) -> _Scan:
+    pts: list[int] = []
+    try:
+        for packet in container.demux(stream):
+            if packet.size == 0 or packet.is_discard:
+                continue
+            ts = packet.pts if packet.pts is not None else packet.dts
+            if ts is not None:
+                pts.append(int(ts))
+    except av.error.FFmpegError as exc:
+        if len(pts) < 2:
+            raise _fail(
+                f"The file {name} is truncated or corrupt and cannot be read; "
+                "copy the complete video again."
+            ) from exc
+    arr = np.unique(np.asarray(pts, dtype=np.int64))
+    tb = float(stream.time_base) if stream.time_base else 0.0
+    if arr.size < 2 or tb <= 0:
+        raise _fail(f"The file {name} has no readable video frames.")
+    dt = np.diff(arr) * tb
+    return _Scan(pts=arr, time_base=tb, frame_interval_s=float(np.median(dt)),
+                 declared_frames=int(stream.frames or 0))
+
+
+def _first_frame(container: av.container.InputContainer, stream: av.video.VideoStream,
+                 name: str) -> av.VideoFrame:
+    container.seek(0)
+    codec = stream.codec_context.name
+    try:
+        for frame in container.decode(stream):
+            return frame
+    except av.error.FFmpegError as exc:
+        raise _fail(
+            f"The video in {name} could not be decoded (codec {codec}); it may be corrupt or use "
+            "an unsupported codec: export it as H.264 or HEVC."
+        ) from exc
+    raise _fail(f"The video in {name} could not be decoded (codec {codec}); export it as H.264.")
+
+
+def _capture_fps_from_metadata(container: av.container.InputContainer,
+                               stream: av.video.VideoStream) -> float | None:
+    for meta in (stream.metadata, container.metadata):
+        for key in _CAPTURE_FPS_KEYS:
+            if key in meta:
+                try:
+                    return float(str(meta[key]).strip())
+                except ValueError:
+                    continue
+    return None
+
+
+def _rotation_ccw_deg(frame: av.VideoFrame) -> int:
+    """Counter-clockwise rotation (multiple of 90) that makes the stored frame upright."""
+    try:
+        rot = float(frame.rotation)
+    except (AttributeError, TypeError, ValueError):
+        return 0
+    return round(rot / 90.0) * 90 % 360
+
+
+def slowmo_factor_from(capture_fps: float | None, playback_fps: float) -> float:
+    """How many times slower than life a clip plays, from a declared capture rate.
+
+    Only a capture rate clearly above the playback rate (by >= 1.5x) counts: phones also
+    write the tag on normal clips, where it equals the playback rate.
+    """
+    if capture_fps is None or not np.isfinite(capture_fps) or capture_fps <= 0:
+        return 1.0
+    ratio = capture_fps / playback_fps
+    return float(ratio) if ratio >= 1.5 else 1.0
+
+
+@lru_cache(maxsize=32)
+def _probe_cached(path_str: str, mtime_ns: int, size: int,
+                  slowmo_factor: float | None) -> tuple[VideoInfo, _Scan]:
+    path = Path(path_str)
+    name = path.name
+    with _open(path) as container:
+        stream = _video_stream(container, name)
+        scan = _scan_packets(container, stream, name)
+        first = _first_frame(container, stream, name)
+        rot_ccw = _rotation_ccw_deg(first)
+        stored_w, stored_h = first.width, first.height
+        codec = stream.codec_context.name
+        capture_meta = _capture_fps_from_metadata(container, stream)
+
+    if scan.declared_frames > 10 and scan.pts.size < 0.9 * scan.declared_frames:
+        raise _fail(
+            f"The file {name} is truncated (only {scan.pts.size} of {scan.declared_frames} "
+            "frames are present); copy the complete video again."
+        )
+    fps_nominal = 1.0 / scan.frame_interval_s
+    if slowmo_factor is None:
+        factor = slowmo_factor_from(capture_meta, fps_nominal)
+    else:
+        if not slowmo_factor > 0:
+            raise ValueError("slowmo_factor must be positive")
+        factor = float(slowmo_factor)
+    dt = np.diff(scan.pts) * scan.time_base
+    is_vfr = bool(np.ptp(dt) / np.median(dt) > VFR_SPREAD)
+    playback_span_s = (scan.pts[-1] - scan.pts[0]) * scan.time_base + scan.frame_interval_s
+    duration_s = playback_span_s / factor
+    width, height = (stored_h, stored_w) if rot_ccw in (90, 270) else (stored_w, stored_h)
+    info = VideoInfo(
+        path=str(path), width_px=int(width), height_px=int(height),
+        rotation_deg=int((-rot_ccw) % 360), codec=codec, n_frames=int(scan.pts.size),
+        fps_nominal=float(fps_nominal), fps_capture=float(fps_nominal * factor),
+        duration_s=float(duration_s), is_vfr=is_vfr, slowmo_factor=float(factor),
+        file_size_bytes=int(size),
+    )
+    return info, scan
+
+
+def _probe_and_scan(path: str | os.PathLike, slowmo_factor: float | None,
+                    check: bool) -> tuple[VideoInfo, _Scan]:
+    p = Path(path)
+    st = p.stat() if p.exists() and p.is_file() else None
+    info, scan = _probe_cached(str(p.resolve()) if st else str(p), st.st_mtime_ns if st else 0,
+                               st.st_size if st else 0, slowmo_factor)
+    if check:
+        _check_usable(info)
+    return info, scan
+
+
+def _check_usable(info: VideoInfo) -> None:
+    name = Path(info.path).name
+    if info.duration_s < MIN_DURATION_S:
+        raise ClipTooShortError(
+            f"The clip {name} lasts only {info.duration_s:.1f} s; film at least "
+            f"{MIN_DURATION_S:.0f} s (ideally 10 s or more) of running."
+        )
+    if info.fps_capture < MIN_CAPTURE_FPS:
+        raise FrameRateTooLowError(
+            f"The clip {name} was filmed at {info.fps_capture:.0f} frames per second; "
+            f"film at {MIN_CAPTURE_FPS:.0f} fps or more (60 fps is best)."
+        )
+
+
+def probe(path: str | os.PathLike, *, slowmo_factor: float | None = None) -> VideoInfo:
+    """Check that a clip can be analysed and describe it.
+
+    Parameters
+    ----------
+    path : video file (.mp4, .mov, .m4v, .avi, .webm, ...; H.264, HEVC, VP9, ...).
+    slowmo_factor : how many times slower than life the clip plays; ``None`` detects it from
+        metadata (1.0 when there is none).
+
+    Returns
+    -------
+    VideoInfo with sizes after rotation (px), rotation (degrees clockwise, as the common
+    ``rotate`` tag states it), frame rates (frames per second), real duration (s).
+
+    Raises
+    ------
+    UnreadableVideoError : not a video, empty, truncated or corrupt, audio only, or a codec
+        that cannot be decoded.
+    ClipTooShortError : shorter than 2 real seconds.
+    FrameRateTooLowError : capture rate below 20 fps.
+    """
+    return _probe_and_scan(path, slowmo_factor, check=True)[0]
+
+
+def probe_unchecked(path: str | os.PathLike, *, slowmo_factor: float | None = None) -> VideoInfo:
+    """Like :func:`probe` but without the duration and frame-rate limits (for ``posture info``)."""
+    return _probe_and_scan(path, slowmo_factor, check=False)[0]
+
+
+def working_size(width_px: int, height_px: int, max_side_px: int | None) -> tuple[int, int]:
+    """(width, height) after shrinking so that the long side is at most ``max_side_px``.
+
+    Sizes stay even (some scalers need it) and never grow.
+    """
+    if max_side_px is None or max(width_px, height_px) <= max_side_px:
+        return width_px, height_px
+    s = max_side_px / max(width_px, height_px)
+    return max(2, round(width_px * s / 2) * 2), max(2, round(height_px * s / 2) * 2)
+
+
+def iter_frames(path: str | os.PathLike, *, start_s: float | None = None,
+                end_s: float | None = None, slowmo_factor: float | None = None,
+                max_side_px: int | None = None) -> Iterator[Frame]:
+    """Stream the frames of a clip, upright, with real timestamps.
+
+    Parameters
+    ----------
+    path : video file; checked with :func:`probe` first (raises its errors).
+    start_s, end_s : optional window in real seconds from the first frame (inclusive).
+    slowmo_factor : see :func:`probe`.
+    max_side_px : shrink frames so the long side is at most this many pixels (decode, scale
+        and colour conversion happen in one FFmpeg call, outside the GIL). ``Frame.scale``
+        says by how much.
+
+    Yields
+    ------
+    Frame with ``t_s`` in real seconds (``(pts - first_pts) * time_base / slowmo_factor``).
+    """
+    info, scan = _probe_and_scan(path, slowmo_factor, check=True)
+    factor = info.slowmo_factor
+    pts0 = int(scan.pts[0])
+    tb = scan.time_base
+    out_w, out_h = working_size(info.width_px, info.height_px, max_side_px)
+    scale = out_w / info.width_px
+    lo = -np.inf if start_s is None else float(start_s)
+    hi = np.inf if end_s is None else float(end_s)
+    # Half a frame of slack so a window edge that falls on a frame keeps it.
+    eps = 0.5 * scan.frame_interval_s / factor
+    with _open(Path(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        if start_s is not None and start_s > 0:
+            target = pts0 + int((lo * factor - scan.frame_interval_s) / tb)
+            container.seek(max(target, pts0), stream=stream, backward=True, any_frame=False)
+        n_errors = 0
+        for packet in container.demux(stream):
+            try:
+                frames = packet.decode()
+            except av.error.InvalidDataError:
+                # A damaged packet: skip its frame (it stays missing, times stay true).
+                n_errors += 1
+                if n_errors > 25:
+                    raise _fail(
+                        f"The file {Path(path).name} is corrupt: too many frames cannot be "
+                        "decoded."
+                    ) from None
+                continue
+            for frame in frames:
+                ts = frame.pts if frame.pts is not None else frame.dts
+                if ts is None:
+                    continue
+                t_s = (int(ts) - pts0) * tb / factor
+                if t_s < lo - eps:
+                    continue
+                if t_s > hi + eps:
+                    return
+                yield Frame(t_s=float(t_s), index=int(np.searchsorted(scan.pts, int(ts))),
+                            image_rgb=_to_upright_rgb(frame, out_w, out_h), scale=scale)
+
+
+def _to_upright_rgb(frame: av.VideoFrame, out_w: int, out_h: int) -> np.ndarray:
+    rot = _rotation_ccw_deg(frame)
+    k = rot // 90
+    # Scale in the stored orientation (swap target sizes when the frame is stored sideways).
+    stored_w, stored_h = (out_h, out_w) if k % 2 else (out_w, out_h)
+    if (stored_w, stored_h) != (frame.width, frame.height) or frame.format.name != "rgb24":
+        frame = frame.reformat(width=stored_w, height=stored_h, format="rgb24",
+                               interpolation="AREA")
+    img = frame.to_ndarray()
+    if k:
+        img = np.ascontiguousarray(np.rot90(img, k))
+    return img
