@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 from scipy.signal import find_peaks, savgol_filter
 
 from posture.landmarks import LM
@@ -94,6 +95,11 @@ def hip_width_px(xy_px: np.ndarray) -> np.ndarray:
     return np.hypot(*(xy_px[:, LM.LEFT_HIP] - xy_px[:, LM.RIGHT_HIP]).T)
 
 
+def hip_mid_y(xy_px: np.ndarray) -> np.ndarray:
+    """(T,) image y of the hip midpoint, px."""
+    return (xy_px[:, LM.LEFT_HIP, 1] + xy_px[:, LM.RIGHT_HIP, 1]) / 2.0
+
+
 def fill_short_gaps(y: np.ndarray, max_gap: int) -> np.ndarray:
     """Linear interpolation over NaN runs of at most ``max_gap`` samples; longer runs stay NaN."""
     y = y.astype(float).copy()
@@ -111,13 +117,19 @@ def fill_short_gaps(y: np.ndarray, max_gap: int) -> np.ndarray:
 
 
 def split_segments(track: PoseTrack, *, jump_hip_widths: float = 1.0,
+                   width_ratio: float = 1.3, lag_s: float = 0.1, guard_s: float = 0.1,
                    min_len_s: float = 1.0) -> list[tuple[int, int]]:
     """Frame ranges without cuts or long dropouts.
 
-    A new segment starts where the hip midpoint jumps by more than ``jump_hip_widths`` hip
-    widths between consecutive frames, where the hip width changes by more than 40 %
-    from one frame to the next (a cut to another shot), or after a gap longer than
-    ``MAX_GAP_S``. Segments shorter than ``min_len_s`` are dropped.
+    Over any ``lag_s`` a running body moves far less than a hip width and its size in the
+    picture changes by a few percent at most, even when approaching the camera. So a cut
+    to another shot is where, across ``lag_s``, the hip midpoint moves by more than
+    ``jump_hip_widths`` hip widths or the hip width changes by more than ``width_ratio``.
+    Comparing across a lag (not frame to frame) also catches cuts that landmark smoothing
+    has spread over a few frames. The cut is put at the largest single-frame change in that
+    window and ``guard_s`` of frames on both sides is left out (they may blend both shots).
+    Gaps without a runner longer than ``MAX_GAP_S`` also split. Segments shorter than
+    ``min_len_s`` are dropped.
 
     Returns
     -------
@@ -125,28 +137,43 @@ def split_segments(track: PoseTrack, *, jump_hip_widths: float = 1.0,
     """
     xy = track.image_xy_px
     hips = xy[:, [LM.LEFT_HIP, LM.RIGHT_HIP]]
-    ok = np.isfinite(hips).all(axis=(1, 2))
-    mid = hips.mean(axis=1)
     w = hip_width_px(xy)
+    ok = np.isfinite(hips).all(axis=(1, 2)) & (w > 0)
+    mid = hips.mean(axis=1)
     t = track.t_s
-    good = np.flatnonzero(ok & (w > 0))
+    good = np.flatnonzero(ok)
     if good.size < 2:
         return []
-    breaks = [good[0]]
-    for a, b in itertools.pairwise(good):
-        scale = max(np.median([w[a], w[b]]), 1e-6)
-        jump = np.hypot(*(mid[b] - mid[a])) / scale
-        ratio = w[b] / max(w[a], 1e-6)
-        if t[b] - t[a] > MAX_GAP_S + 1e-9 or jump > jump_hip_widths or not 0.6 < ratio < 1 / 0.6:
-            breaks.append(b)
-    ends = [*breaks[1:], good[-1] + 1]
-    segs = []
-    for s, e in zip(breaks, ends, strict=True):
-        last = e - 1
-        while last > s and not ok[last]:
-            last -= 1
-        if t[last] - t[s] >= min_len_s:
-            segs.append((int(s), int(last + 1)))
+    fps = track.fps
+    lag = max(round(lag_s * fps), 1)
+    guard = max(round(guard_s * fps), 1)
+
+    def change(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Cut score between frames a and b: max of jump/threshold and log-ratio/threshold."""
+        scale = np.minimum(w[a], w[b])
+        jump = np.hypot(*(mid[b] - mid[a]).T) / scale / jump_hip_widths
+        ratio = np.abs(np.log(w[b] / w[a])) / np.log(width_ratio)
+        return np.maximum(jump, ratio)
+
+    # (start, stop) pieces between gaps, in good-frame positions
+    gap = np.flatnonzero(np.diff(t[good]) > MAX_GAP_S + 1e-9)
+    pieces = zip(np.r_[0, gap + 1], np.r_[gap + 1, good.size], strict=True)
+    segs: list[tuple[int, int]] = []
+    for p0, p1 in pieces:
+        g = good[p0:p1]
+        cuts: list[int] = []
+        if g.size > lag:
+            flagged = np.flatnonzero(change(g[:-lag], g[lag:]) > 1.0)
+            step = change(g[:-1], g[1:])
+            runs = np.split(flagged, np.flatnonzero(np.diff(flagged) > 1) + 1)
+            for run in (r for r in runs if r.size):
+                lo, hi = run[0], min(run[-1] + lag, g.size - 1)
+                cuts.append(lo + int(np.argmax(step[lo:hi])))  # last frame of the old shot
+        starts = [0, *(c + 1 + guard for c in cuts)]
+        stops = [*(c + 1 - guard for c in cuts), g.size]
+        for a, b in zip(starts, stops, strict=True):
+            if b - a >= 2 and t[g[b - 1]] - t[g[a]] >= min_len_s:
+                segs.append((int(g[a]), int(g[b - 1] + 1)))
     return segs
 
 
@@ -248,8 +275,14 @@ def detect_frontal_events(track: PoseTrack, xy_px: np.ndarray | None = None) -> 
         scale = float(np.nanmedian(w)) if np.isfinite(w).any() else 1.0
         seg_ic: dict[str, np.ndarray] = {}
         seg_to: dict[str, np.ndarray] = {}
+        # foot height relative to the hips, in the segment's median hip-width scale: a runner
+        # approaching the camera moves the whole ground line down the picture and grows,
+        # which the raw image y of a foot would mix into its swing
+        hip_y = hip_mid_y(xy[s:e])
+        w_roll = pd.Series(w).rolling(max(round(fps), 3), center=True, min_periods=1).median()
+        size = scale / w_roll.to_numpy()
         for leg in LEGS:
-            y = fill_short_gaps(foot_bottom_y(xy[s:e], leg), max_gap)
+            y = fill_short_gaps((foot_bottom_y(xy[s:e], leg) - hip_y) * size, max_gap)
             ic, to = _events_with_gaps(y, fps, scale)
             seg_ic[leg], seg_to[leg] = ic + s, to + s
         seg_ic["left"], seg_ic["right"] = _alternate(seg_ic["left"], seg_ic["right"])

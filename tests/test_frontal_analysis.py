@@ -225,7 +225,9 @@ def test_synthetic_metrics_recovered_per_stride() -> None:
     m = _paired(a.strides, truth.strides)
     tol = {"lateral_sway_pct_hip": 0.6, "lateral_sway_cm": 0.2, "pelvic_drop_deg": 0.15,
            "lateral_lean_peak_deg": 0.1, "lateral_lean_mean_deg": 0.2,
-           "step_width_pct_hip": 0.5, "arm_crossing_pct_hip": 0.5, "cadence_spm": 0.5}
+           "step_width_pct_hip": 0.5, "arm_crossing_pct_hip": 0.5,
+           # truth snaps events to the nearest frame, we may pick the other neighbour
+           "cadence_spm": 120 / (120 / 170 - 1 / 60) - 170 + 0.1}
     for col, t in tol.items():
         err = (m[col] - m[f"{col}_true"]).abs()
         assert err.max() <= t, (col, err.max())
