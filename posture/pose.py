@@ -30,7 +30,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +52,7 @@ MIN_DETECTED_FRACTION = 0.5
 OVERLAP_S = 1.0
 """Warm-up of the second segment when a clip is split across two processes, seconds."""
 MIN_SPLIT_FRAMES = 240
-"""Clips with fewer frames than this run in one process (starting a worker costs ~0.3 s)."""
+"""Clips with fewer frames than this run in one process (starting a worker costs ~1 s)."""
 PEOPLE_CHECK_FRAMES = 6
 """Frames per segment sampled for the several-people check."""
 
@@ -259,12 +259,14 @@ def _edges_full_px(mask: np.ndarray | None, xy_full: np.ndarray, scale: float) -
 
 
 _HOG = None
+HOG_MAX_SIDE_PX = 480
+"""Frames are shrunk to this long side for the people check (speed)."""
 
 
 def _other_people(image_rgb: np.ndarray, runner_xy_px: np.ndarray) -> bool:
     """True when a confident person detection lies clearly apart from the tracked runner.
 
-    HOG people detector (OpenCV's default SVM) on the working-size frame. A detection counts
+    HOG people detector (OpenCV's default SVM) on the frame shrunk to 480 px. A detection counts
     when its score is > 1.0, it is at least half as tall as the runner's landmark box, and it
     overlaps that box by less than 20 % of its own area. Cheap (~50 ms a frame) and only
     run on a few frames; it can miss people seen end-on and is only used for a warning.
@@ -276,6 +278,10 @@ def _other_people(image_rgb: np.ndarray, runner_xy_px: np.ndarray) -> bool:
         _HOG = cv2.HOGDescriptor()
         _HOG.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
     gray = cv2.cvtColor(image_rgb, cv2.COLOR_RGB2GRAY)
+    shrink = min(1.0, HOG_MAX_SIDE_PX / max(gray.shape))
+    if shrink < 1.0:
+        gray = cv2.resize(gray, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
+        runner_xy_px = runner_xy_px * shrink
     rects, weights = _HOG.detectMultiScale(gray, winStride=(8, 8), padding=(8, 8), scale=1.05)
     if len(rects) == 0:
         return False
@@ -337,9 +343,11 @@ def _default_workers() -> int:
 
 def _run_split(path: str, info: VideoInfo, settings: ExtractionSettings, start_s: float,
                end_s: float, total: int, progress: ProgressFn | None) -> tuple[_Segment, dict]:
-    """Two segments in two processes (this one and a forked child), stitched by time."""
+    """Two segments in two processes (this one and a child), stitched by time."""
     mid_s = 0.5 * (start_s + end_s)
-    ctx = mp_proc.get_context("fork")
+    # "spawn", not "fork": a process that has run MediaPipe before (the app, the tests)
+    # cannot be forked safely. Starting Python and mediapipe costs ~1 s, paid in parallel.
+    ctx = mp_proc.get_context("spawn")
     parent_conn, child_conn = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_worker, name="posture-pose",
                         args=(child_conn, path, info, settings, mid_s - OVERLAP_S, end_s),
@@ -351,7 +359,11 @@ def _run_split(path: str, info: VideoInfo, settings: ExtractionSettings, start_s
 
     def poll_child() -> None:
         while not child_result and parent_conn.poll():
-            kind, payload = parent_conn.recv()
+            try:
+                kind, payload = parent_conn.recv()
+            except (EOFError, OSError):
+                child_result.append(("error", RuntimeError("pose worker stopped")))
+                return
             if kind == "progress":
                 child_done[0] = payload
             else:
@@ -537,4 +549,5 @@ def extract_pose_cached(path: str | os.PathLike, *, start_s: float | None = None
     track = extract_pose(path, start_s=start_s, end_s=end_s, model_path=model_path,
                          progress=progress, slowmo_factor=slowmo_factor, stats=stats)
     cache.store(key, track)
-    return replace(track)
+    # Hand back what the cache holds (float32 on disk), so a later hit is identical.
+    return cache.load(key, video_path=path) or track

@@ -7,8 +7,8 @@ Order of the steps (each one documented at its function):
    so that both legs move continuously, with a small cost for "swapped".
 2. :func:`reject_outliers` - a point far from its running median (robust, visibility-aware
    threshold) is set to NaN.
-3. :func:`fill_short_gaps` - NaN runs no longer than ``max_gap_s`` are filled by
-   shape-preserving cubic interpolation (PCHIP) in time; longer gaps stay NaN.
+3. :func:`fill_short_gaps` - NaN runs no longer than ``max_gap_s`` are bridged by a local
+   cubic spline in time; longer gaps stay NaN.
 4. :func:`lowpass` - zero-phase Butterworth (``sosfiltfilt``: forward and backward, so no
    time shift of contacts or peaks), applied piecewise to each run of finite samples.
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
+from scipy.interpolate import CubicSpline
 from scipy.ndimage import median_filter
 from scipy.signal import butter, sosfiltfilt
 
@@ -109,11 +109,13 @@ def lowpass(x: np.ndarray, t_s: np.ndarray, cutoff_hz: float) -> np.ndarray:
 
 
 def fill_short_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndarray:
-    """Fill interior NaN runs that last at most ``max_gap_s`` seconds (PCHIP in time).
+    """Fill interior NaN runs that last at most ``max_gap_s`` seconds.
 
     A gap's length is the time between the last sample before it and the first after it,
     minus one median frame interval (so one missing frame at 30 fps is a 0.033 s gap).
-    Gaps at the clip's ends are never filled.
+    Each gap is bridged by a cubic spline through up to ``FILL_CONTEXT`` finite samples on
+    each side (linear when fewer than 2 lie on a side). Gaps at the clip's ends are never
+    filled (no extrapolation).
     """
     x = np.asarray(x, float)
     flat = x.reshape(x.shape[0], -1).copy()
@@ -123,16 +125,30 @@ def fill_short_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndar
         ok = np.isfinite(col)
         if ok.sum() < 2 or ok.all():
             continue
-        interp = None
         for a, b in _runs(~ok):
             if a == 0 or b == col.size:
                 continue
             if t_s[b] - t_s[a - 1] - frame_dt > max_gap_s + 1e-9:
                 continue
-            if interp is None:
-                interp = PchipInterpolator(t_s[ok], col[ok], extrapolate=False)
-            col[a:b] = interp(t_s[a:b])
+            col[a:b] = _bridge(col, ok, t_s, a, b)
     return flat.reshape(x.shape)
+
+
+FILL_CONTEXT = 4
+"""Finite samples used on each side of a gap to bridge it."""
+
+
+def _bridge(col: np.ndarray, ok: np.ndarray, t_s: np.ndarray, a: int, b: int) -> np.ndarray:
+    before = a - 1
+    while before - 1 >= 0 and ok[before - 1] and a - before < FILL_CONTEXT:
+        before -= 1
+    after = b
+    while after + 1 < col.size and ok[after + 1] and after - b + 1 < FILL_CONTEXT:
+        after += 1
+    idx = np.r_[before:a, b:after + 1]
+    if a - before < 2 or after + 1 - b < 2:
+        return np.interp(t_s[a:b], t_s[[a - 1, b]], col[[a - 1, b]])
+    return CubicSpline(t_s[idx], col[idx])(t_s[a:b])
 
 
 # --------------------------------------------------------------------------- outliers
@@ -175,7 +191,7 @@ def reject_outliers(xy: np.ndarray, t_s: np.ndarray, visibility: np.ndarray | No
             med[ok] = median_filter(col[ok], size=win, mode="nearest")
             res = np.abs(col - med)
             sd = 1.4826 * np.nanmedian(res[ok])
-            if not sd > 0:
+            if not (sd > 0 or floor > 0):
                 continue
             k = np.full(T, OUTLIER_K)
             if visibility is not None:
