@@ -11,7 +11,21 @@ overground running by e.g. Leitch et al. 2011 and Fellin et al. 2010):
 
 Because the signal is relative to the pelvis, it works the same on a treadmill (pelvis
 still, foot moves) and overground (both move). Extrema are located to a fraction of a frame
-with a parabola through the three samples around each peak. Frames with NaN break the
+with a parabola through the three samples around each peak.
+
+In running these extrema are biased: the swinging foot is furthest ahead slightly *before*
+it lands (swing-leg retraction) and keeps moving back after the toe leaves the ground, so
+Zeni's IC tends to be early and TO late (by tens of ms). Each contact is therefore refined
+with the foot's vertical position (in the spirit of the foot-height/velocity methods
+compared by Fellin et al. 2010): between the two Zeni events the lowest point of the foot
+(lower of heel and toe) rests on the ground. Its height in the middle of each contact gives
+that contact's ground level; the floor's slope in the image (a rolled camera, seen as the
+foot travels back with a treadmill belt) comes from all contacts of the leg together. IC is
+where the descending foot reaches that level (extrapolating its nearly straight descent over
+the last frame interval), TO the middle of the frame interval in which the toe leaves it
+(its lift-off curve is not straight). Contacts where this fails keep the Zeni times.
+
+Frames with NaN break the
 signal into segments; gaps up to ``MAX_FILL_S`` are bridged linearly, longer gaps yield no
 events. Event times are real seconds; event frames are **row indices of the track**
 (nearest frame to the event time).
@@ -25,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy.signal import find_peaks
+from scipy.stats import theilslopes
 
 from posture.landmarks import LM
 from posture.metrics.geometry import distance, midpoint
@@ -92,7 +107,7 @@ class GaitEvents:
     """Dominant stride period of the foot signal (autocorrelation), seconds."""
     leg_length_px: float
     """Clip median leg length (hip-knee + knee-ankle), pixels."""
-    method: str = "zeni2008"
+    method: str = "zeni2008+foot_height"
     flags: list[QualityFlag] = field(default_factory=list)
 
     @property
@@ -237,9 +252,106 @@ def _pair_toeoffs(ic: np.ndarray, to: np.ndarray, period_s: float) -> np.ndarray
     return out
 
 
+def foot_low_point(track: PoseTrack, leg: str) -> tuple[np.ndarray, np.ndarray]:
+    """(x, z_up) in pixels of the lower of heel and toe of one leg, per frame (z_up = -y)."""
+    xy = track.image_xy_px
+    heel, toe = xy[:, _HEEL[leg]], xy[:, _TOE[leg]]
+    use_toe = toe[:, 1] > heel[:, 1]
+    low = np.where(use_toe[:, None], toe, heel)
+    low[~(np.isfinite(heel).all(axis=1) & np.isfinite(toe).all(axis=1))] = np.nan
+    return low[:, 0], -low[:, 1]
+
+
+def _core_rows(t: np.ndarray, t_ic: float, t_to: float) -> np.ndarray:
+    span = t_to - t_ic
+    return np.flatnonzero((t >= t_ic + 0.3 * span) & (t <= t_ic + 0.7 * span))
+
+
+def ground_model(t: np.ndarray, x_low: np.ndarray, z_low: np.ndarray, ic: np.ndarray,
+                 to: np.ndarray, *, leg_px: float) -> tuple[float, float]:
+    """Floor slope (dz/dx) seen by one foot and the height tolerance (pixels).
+
+    Pools the middle of every contact, each centred on its own median, so the slope comes
+    from the foot's travel within contacts (treadmill belt) and is 0 when the foot stands
+    still (overground); the tolerance is ``max(2% leg, 3 robust SD)`` of the residuals.
+    """
+    xs, zs = [], []
+    for a, b in zip(ic, to, strict=True):
+        if not (np.isfinite(a) and np.isfinite(b)) or b <= a:
+            continue
+        r = _core_rows(t, a, b)
+        r = r[np.isfinite(z_low[r])]
+        if r.size >= 2:
+            xs.append(x_low[r] - np.median(x_low[r]))
+            zs.append(z_low[r] - np.median(z_low[r]))
+    if not xs:
+        return 0.0, 0.02 * leg_px
+    x, z = np.concatenate(xs), np.concatenate(zs)
+    slope = 0.0
+    if np.ptp(x) > 0.1 * leg_px:
+        with np.errstate(invalid="ignore"):
+            slope = float(theilslopes(z, x)[0])
+    resid = z - slope * x
+    noise = 1.4826 * float(np.median(np.abs(resid - np.median(resid))))
+    return slope, max(0.02 * leg_px, 3.0 * noise)
+
+
+def _crossing(t: np.ndarray, h: np.ndarray, k: int, step: int) -> float:
+    """Time the foot height above ground ``h`` reaches 0 moving from sample ``k`` (off the
+    ground) toward ``k + step``, extrapolating the speed of samples ``k - step`` -> ``k``."""
+    dt = abs(t[k + step] - t[k])
+    v = (h[k - step] - h[k]) / dt if 0 <= k - step < len(h) else np.nan
+    if not np.isfinite(v) or v <= 0:
+        return float(t[k] + step * dt / 2)
+    tau = float(np.clip(h[k] / v, 0.0, dt))
+    return float(t[k] + step * tau)
+
+
+def refine_contact(t: np.ndarray, x_low: np.ndarray, z_low: np.ndarray, t_ic: float,
+                   t_to: float, *, slope: float, tol: float) -> tuple[float, float]:
+    """Refine one contact's (IC, TO) from the height of the lowest foot point (seconds).
+
+    ``slope`` and ``tol`` come from :func:`ground_model`. Returns the input times where the
+    foot height does not give a clear answer.
+    """
+    if not (np.isfinite(t_ic) and np.isfinite(t_to)) or t_to <= t_ic:
+        return t_ic, t_to
+    core = _core_rows(t, t_ic, t_to)
+    core = core[np.isfinite(z_low[core])]
+    if core.size < 2:
+        return t_ic, t_to
+    x0 = float(np.median(x_low[core]))
+    g0 = float(np.median(z_low[core] - slope * (x_low[core] - x0)))
+    h = z_low - (g0 + slope * (x_low - x0))  # height above the ground line, px
+    above = h > tol
+    mid = int(core[core.size // 2])
+    span = t_to - t_ic
+    new_ic, new_to = t_ic, t_to
+    lo = max(int(np.searchsorted(t, t_ic - 0.15 * span - 0.05)), 0)
+    k = mid
+    while k > lo and not above[k] and np.isfinite(h[k]):
+        k -= 1
+    if above[k] and k + 1 < len(t):
+        new_ic = _crossing(t, h, k, +1)
+    hi = min(int(np.searchsorted(t, t_to + 0.3 * span)), len(t) - 1)
+    k = mid
+    while k < hi and not above[k] and np.isfinite(h[k]):
+        k += 1
+    if above[k] and k >= 1:
+        # the toe's lift-off is not a straight line (it pivots, then rises), so take the
+        # middle of the last frame interval rather than an extrapolation: error <= half a frame
+        new_to = float(0.5 * (t[k - 1] + t[k]))
+    if not new_ic < new_to:
+        return t_ic, t_to
+    return new_ic, new_to
+
+
 def detect_leg_events(track: PoseTrack, leg: str, *, facing: int, period_s: float,
-                      leg_px: float) -> LegEvents:
-    """IC and TO times of one leg (Zeni et al. 2008), seconds and nearest track rows."""
+                      leg_px: float, refine: bool = True) -> LegEvents:
+    """IC and TO times of one leg, seconds and nearest track rows.
+
+    Zeni et al. (2008) extrema, then (``refine``) each contact refined by foot height.
+    """
     s_ic, s_to = _leg_signals(track, leg, facing)
     prom = 0.15 * leg_px
     dist = 0.6 * period_s
@@ -247,6 +359,15 @@ def detect_leg_events(track: PoseTrack, leg: str, *, facing: int, period_s: floa
     to_all = find_extrema_s(track.t_s, s_to, kind="min", min_distance_s=dist,
                             min_prominence=prom)
     to = _pair_toeoffs(ic, to_all, period_s)
+    if refine and ic.size:
+        x, z = foot_low_point(track, leg)
+        slope, tol = ground_model(track.t_s, x, z, ic, to, leg_px=leg_px)
+        # a contact cut by the clip end has no TO: refine its IC with a typical contact span
+        typical = float(np.nanmedian(to - ic)) if np.isfinite(to).any() else 0.3 * period_s
+        pairs = [refine_contact(track.t_s, x, z, a, b if np.isfinite(b) else a + typical,
+                                slope=slope, tol=tol) for a, b in zip(ic, to, strict=True)]
+        ic = np.array([p[0] for p in pairs])
+        to = np.where(np.isfinite(to), np.array([p[1] for p in pairs]), np.nan)
     return LegEvents(ic_t_s=ic, to_t_s=to, ic_frame=nearest_frame(track.t_s, ic),
                      to_frame=nearest_frame(track.t_s, to))
 
@@ -337,7 +458,7 @@ def clip_cadence_spm(legs: dict[str, LegEvents]) -> tuple[float, int]:
     return float("nan"), 0
 
 
-def detect_events(track: PoseTrack, *, facing: int) -> GaitEvents:
+def detect_events(track: PoseTrack, *, facing: int, refine: bool = True) -> GaitEvents:
     """Find IC/TO of both legs, strides and cadence in a (levelled) side-view track.
 
     Parameters
@@ -346,6 +467,9 @@ def detect_events(track: PoseTrack, *, facing: int) -> GaitEvents:
         Side view, ideally cleaned and levelled.
     facing : {+1, -1}
         +1 when the runner faces/moves toward image +x.
+    refine : bool
+        Refine the Zeni extrema with the foot height (default); ``False`` returns the pure
+        Zeni et al. (2008) events.
 
     Returns
     -------
@@ -370,7 +494,7 @@ def detect_events(track: PoseTrack, *, facing: int) -> GaitEvents:
         legs = {leg: empty for leg in LEGS}
     else:
         legs = {leg: detect_leg_events(track, leg, facing=facing, period_s=period,
-                                       leg_px=leg_px) for leg in LEGS}
+                                       leg_px=leg_px, refine=refine) for leg in LEGS}
     strides = _build_strides(track, legs, leg_px, fps)
     cadence, n_steps = clip_cadence_spm(legs)
     if fps < MIN_FPS_CONTACT:
@@ -380,4 +504,4 @@ def detect_events(track: PoseTrack, *, facing: int) -> GaitEvents:
             f"this clip has {fps:.0f}, so they are not reported."))
     return GaitEvents(facing=facing, fps=fps, legs=legs, strides=strides, cadence_spm=cadence,
                       n_steps=n_steps, stride_period_s=period, leg_length_px=leg_px,
-                      flags=flags)
+                      method="zeni2008+foot_height" if refine else "zeni2008", flags=flags)

@@ -21,7 +21,7 @@ def _match(found: np.ndarray, truth: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("speed", [0.0, 150.0])
 def test_events_match_extrema_to_a_fraction_of_a_frame(facing: int, speed: float) -> None:
     s = Stick(facing=facing, speed_px_s=speed, fps=60.0)
-    ev = detect_events(stick_track(s), facing=facing)
+    ev = detect_events(stick_track(s), facing=facing, refine=False)
     for leg in ("left", "right"):
         ic_true = true_extrema_s(s, leg, kind="ic")
         to_true = true_extrema_s(s, leg, kind="to")
@@ -40,7 +40,7 @@ def test_events_match_extrema_to_a_fraction_of_a_frame(facing: int, speed: float
 
 def test_steps_alternate_and_strides_span_one_cycle() -> None:
     s = Stick()
-    ev = detect_events(stick_track(s), facing=1)
+    ev = detect_events(stick_track(s), facing=1, refine=False)
     st = ev.valid_strides
     assert set(st["leg"]) == {"left", "right"}
     np.testing.assert_allclose(st["duration_s"], s.stride_s, atol=0.002)
@@ -57,7 +57,7 @@ def test_contact_time_only_from_100_fps() -> None:
     assert ev60.strides["contact_time_ms"].isna().all()
     assert any(f.code == "low_fps_contact" and "100" in f.message for f in ev60.flags)
     s = Stick(fps=120.0)
-    ev120 = detect_events(stick_track(s), facing=1)
+    ev120 = detect_events(stick_track(s), facing=1, refine=False)
     ct = ev120.valid_strides["contact_time_ms"]
     assert ct.notna().all()
     # stick: toe-off extremum minus IC extremum of the same cycle
@@ -82,7 +82,7 @@ def test_short_gaps_bridged_long_gaps_break_strides() -> None:
     long_ = (tr.t_s > 3.0) & (tr.t_s < 3.8)
     xy[short] = np.nan
     xy[long_] = np.nan
-    ev = detect_events(replace(tr, image_xy_px=xy), facing=1)
+    ev = detect_events(replace(tr, image_xy_px=xy), facing=1, refine=False)
     ic = ev.legs["left"].ic_t_s
     truth = true_extrema_s(s, "left", kind="ic")
     # no event invented inside the long gap, all others still found precisely

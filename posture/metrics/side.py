@@ -166,6 +166,22 @@ def _at(t_s: np.ndarray, pts: np.ndarray, t: float) -> np.ndarray:
     return (1 - w) * pts[i - 1] + w * pts[i]
 
 
+def _before(t_s: np.ndarray, pts: np.ndarray, t: float) -> np.ndarray:
+    """A (T, ..., 2) point series at time ``t`` from the two frames at or before ``t``.
+
+    Used at contact and toe-off: the body moves smoothly up to the event and changes course
+    at it (the foot stops), so straddling it with linear interpolation would blend two
+    motions; extrapolating the approach by less than a frame does not.
+    """
+    if not np.isfinite(t) or t < t_s[1] or t > t_s[-1]:
+        return _at(t_s, pts, t)
+    i = int(np.searchsorted(t_s, t, side="right")) - 1
+    if t - t_s[i] < 1e-9:
+        return pts[i]
+    w = (t - t_s[i]) / (t_s[i] - t_s[i - 1])
+    return pts[i] + w * (pts[i] - pts[i - 1])
+
+
 def _vis_factor(vis: np.ndarray) -> float:
     """Map mean visibility to 0..1 (0.3 or below: 0, 0.8 or above: 1); 1 if unknown."""
     v = vis[np.isfinite(vis)]
@@ -252,13 +268,13 @@ def side_stride_metrics(track: PoseTrack, events: GaitEvents, view: ViewEstimate
         gap = np.abs(hip_mid[sf, 0] - xy[sf, j["ankle"], 0])
         f_mid = int(sf[np.nanargmin(gap)]) if sf.size and np.isfinite(gap).any() else -1
 
-        ic = {name: _at(t, xy[:, idx], t0) for name, idx in j.items()}
-        hip_ic = _at(t, hip_mid, t0)
-        to = {name: _at(t, xy[:, idx], t_to) for name, idx in j.items()}
+        ic = {name: _before(t, xy[:, idx], t0) for name, idx in j.items()}
+        hip_ic = _before(t, hip_mid, t0)
+        to = {name: _before(t, xy[:, idx], t_to) for name, idx in j.items()}
         mid = {name: xy[f_mid, idx] if f_mid >= 0 else np.full(2, np.nan)
                for name, idx in j.items()}
 
-        lean_to = float(trunk_lean_deg(_at(t, hip_mid, t_to), _at(t, sh_mid, t_to),
+        lean_to = float(trunk_lean_deg(_before(t, hip_mid, t_to), _before(t, sh_mid, t_to),
                                        facing=facing))
         hip_ext = float(hip_extension_deg(to["hip"], to["knee"], facing=facing))
         vo_pct = vertical_oscillation_pct_leg(hip_mid[fr, 1], L)

@@ -1,0 +1,149 @@
+"""analyze_side end to end: errors, summary, flags, invariances; synthetic truth; real clips."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from stick_runner import Stick, stick_track
+
+from posture.errors import TooFewStridesError, WrongViewError
+from posture.landmarks import LM
+from posture.level import roll_track
+from posture.pipeline import AnalysisOptions
+from posture.side import analyze_side
+from posture.view import estimate_view
+
+VIDEOS = Path(__file__).parents[1] / ".." / "shared" / "videos"
+
+
+def test_rear_clip_is_refused_with_a_plain_sentence() -> None:
+    tr = stick_track(Stick(shoulder_width_px=110.0, hip_width_px=55.0, near="right"))
+    tr = replace(tr, world_xyz_m=np.full_like(tr.world_xyz_m, np.nan))
+    with pytest.raises(WrongViewError, match="need a side view; this clip looks filmed from "
+                                             "behind"):
+        analyze_side(tr)
+
+
+def test_too_few_strides() -> None:
+    with pytest.raises(TooFewStridesError, match="Only 1 clean strides"):
+        analyze_side(stick_track(Stick(duration_s=1.0)))
+
+
+def test_summary_flags_and_notes() -> None:
+    s = Stick(lean_deg=7.0, duration_s=2.6)
+    a = analyze_side(stick_track(s), options=AnalysisOptions(runner_height_m=1.7))
+    assert a.summary["trunk_lean_deg"] == pytest.approx(7.0, abs=1e-6)
+    assert a.summary["cadence_spm"] == pytest.approx(s.cadence_spm, rel=1e-3)
+    assert a.summary["n_strides"] == len(a.strides) < 7
+    codes = {f.code for f in a.quality}
+    # stick feet float (no floor) -> roll refused; < 7 strides; 60 fps -> no contact time
+    assert {"few_strides", "roll_not_estimated", "low_fps_contact"} <= codes
+    assert a.quality[0].severity == "warning"
+    assert np.isfinite(a.summary["vertical_oscillation_cm"])
+    assert a.runner_height_m == 1.7
+    assert "Zeni" in a.notes["events"]
+    assert a.to_json()  # serialisable
+
+
+def test_forced_view_is_noted() -> None:
+    a = analyze_side(stick_track(Stick()), options=AnalysisOptions(view="side"))
+    assert a.notes["view"].startswith("view set by the user to side; detected side")
+
+
+def test_mirrored_clip_gives_identical_metrics() -> None:
+    tr = stick_track(Stick(duration_s=5.0))
+    a = analyze_side(tr)
+    b = analyze_side(tr.mirrored())
+    assert a.view.facing == "right" and b.view.facing == "left"
+    for name in ("trunk_lean_deg", "overstride_pct_leg", "knee_flexion_ic_deg",
+                 "shank_angle_ic_deg", "foot_angle_ic_deg", "hip_extension_toeoff_deg",
+                 "vertical_oscillation_pct_leg", "arm_swing_deg", "cadence_spm"):
+        assert b.summary[name] == pytest.approx(a.summary[name], abs=1e-6), name
+    assert (a.strides["leg"].to_numpy() != b.strides["leg"].to_numpy()).all()
+
+
+@pytest.mark.parametrize("roll", [3.0, -4.0])
+def test_roll_changes_lean_by_that_angle_and_user_roll_undoes_it(roll: float) -> None:
+    tr = stick_track(Stick(lean_deg=7.0, duration_s=4.0))
+    rolled = roll_track(tr, roll)
+    off = analyze_side(rolled, options=AnalysisOptions(level_camera=False))
+    # scene turned clockwise by +roll tilts everything toward image +x: a right-facing
+    # runner looks that much more leaned
+    assert off.summary["trunk_lean_deg"] == pytest.approx(7.0 + roll, abs=1e-6)
+    assert off.summary["camera_roll_deg"] == 0.0
+    fixed = analyze_side(rolled, options=AnalysisOptions(camera_roll_deg=roll))
+    assert fixed.summary["trunk_lean_deg"] == pytest.approx(7.0, abs=1e-6)
+    assert fixed.summary["camera_roll_deg"] == roll
+    assert fixed.view.roll_source == "user"
+
+
+def test_view_passed_in_is_used() -> None:
+    tr = stick_track(Stick(duration_s=4.0))
+    v = estimate_view(tr, roll_override_deg=0.0)
+    a = analyze_side(tr, view=v)
+    assert a.view.roll_source == "user"
+    assert not any(f.code == "roll_not_estimated" for f in a.quality)
+
+
+def test_out_of_frame_and_low_visibility_flags() -> None:
+    tr = stick_track(Stick(duration_s=4.0))
+    xy = tr.image_xy_px.copy()
+    xy[:, :, 1] += tr.frame_size_px[1] - np.nanmax(xy[:, LM.LEFT_HEEL, 1]) + 5.0  # feet cut
+    vis = np.full_like(tr.visibility, 0.45)
+    a = analyze_side(replace(tr, image_xy_px=xy, visibility=vis))
+    codes = {f.code for f in a.quality}
+    assert {"out_of_frame", "low_visibility"} <= codes
+
+
+def test_camera_moving_proxy() -> None:
+    tr = stick_track(Stick(duration_s=6.0))
+    c = np.array(tr.frame_size_px) / 2
+    zoom = (1.0 + 0.4 * tr.t_s / tr.t_s[-1])[:, None, None]
+    a = analyze_side(replace(tr, image_xy_px=c + (tr.image_xy_px - c) * zoom))
+    flag = next(f for f in a.quality if f.code == "camera_moving")
+    assert "size in the picture changes" in flag.message
+
+
+# ------------------------------------------------------------------ real clips (optional)
+REAL = ["side_treadmill_gym_60fps_mhuang24.mp4", "side_street_static-cam_50fps_cezaraandreea.mp4",
+        "side_treadmill_lab_mhuang24.mp4"]
+
+
+def _real_track(name: str, tmp_path_factory):
+    if not (VIDEOS / name).exists():
+        pytest.skip("shared videos not available")
+    pose = pytest.importorskip("posture.pose")
+    cache = tmp_path_factory.getbasetemp() / f"{name}.npz"
+    from posture.track import PoseTrack
+
+    if cache.exists():
+        return PoseTrack.load(cache)
+    tr = pose.extract_pose(VIDEOS / name, workers=1)
+    tr.save(cache)
+    return tr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", REAL)
+def test_real_clip_invariances(name: str, tmp_path_factory) -> None:
+    from posture.signal import clean_track
+
+    tr = clean_track(_real_track(name, tmp_path_factory))
+    a = analyze_side(tr)
+    assert (a.view.view == "side" and a.view.facing == "right") or "street" in name
+    b = analyze_side(tr.mirrored())
+    assert abs(b.summary["trunk_lean_deg"] - a.summary["trunk_lean_deg"]) < 1.0
+    assert abs(b.summary["cadence_spm"] / a.summary["cadence_spm"] - 1) < 0.01
+    assert abs(b.summary["overstride_pct_leg"] - a.summary["overstride_pct_leg"]) < 3.0
+    if tr.fps > 45:
+        h = analyze_side(tr.take(slice(None, None, 2)))
+        assert abs(h.summary["cadence_spm"] / a.summary["cadence_spm"] - 1) < 0.02
+    off = analyze_side(roll_track(tr, 4.0), options=AnalysisOptions(level_camera=False))
+    base = analyze_side(tr, options=AnalysisOptions(level_camera=False))
+    shift = off.summary["trunk_lean_deg"] - base.summary["trunk_lean_deg"]
+    assert shift == pytest.approx(4.0 * (1 if a.view.facing == "right" else -1), abs=0.3)
+    if "gym_60fps" in name:
+        assert a.summary["cadence_spm"] == pytest.approx(168, rel=0.05)
