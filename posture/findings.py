@@ -99,6 +99,21 @@ def band_of(metric: str, value: float) -> Band | None:
     return "outside"
 
 
+def is_concern(metric: str, value: float) -> bool:
+    """True when ``value`` lies outside the good band on the side the table calls worse.
+
+    A value beyond the good band on the harmless side (e.g. a very upright trunk for forward
+    lean) raises no finding: the advice would not fit it.
+    """
+    band = band_of(metric, value)
+    if band in (None, "good"):
+        return False
+    row = _reference_ranges_cached().loc[metric]
+    high = np.isfinite(row["good_max"]) and value > row["good_max"]
+    direction = row["direction"]
+    return direction == "either" or (direction == "higher") == bool(high)
+
+
 def _inside(value: float, lo: float, hi: float) -> bool:
     return (not np.isfinite(lo) or value >= lo) and (not np.isfinite(hi) or value <= hi)
 
@@ -270,7 +285,7 @@ def clip_findings(analysis: ClipAnalysis, *, min_strides: int = MIN_STRIDES,
             continue
         mean = float(v["value"].mean())
         band = band_of(metric, mean)
-        if band in (None, "good"):
+        if not is_concern(metric, mean):
             continue
         s = spec(metric)
         name, fam = _text_for(metric)
@@ -348,7 +363,7 @@ def _change_finding(c: MetricChange, comp: Comparison, later: ClipAnalysis | Non
     if c.experimental:
         measured += (" This index is experimental and compares you only with yourself; it is "
                      "not a diagnosis.")
-    level = band_of(c.metric, c.b_mean)
+    level = band_of(c.metric, c.b_mean) if is_concern(c.metric, c.b_mean) else None
     if level in ("watch", "outside"):
         measured += f" The {b_lab} value is outside the usual range ({_band_text(c.metric)})."
     conf, why = _confidence(min(c.a_n, c.b_n), _nanmin(c.a_conf, c.b_conf), c, s.sdd,
@@ -379,7 +394,7 @@ def _steady_level_finding(c: MetricChange, comp: Comparison, later: ClipAnalysis
                           clip_flags: list[QualityFlag]) -> Finding | None:
     """An unchanged metric whose later-window level is outside the good band."""
     band = band_of(c.metric, c.b_mean)
-    if band in (None, "good"):
+    if not is_concern(c.metric, c.b_mean):
         return None
     s = spec(c.metric)
     name, fam = _text_for(c.metric)
@@ -389,11 +404,10 @@ def _steady_level_finding(c: MetricChange, comp: Comparison, later: ClipAnalysis
         v = valid_values(strides, c.metric)
         example = _example(strides, v[v["stride"].isin(c.b_strides)], c.metric)
     measured = (
-        f"Your {name} stayed at about {_num(c.b_mean, s, sign=False)} "
-        f"({comp.a.label} {_num(c.a_mean, s, sign=False)}, {comp.b.label} "
-        f"{_num(c.b_mean, s, sign=False)}; {c.b_n} strides, "
-        f"{_strides_text(comp.b.strides, comp.b.frame_start, comp.b.frame_end)}); the usual "
-        f"range is {_band_text(c.metric)}.{example}")
+        f"Your {name} averaged {_num(c.b_mean, s, sign=False)} over the {c.b_n} "
+        f"{comp.b.label} strides ({_window_text(comp.b)}) and "
+        f"{_num(c.a_mean, s, sign=False)} over the {c.a_n} {comp.a.label} ones, with no clear "
+        f"change between them; the usual range is {_band_text(c.metric)}.{example}")
     conf, why = _confidence(min(c.a_n, c.b_n), _nanmin(c.a_conf, c.b_conf), None, s.sdd, False,
                             [*comp.warnings, *clip_flags])
     severity = fam["relevance"] * _level_severity(c.metric, c.b_mean, band)

@@ -5,7 +5,9 @@ main slope is ordinary least squares (``scipy.stats.linregress``) with a t inter
 ``n - 2`` degrees of freedom; the Theil-Sen slope (``scipy.stats.theilslopes``), which
 shrugs off a few wild strides, is reported next to it as a check. A metric is called
 ``"drifting"`` only when the OLS interval excludes 0 and the drift over the whole run
-(slope x duration) reaches the metric's smallest detectable difference.
+(slope x duration) reaches the metric's smallest detectable difference. Runs shorter than
+``min_duration_s`` (default 60 s) get slopes but the verdict ``"not enough data"``: a
+per-minute rate read off a few seconds of running says little about fatigue.
 """
 
 from __future__ import annotations
@@ -27,8 +29,13 @@ TREND_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: Shortest run whose slope gets a verdict (seconds).
+MIN_TREND_DURATION_S: float = 60.0
+
+
 def trend(analysis: ClipAnalysis, *, min_strides: int = MIN_STRIDES,
-          min_conf: float = MIN_CONF) -> pd.DataFrame:
+          min_conf: float = MIN_CONF,
+          min_duration_s: float = MIN_TREND_DURATION_S) -> pd.DataFrame:
     """Per metric, linear change over the run.
 
     Returns
@@ -49,8 +56,11 @@ def trend(analysis: ClipAnalysis, *, min_strides: int = MIN_STRIDES,
             continue
         v = valid_values(strides, metric, min_conf=min_conf)
         t_min = strides.set_index("stride").loc[v["stride"], "t_start_s"].to_numpy() / 60.0
-        rows.append(_one_trend(metric, t_min, v["value"].to_numpy(), s.sdd, s.label, s.unit,
-                               min_strides))
+        row = _one_trend(metric, t_min, v["value"].to_numpy(), s.sdd, s.label, s.unit,
+                         min_strides)
+        if row["duration_min"] * 60.0 < min_duration_s:
+            row["verdict"] = "not enough data"
+        rows.append(row)
     return pd.DataFrame(rows, columns=list(TREND_COLUMNS))
 
 

@@ -131,7 +131,7 @@ def test_steady_but_high_level_is_reported_as_level() -> None:
     b = make_clip({"trunk_lean_deg": (17.0, 1.0)}, seed=11)
     fs = findings(compare_clips(a, b))
     assert [f.kind for f in fs] == ["level"]
-    assert "above the usual range" in fs[0].title and "stayed at about" in fs[0].measured
+    assert "above the usual range" in fs[0].title and "no clear change" in fs[0].measured
 
 
 def test_clip_findings_levels_side_and_frontal_alike() -> None:
@@ -140,7 +140,7 @@ def test_clip_findings_levels_side_and_frontal_alike() -> None:
     leaning = make_clip({"trunk_lean_deg": (12.0, 1.0)})
     (f,) = clip_findings(leaning)
     assert f.kind == "level" and "above the usual range" in f.title and "well" not in f.title
-    assert "0.0° to 10.0°" in f.measured
+    assert "up to 10.0°" in f.measured
     rear = make_clip({"pelvic_drop_deg": (10.0, 1.0), "lateral_lean_peak_deg": (3.0, 1.0)},
                      view=REAR)
     (g,) = clip_findings(rear)
@@ -148,6 +148,11 @@ def test_clip_findings_levels_side_and_frontal_alike() -> None:
     assert "Side planks" in " ".join(g.actions) and "unevenly" in g.meaning
     knee = make_clip({"knee_flexion_ic_deg": (8.0, 1.0)})
     assert "below the usual range" in clip_findings(knee)[0].title
+    # beyond the band on the harmless side: no finding (the advice would not fit)
+    assert clip_findings(make_clip({"trunk_lean_deg": (-4.0, 1.0)})) == []
+    assert clip_findings(make_clip({"knee_flexion_ic_deg": (40.0, 1.0)})) == []
+    sideways = make_clip({"lateral_lean_mean_deg": (-5.0, 1.0)}, view=REAR)
+    assert [f.metric for f in clip_findings(sideways)] == ["lateral_lean_mean_deg"]
 
 
 def test_frontal_change_findings() -> None:
