@@ -48,6 +48,10 @@ FOOT_POINTS: dict[str, tuple[LM, LM, LM]] = {
 MIN_STRIDE_S = 0.4
 #: Longest plausible stride (s): 60 steps/min (a very slow jog).
 MAX_STRIDE_S = 2.0
+#: How far from the fastest descent (rise) the contact (lift-off) may lie, s.
+EVENT_REACH_S = 0.12
+#: Largest relative deviation of a stride's duration from the shot's median stride.
+MAX_STRIDE_DEVIATION = 0.15
 #: Longest run of missing frames that is bridged by interpolation (s).
 MAX_GAP_S = 0.1
 
@@ -211,6 +215,8 @@ def leg_events(y_px: np.ndarray, fps: float, *, scale_px: float) -> tuple[np.nda
     apex, _ = find_peaks(-ys, prominence=prom, distance=max(int(0.35 * fps), 1))
     ics: list[int] = []
     tos: list[int] = []
+    speed_dn, speed_up, depth_ic, depth_to = [], [], [], []
+    reach = max(2, round(EVENT_REACH_S * fps))
     for a0, a1 in itertools.pairwise(apex):
         # between two swing apexes: descent, contact, stance, lift-off, rise
         v_up = a0 + int(np.argmin(vel[a0:a1 + 1]))
@@ -219,22 +225,101 @@ def leg_events(y_px: np.ndarray, fps: float, *, scale_px: float) -> tuple[np.nda
         v_dn = a0 + int(np.argmax(vel[a0:v_up + 1]))
         if v_up - v_dn < 2:
             continue
+        speed_dn.append(vel[v_dn])
+        speed_up.append(vel[v_up])
         # both events are sharp drops of dy/dt: the earlier one is IC, the later one TO
-        win_acc = acc[v_dn:v_up + 1]
-        pk, _ = find_peaks(np.concatenate([[-np.inf], -win_acc, [-np.inf]]))
-        pk = pk - 1
-        pk = pk[win_acc[pk] < 0]
-        if pk.size == 0:
-            continue
-        deepest = np.sort(pk[np.argsort(win_acc[pk])[:2]]) + v_dn
-        if deepest.size == 2:
-            ics.append(int(deepest[0]))
-            tos.append(int(deepest[1]))
-        elif vel[min(deepest[0] + 1, n - 1)] < 0:
-            tos.append(int(deepest[0]))
-        else:
-            ics.append(int(deepest[0]))
-    return np.array(ics, int), np.array(tos, int)
+        drops = _contact_drops(acc, v_dn, v_up, reach)
+        if drops.size == 2:
+            ics.append(int(drops[0]))
+            tos.append(int(drops[1]))
+            depth_ic.append(acc[drops[0]])
+            depth_to.append(acc[drops[1]])
+    if speed_dn and depth_ic:
+        typical = _Typical(float(np.median(speed_dn)), float(np.median(speed_up)),
+                           float(np.median(depth_ic)), float(np.median(depth_to)))
+        ic_e, to_e = _edge_events(vel, acc, int(apex[0]), int(apex[-1]), typical)
+        ics += ic_e
+        tos += to_e
+    return np.array(sorted(ics), int), np.array(sorted(tos), int)
+
+
+@dataclass(frozen=True)
+class _Typical:
+    """Typical values of the full cycles of one leg (px/frame and px/frame^2, signed)."""
+
+    descent: float
+    rise: float
+    ic_acc: float
+    to_acc: float
+
+
+def _contact_drops(acc: np.ndarray, v_dn: int, v_up: int, reach: int) -> np.ndarray:
+    """IC and TO frames between the fastest descent ``v_dn`` and the fastest rise ``v_up``.
+
+    The contact stops the descent and the lift starts the rise, so each is looked for within
+    ``reach`` frames of its fast phase: TO is the sharpest velocity drop in
+    [v_up - reach, v_up], IC the sharpest in [v_dn, v_dn + reach] before TO. Bumps in the
+    middle of a long stance (landmark noise) are never taken for an event.
+    """
+    to = _two_drops(acc, max(v_dn + 1, v_up - reach), v_up)
+    if to.size == 0:
+        return np.array([], int)
+    to_f = int(to[np.argmin(acc[to])])
+    ic = _two_drops(acc, v_dn, min(v_dn + reach, to_f - 1)) if to_f - 1 > v_dn else to[:0]
+    if ic.size == 0:
+        return np.array([], int)
+    return np.array([int(ic[np.argmin(acc[ic])]), to_f])
+
+
+def _two_drops(acc: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Frames of the (at most) two deepest negative local minima of ``acc`` in [lo, hi]."""
+    w = acc[lo:hi + 1]
+    pk, _ = find_peaks(np.concatenate([[-np.inf], -w, [-np.inf]]))
+    pk = pk - 1
+    pk = pk[w[pk] < 0]
+    return np.sort(pk[np.argsort(w[pk])[:2]]) + lo
+
+
+def _edge_events(vel: np.ndarray, acc: np.ndarray, first_apex: int, last_apex: int,
+                 typ: _Typical) -> tuple[list[int], list[int]]:
+    """Events in the partial cycles before the first and after the last swing apex.
+
+    Accepted only when the motion there looks like the leg's full cycles: a descent and a
+    rise at least half as fast, and a velocity drop at least 40 % as sharp, away from the
+    very first/last frame (where the filters are least reliable).
+    """
+    n = vel.size
+    ics: list[int] = []
+    tos: list[int] = []
+    # head: [..., TO] then the rise to the first apex (maybe IC and stance before it)
+    if first_apex >= 4:
+        r = int(np.argmin(vel[:first_apex + 1]))
+        if vel[r] <= 0.5 * typ.rise and r >= 3:
+            d = int(np.argmax(vel[:r + 1]))
+            if d >= 1 and vel[d] >= 0.5 * typ.descent and r - d >= 2:
+                drops = _two_drops(acc, d, r)
+                if drops.size == 2 and acc[drops[0]] <= 0.4 * typ.ic_acc:
+                    ics.append(int(drops[0]))
+                if drops.size and acc[drops[-1]] <= 0.4 * typ.to_acc:
+                    tos.append(int(drops[-1]))
+            else:
+                drops = _two_drops(acc, 1, r)
+                if drops.size and acc[drops[-1]] <= 0.4 * typ.to_acc:
+                    tos.append(int(drops[-1]))
+    # tail: the descent after the last apex, IC, stance (maybe TO and a rise)
+    if n - 1 - last_apex >= 4:
+        d = last_apex + int(np.argmax(vel[last_apex:]))
+        if vel[d] >= 0.5 * typ.descent and d <= n - 4:
+            r = d + int(np.argmin(vel[d:]))
+            if vel[r] <= 0.5 * typ.rise and r - d >= 2:
+                drops = _two_drops(acc, d, r)
+            else:
+                drops = _two_drops(acc, d, n - 2)[:1]
+            if drops.size and acc[drops[0]] <= 0.4 * typ.ic_acc:
+                ics.append(int(drops[0]))
+                if drops.size == 2 and acc[drops[1]] <= 0.4 * typ.to_acc:
+                    tos.append(int(drops[1]))
+    return ics, tos
 
 
 def _alternate(ic_l: np.ndarray, ic_r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -324,15 +409,23 @@ def _strides(ic: dict[str, np.ndarray], to: dict[str, np.ndarray], t_s: np.ndarr
             if not MIN_STRIDE_S <= dur <= MAX_STRIDE_S or n_other != 1:
                 continue
             prev_other = ic[other][ic[other] < a]
-            # toe-off of this contact: before the other leg lands
+            # toe-off of this contact: normally before the other leg lands; allow a frame or
+            # two after it (flight can be shorter than the event timing error)
             next_other = ic[other][ic[other] > a][0]
-            tos = to[leg][(to[leg] > a) & (to[leg] < next_other)]
+            slack = max(2, round(0.07 / np.median(np.diff(t_s))))
+            tos = to[leg][(to[leg] > a) & (to[leg] <= min(next_other + slack, b - 1))]
             out.append(FrontalStride(
                 leg=leg, ic=int(a), next_ic=int(b),
                 toeoff=int(tos[0]) if tos.size else -1,
                 prev_other_ic=int(prev_other[-1]) if prev_other.size else -1,
                 segment=segment,
             ))
+    if len(out) >= 3:
+        # within one shot the pace is steady: a stride far from the others has a wrong event
+        dur = np.array([t_s[st.next_ic] - t_s[st.ic] for st in out])
+        med = float(np.median(dur))
+        out = [st for st, d in zip(out, dur, strict=True)
+               if abs(d / med - 1.0) <= MAX_STRIDE_DEVIATION]
     return out
 
 
