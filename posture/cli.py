@@ -45,12 +45,18 @@ def _analyze(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from posture.pipeline import AnalysisOptions, analyze_video
+    from posture.video import probe
 
     options = AnalysisOptions(start_s=args.start, end_s=args.end, runner_height_m=args.height,
                               view=args.view, use_cache=not args.no_cache)
-    bar = tqdm(total=0, unit="frame", desc="pose", disable=args.quiet, file=sys.stderr)
+    probe(args.video)  # refuse bad input before drawing a progress bar
+    bars: list[tqdm] = []  # created on the first report, so errors print alone
 
     def progress(done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, unit="frame", desc="pose", disable=args.quiet,
+                             file=sys.stderr))
+        bar = bars[0]
         if bar.total != total:
             bar.total = total
         bar.n = done
@@ -59,7 +65,8 @@ def _analyze(args: argparse.Namespace) -> int:
     try:
         analysis = analyze_video(args.video, options, progress=progress)
     finally:
-        bar.close()
+        for bar in bars:
+            bar.close()
     if args.out is not None:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)

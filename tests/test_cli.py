@@ -1,0 +1,130 @@
+"""Command line: what `info` prints, outputs of `analyze`, one-line errors and exit codes."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from posture import cli, pose
+
+try:  # works whether or not tests/ is a package
+    from tests import videogen as vg
+except ImportError:
+    import videogen as vg
+
+ROOT = Path(__file__).parents[1]
+SHARED = ROOT / ".." / "shared" / "videos"
+GYM = SHARED / "side_treadmill_gym_60fps_mhuang24.mp4"
+HAS_ANALYSIS = all(importlib.util.find_spec(m) is not None
+                   for m in ("posture.side", "posture.view", "posture.frontal"))
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POSTURE_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def test_info_prints_what_intake_found(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    p = vg.write_clip(tmp_path / "rot.mp4", vg.vfr_times(3.0), width=160, height=120,
+                      rotation_ccw_deg=90)
+    assert cli.main(["info", str(p)]) == 0
+    out = capsys.readouterr().out
+    assert "160 x 120 px" in out
+    assert "rotation flag        270 deg" in out
+    assert "variable frame rate  yes" in out
+    assert "slow motion          no" in out
+    assert "codec                h264" in out
+    assert "frames               " in out and "duration" in out
+
+
+def test_info_with_slowmo_override(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    p = vg.write_clip(tmp_path / "ok.mp4", vg.regular_times(5.0, 30), width=32, height=32)
+    assert cli.main(["info", str(p), "--slowmo", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "x2" in out and "60.00 fps" in out and "2.50 s (real time)" in out
+
+
+@pytest.mark.parametrize("command", ["info", "analyze"])
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [("empty", "empty"), ("text", "not a video"), ("short", "lasts only"),
+     ("lowfps", "frames per second"), ("missing", "does not exist")],
+)
+def test_bad_input_is_one_error_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                 command: str, kind: str, words: str) -> None:
+    p = tmp_path / f"{kind}.mp4"
+    if kind == "empty":
+        p.write_bytes(b"")
+    elif kind == "text":
+        p.write_text("not a video\n")
+    elif kind == "short":
+        vg.write_clip(p, vg.regular_times(1.5, 30))
+    elif kind == "lowfps":
+        vg.write_clip(p, vg.regular_times(3.0, 15), rate=15)
+    code = cli.main([command, str(p)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("error: ") and words in err[0]
+
+
+def test_no_runner_through_the_real_entry_point(tmp_path: Path) -> None:
+    p = vg.write_clip(tmp_path / "blank.mp4", vg.regular_times(2.2, 30),
+                      make_frame=vg.blank_frame())
+    res = subprocess.run([sys.executable, "-m", "posture.cli", "analyze", str(p), "--quiet"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert res.returncode == 2
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
+    assert lines == [lines[0]] and "No person was found" in lines[0]
+    assert "Traceback" not in res.stderr
+
+
+@pytest.mark.skipif(not HAS_ANALYSIS, reason="analysis modules not written yet")
+def test_analyze_writes_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                capsys: pytest.CaptureFixture) -> None:
+    # The model is replaced by a synthetic runner with known cadence; the rest is real.
+    from posture.synth.camera import CameraParams
+    from posture.synth.kinematics import RunnerParams
+    from posture.synth.tracks import synthetic_track
+
+    track, _ = synthetic_track(RunnerParams(), CameraParams(fps=60), duration_s=8.0, seed=1)
+    clip = vg.write_clip(tmp_path / "clip.mp4", vg.regular_times(2.2, 30))
+    seen = {}
+
+    def fake(path, **kwargs):
+        seen.update(kwargs, path=path)
+        return track
+
+    monkeypatch.setattr(pose, "extract_pose_cached", fake)
+    out = tmp_path / "out"
+    code = cli.main(["analyze", str(clip), "--out", str(out), "--json", "--quiet",
+                     "--start", "0.5", "--end", "7.5"])
+    assert code == 0
+    assert seen["start_s"] == 0.5 and seen["end_s"] == 7.5 and seen["use_cache"] is True
+    strides = pd.read_csv(out / "strides.csv")
+    doc = json.loads((out / "analysis.json").read_text())
+    assert len(strides) == len(doc["strides"]) > 5
+    assert doc["view"]["view"] == "side"
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["summary"] == doc["summary"]
+    assert set(strides["leg"]) == {"left", "right"}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (HAS_ANALYSIS and GYM.exists()), reason="needs analysis + shared videos")
+def test_analyze_real_clip_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res = subprocess.run([sys.executable, "-m", "posture.cli", "analyze", str(GYM), "--quiet",
+                          "--out", str(out)], capture_output=True, text=True, cwd=ROOT,
+                         timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    doc = json.loads((out / "analysis.json").read_text())
+    assert doc["view"]["view"] == "side" and doc["view"]["facing"] == "right"
+    # apparent cadence of this clip is ~168 steps/min
+    assert 150 < doc["summary"]["cadence_spm"] < 185
+    assert len(pd.read_csv(out / "strides.csv")) >= 8
