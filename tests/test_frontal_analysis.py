@@ -275,3 +275,55 @@ def test_synthetic_side_clip_is_refused_automatically() -> None:
     track, _ = _synth("side", duration_s=6.0)
     with pytest.raises(WrongViewError, match="side view"):
         analyze_frontal(track)
+
+
+# ---------------------------------------------------------------------- real front-view clip
+VIDEOS = Path(__file__).parents[1] / ".." / "shared" / "videos"
+FRONT_CLIP = VIDEOS / "front_road_multi-pace_bellamyceleman.mp4"
+
+
+def _front_clip_track():
+    """Pose track of the shared front-view montage, cached in the system temp directory."""
+    import tempfile
+
+    from posture.track import PoseTrack
+
+    if not FRONT_CLIP.exists():
+        pytest.skip("shared videos not present")
+    pose = pytest.importorskip("posture.pose")
+    cached = Path(tempfile.gettempdir()) / "posture-test-cache" / "front_road_multipace.npz"
+    if cached.exists():
+        return PoseTrack.load(cached)
+    track = pose.extract_pose(FRONT_CLIP)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    track.save(cached)
+    return track
+
+
+@pytest.mark.slow  # about 20 s for pose extraction on first run; the track is then cached
+def test_real_front_clip_with_cuts() -> None:
+    """Same runner at four paces (5:30 to 3:30 min/km), 30 fps portrait, cut between paces."""
+    from posture.signal import clean_track
+
+    track = clean_track(_front_clip_track())
+    a = analyze_frontal(track, options=AnalysisOptions(runner_height_m=1.75))
+    assert a.view.view == "front"
+    codes = {q.code for q in a.quality}
+    assert {"cuts", "scale_change"} <= codes  # a montage, and the runner comes closer
+    assert a.n_strides >= 8
+    # every stride lies inside one shot
+    segs = [tuple(map(float, s.split(" ")[0].split("-"))) for s in a.notes["segments"].split(", ")]
+    assert len(segs) >= 4
+    for _, row in a.strides.iterrows():
+        assert any(lo - 1e-6 <= row.t_start_s and row.t_end_s <= hi + 0.05 for lo, hi in segs)
+    s = a.summary
+    assert 140 <= s["cadence_spm"] <= 200
+    assert 5 <= s["lateral_sway_pct_hip"] <= 60
+    assert -2 <= s["pelvic_drop_deg"] <= 12
+    assert 0 <= s["lateral_lean_peak_deg"] <= 10
+    assert abs(s["camera_roll_deg"]) <= 5
+    # the faster paces come later in the montage: cadence of the last shot above the first
+    first = a.strides[a.strides.t_start_s < segs[0][1] + 0.1]["cadence_spm"].median()
+    last = a.strides[a.strides.t_start_s > segs[-1][0] - 0.1]["cadence_spm"].median()
+    assert last > first
+    json.loads(a.to_json())
