@@ -6,7 +6,10 @@ For every metric of the registry the per-stride values of two windows are compar
   missing; what is left is averaged without weights (a weighted mean would let a few very
   confident strides dominate and would make the interval harder to explain);
 * the change is ``mean(B) - mean(A)`` with a 95 % **Welch t interval** (unequal variances,
-  Welch-Satterthwaite degrees of freedom, ``scipy.stats.t``);
+  Welch-Satterthwaite degrees of freedom, ``scipy.stats.t``); when both windows hold at least
+  two valid strides of each leg, each window's mean weights left and right equally, so an
+  uneven left/right mix (2D video measures the near and far leg differently) cannot pose as
+  a change;
 * the verdict is ``"changed"`` only when that interval excludes 0 **and** ``|change|`` is at
   least the metric's smallest detectable difference (``sdd`` in the registry); ``"not enough
   data"`` when either window holds fewer than ``min_strides`` valid strides (default 7) or the
@@ -98,6 +101,9 @@ class MetricChange:
     a_conf: float = math.nan
     """Mean confidence of the strides used in window A (0..1)."""
     b_conf: float = math.nan
+    method: str = "welch"
+    """``"welch"`` (all strides pooled) or ``"welch_leg_balanced"`` (left and right strides
+    weighted equally, see :func:`balanced_interval`)."""
 
 
 @dataclass
@@ -253,15 +259,32 @@ def welch_interval(a: np.ndarray, b: np.ndarray, *,
         In the unit of the inputs; ``p_value`` of Welch's two-sided t test (1.0 when both
         windows are constant and equal, 0.0 when constant and different).
     """
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    change = float(b.mean() - a.mean())
-    va = a.var(ddof=1) / a.size
-    vb = b.var(ddof=1) / b.size
-    se = math.sqrt(va + vb)
+    return balanced_interval([a], [b], level=level)
+
+
+def balanced_interval(groups_a: list[np.ndarray], groups_b: list[np.ndarray], *,
+                      level: float = CI_LEVEL) -> tuple[float, float, float, float]:
+    """Change of the equally weighted mean of groups (e.g. left and right leg), Welch style.
+
+    Each window's mean is the plain average of its group means, so a window that happens to
+    hold one more left than right stride is not shifted by a left-right difference. The
+    variance adds the groups' ``var / n / G**2`` terms; degrees of freedom follow
+    Welch-Satterthwaite over all terms. With one group per window this is Welch's interval.
+
+    Returns
+    -------
+    (change, ci_low, ci_high, p_value)
+        In the unit of the inputs.
+    """
+    ga = [np.asarray(g, dtype=float) for g in groups_a]
+    gb = [np.asarray(g, dtype=float) for g in groups_b]
+    change = float(np.mean([g.mean() for g in gb]) - np.mean([g.mean() for g in ga]))
+    terms = [(g.var(ddof=1) / g.size / len(gs) ** 2, g.size)
+             for gs in (ga, gb) for g in gs]
+    se = math.sqrt(sum(t for t, _ in terms))
     if se == 0.0:  # both windows constant: the change is exact
         return change, change, change, 1.0 if change == 0.0 else 0.0
-    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    df = se**4 / sum(t**2 / (n - 1) for t, n in terms)
     half = float(stats.t.ppf(0.5 + level / 2, df)) * se
     p = float(2 * stats.t.sf(abs(change) / se, df))
     return change, change - half, change + half, p
@@ -271,11 +294,11 @@ def valid_values(strides: pd.DataFrame, metric: str, *,
                  min_conf: float = MIN_CONF) -> pd.DataFrame:
     """Rows of ``strides`` where ``metric`` is finite and its confidence >= ``min_conf``.
 
-    Returns a frame with columns ``stride``, ``value`` and ``conf`` (conf is 1.0 when the
-    table carries no ``<metric>_conf`` column).
+    Returns a frame with columns ``stride``, ``value``, ``conf`` (1.0 when the table carries
+    no ``<metric>_conf`` column) and ``leg`` ("" when the table has no ``leg`` column).
     """
     if metric not in strides.columns:
-        return pd.DataFrame({"stride": [], "value": [], "conf": []})
+        return pd.DataFrame({"stride": [], "value": [], "conf": [], "leg": []})
     values = pd.to_numeric(strides[metric], errors="coerce").astype(float)
     conf_col = f"{metric}_conf"
     if conf_col in strides.columns:
@@ -284,9 +307,11 @@ def valid_values(strides: pd.DataFrame, metric: str, *,
         conf = pd.Series(1.0, index=strides.index)
     keep = np.isfinite(values) & (conf.fillna(0.0) >= min_conf)
     stride_ids = strides["stride"] if "stride" in strides.columns else strides.index.to_series()
+    legs = strides["leg"] if "leg" in strides.columns else pd.Series("", index=strides.index)
     return pd.DataFrame({"stride": stride_ids[keep].astype(int).to_numpy(),
                          "value": values[keep].to_numpy(),
-                         "conf": conf[keep].to_numpy()})
+                         "conf": conf[keep].to_numpy(),
+                         "leg": legs[keep].astype(str).to_numpy()})
 
 
 def with_cadence(strides: pd.DataFrame) -> pd.DataFrame:
@@ -343,7 +368,15 @@ def _compare_metric(metric: str, win_a: pd.DataFrame, win_b: pd.DataFrame, *,
         return MetricChange(**base, change=change, ci_low=nan, ci_high=nan, p_value=nan,
                             verdict="not enough data", direction=None,
                             reason=f"Not enough data: {why}.")
-    change, lo, hi, p = welch_interval(va["value"].to_numpy(), vb["value"].to_numpy())
+    groups_a, groups_b = _leg_groups(va), _leg_groups(vb)
+    if len(groups_a) > 1 and groups_a.keys() == groups_b.keys():
+        method = "welch_leg_balanced"
+        change, lo, hi, p = balanced_interval(list(groups_a.values()), list(groups_b.values()))
+        base["a_mean"] = float(np.mean([g.mean() for g in groups_a.values()]))
+        base["b_mean"] = float(np.mean([g.mean() for g in groups_b.values()]))
+    else:
+        method = "welch"
+        change, lo, hi, p = welch_interval(va["value"].to_numpy(), vb["value"].to_numpy())
     excludes_zero = lo > 0 or hi < 0
     big_enough = abs(change) >= s.sdd
     if excludes_zero and big_enough:
@@ -357,7 +390,15 @@ def _compare_metric(metric: str, win_a: pd.DataFrame, win_b: pd.DataFrame, *,
                   f"The change is smaller than the {s.sdd:g} {s.unit} that video can "
                   "reliably detect.")
     return MetricChange(**base, change=change, ci_low=lo, ci_high=hi, p_value=p,
-                        verdict=verdict, direction=direction, reason=reason)
+                        verdict=verdict, direction=direction, reason=reason, method=method)
+
+
+def _leg_groups(v: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Values per leg when every leg present has at least 2 values, else one pooled group."""
+    groups = {leg: g["value"].to_numpy() for leg, g in v.groupby("leg", sort=True)}
+    if len(groups) > 1 and all(g.size >= 2 for g in groups.values()):
+        return groups
+    return {"all": v["value"].to_numpy()}
 
 
 def _not_comparable(c: MetricChange) -> MetricChange:

@@ -13,6 +13,7 @@ from scipy import stats
 
 from posture.compare import (
     Comparison,
+    balanced_interval,
     compare_clips,
     compare_windows,
     welch_interval,
@@ -356,3 +357,39 @@ def test_real_clip_early_vs_late_is_sensible_and_stable(tmp_path: Path) -> None:
     rep = report(comp, analyses=analysis)
     assert len(rep.shown) <= 3 and rep.care_note
     assert Comparison.from_json(comp.to_json()).to_dict() == json.loads(comp.to_json())
+
+
+def test_uneven_left_right_mix_cannot_pose_as_change() -> None:
+    """Near and far leg read differently in 2D; windows with 4L3R vs 3L4R must not differ."""
+    n = 22  # thirds of 7: strides 0-6 (4 left, 3 right) and 15-21 (3 left, 4 right)
+    clip = make_clip({"overstride_pct_leg": (0.0, 1.5)}, n=n, seed=20)
+    is_right = clip.strides["leg"] == "right"
+    clip.strides.loc[~is_right, "overstride_pct_leg"] += 10.0
+    clip.strides.loc[is_right, "overstride_pct_leg"] += 30.0
+    comp = compare_windows(clip)
+    c = comp.changes["overstride_pct_leg"]
+    assert comp.a.strides == list(range(7)) and comp.b.strides == list(range(15, 22))
+    assert c.method == "welch_leg_balanced"
+    assert abs(c.change) < 2.0 and c.verdict == "unchanged"
+    assert c.a_mean == pytest.approx(20.0, abs=1.5)  # left and right weighted equally
+    pooled = clip.strides["overstride_pct_leg"]
+    assert pooled[15:].mean() - pooled[:7].mean() > 2.0  # what a pooled mean would report
+    # a real +4 on both legs is found, with the interval around it
+    clip.strides.loc[clip.strides["stride"] >= 15, "overstride_pct_leg"] += 4.0
+    c = compare_windows(clip).changes["overstride_pct_leg"]
+    assert c.verdict == "changed" and c.ci_low < 4.0 < c.ci_high
+    # one leg only (or too few of one leg) falls back on the plain pooled interval
+    assert compare_windows(clip, legs="left").changes["overstride_pct_leg"].method == "welch"
+
+
+def test_balanced_interval_covers() -> None:
+    rng = np.random.default_rng(21)
+    hits = 0
+    for _ in range(400):
+        a = [rng.normal(10, 1, 4), rng.normal(30, 2, 3)]
+        b = [rng.normal(11, 1, 3), rng.normal(31, 2, 4)]
+        _, lo, hi, _ = balanced_interval(a, b)
+        hits += lo <= 1.0 <= hi
+    assert 0.92 <= hits / 400 <= 0.985
+    x, y = rng.normal(0, 1, 9), rng.normal(1, 1, 11)
+    assert balanced_interval([x], [y]) == welch_interval(x, y)
