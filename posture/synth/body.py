@@ -15,7 +15,10 @@ THIGH_H = 0.245
 SHANK_H = 0.246
 LEG_H = THIGH_H + SHANK_H  # 0.491: the definitions' L_m = 0.491 H
 ANKLE_HEIGHT_H = 0.039
-HIP_WIDTH_H = 0.191  # hip joint-centre width (definitions' W_m)
+# Distance between the hip landmarks. Anatomical hip joint centres are ~0.10 H apart and the
+# bony pelvis ~0.19 H wide (the definitions' W_m = 0.191 H is that breadth); pose models put
+# their hip points in between, so the model uses 0.12 H.
+HIP_WIDTH_H = 0.120
 TRUNK_H = 0.288  # hip joint centre (0.530 H) to shoulder joint centre (0.818 H)
 SHOULDER_WIDTH_H = 0.220  # shoulder joint centres (a little inside the bony width 0.259 H)
 UPPER_ARM_H = 0.186
@@ -39,7 +42,7 @@ _FRONT_KNOTS_T = np.array([0.10, 0.13, 0.16, 0.17, 0.20, 0.22, 0.16, 0.10])
 
 # --- trunk outline (rear/front view): half-width in units of trunk length ---
 _WIDTH_KNOTS_S = np.array([-0.35, -0.2, -0.05, 0.15, 0.35, 0.6, 0.8, 0.95, 1.05, 1.12])
-_WIDTH_KNOTS_T = np.array([0.30, 0.36, 0.38, 0.33, 0.28, 0.31, 0.35, 0.42, 0.40, 0.20])
+_WIDTH_KNOTS_T = np.array([0.26, 0.30, 0.33, 0.30, 0.26, 0.30, 0.34, 0.42, 0.40, 0.20])
 
 
 def arch_bump(s: np.ndarray) -> np.ndarray:
