@@ -24,9 +24,11 @@ that do not overlap the tracked runner (see :func:`_other_people`).
 from __future__ import annotations
 
 import contextlib
-import multiprocessing as mp_proc
 import os
+import pickle
 import queue
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -43,7 +45,7 @@ from posture.track import TRUNK_PROFILE_S, PoseTrack, VideoInfo
 from posture.video import MIN_DURATION_S, Frame, iter_frames, probe
 
 #: Bump when a change to extraction changes its output (invalidates cached tracks).
-EXTRACTION_VERSION = "pose-1"
+EXTRACTION_VERSION = "pose-2"
 
 WORKING_MAX_SIDE_PX = 640
 """Long side of the frames given to the model, pixels."""
@@ -53,6 +55,8 @@ OVERLAP_S = 1.0
 """Warm-up of the second segment when a clip is split across two processes, seconds."""
 MIN_SPLIT_FRAMES = 240
 """Clips with fewer frames than this run in one process (starting a worker costs ~1 s)."""
+WORKER_START_FRAMES = 35
+"""About how many frames this process analyses while the worker process starts."""
 PEOPLE_CHECK_FRAMES = 6
 """Frames per segment sampled for the several-people check."""
 
@@ -314,24 +318,84 @@ def _estimate_frames(info: VideoInfo, start_s: float | None, end_s: float | None
 # --------------------------------------------------------------------------- two processes
 
 
-def _worker(conn, path: str, info: VideoInfo, settings: ExtractionSettings,
-            start_s: float | None, end_s: float | None) -> None:
-    """Child process: run one segment, stream progress, send the result."""
+class _Worker:
+    """The second segment in a child Python process, talking pickles over a pipe.
+
+    A plain subprocess (``python -c ...``) rather than :mod:`multiprocessing`: forking a
+    process that has run MediaPipe is unsafe, and "spawn" re-runs the caller's main script,
+    which breaks scripts without a ``__main__`` guard. A reader thread drains the pipe so
+    the child never blocks on progress messages.
+    """
+
+    def __init__(self, job: tuple) -> None:
+        pkg_root = str(Path(__file__).resolve().parents[1])
+        env = {**os.environ, "GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2",
+               "PYTHONPATH": os.pathsep.join(filter(None, [pkg_root,
+                                                           os.environ.get("PYTHONPATH")]))}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from posture.pose import _worker_main; _worker_main()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        self.frames_done = 0
+        self.result: tuple | None = None
+        self._done = threading.Event()
+        assert self.proc.stdin is not None
+        pickle.dump(job, self.proc.stdin)
+        self.proc.stdin.close()
+        self._reader = threading.Thread(target=self._read, name="posture-worker-reader",
+                                        daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        stream = self.proc.stdout
+        try:
+            while True:
+                kind, payload = pickle.load(stream)
+                if kind == "progress":
+                    self.frames_done = payload
+                else:
+                    self.result = (kind, payload)
+                    break
+        except (EOFError, OSError, pickle.UnpicklingError):
+            pass
+        finally:
+            if self.result is None:
+                self.result = ("error", RuntimeError("pose worker stopped"))
+            self._done.set()
+
+    def wait(self, timeout: float) -> bool:
+        return self._done.wait(timeout)
+
+    def close(self) -> None:
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+def _worker_main() -> None:
+    """Entry point of the child process: one segment, progress and result as pickles."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything a library prints must not corrupt the pickle stream
     try:
+        path, info, settings, start_s, end_s = pickle.load(sys.stdin.buffer)
         last = [0.0]
 
         def on_frame(n: int) -> None:
             now = time.perf_counter()
             if now - last[0] > 0.2:
                 last[0] = now
-                conn.send(("progress", n))
+                pickle.dump(("progress", n), out)
+                out.flush()
 
-        seg = _run_segment(path, info, settings, start_s, end_s, on_frame)
-        conn.send(("done", seg))
-    except BaseException as exc:
-        conn.send(("error", exc))
-    finally:
-        conn.close()
+        result: tuple = ("done", _run_segment(path, info, settings, start_s, end_s, on_frame))
+    except Exception as exc:
+        result = ("error", exc)
+    pickle.dump(result, out)
+    out.flush()
+    out.close()
 
 
 def _default_workers() -> int:
@@ -344,58 +408,29 @@ def _default_workers() -> int:
 def _run_split(path: str, info: VideoInfo, settings: ExtractionSettings, start_s: float,
                end_s: float, total: int, progress: ProgressFn | None) -> tuple[_Segment, dict]:
     """Two segments in two processes (this one and a child), stitched by time."""
-    mid_s = 0.5 * (start_s + end_s)
-    # "spawn", not "fork": a process that has run MediaPipe before (the app, the tests)
-    # cannot be forked safely. Starting Python and mediapipe costs ~1 s, paid in parallel.
-    ctx = mp_proc.get_context("spawn")
-    parent_conn, child_conn = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_worker, name="posture-pose",
-                        args=(child_conn, path, info, settings, mid_s - OVERLAP_S, end_s),
-                        daemon=True)
-    child.start()
-    child_conn.close()
-    child_done = [0]
-    child_result: list = []
-
-    def poll_child() -> None:
-        while not child_result and parent_conn.poll():
-            try:
-                kind, payload = parent_conn.recv()
-            except (EOFError, OSError):
-                child_result.append(("error", RuntimeError("pose worker stopped")))
-                return
-            if kind == "progress":
-                child_done[0] = payload
-            else:
-                child_result.append((kind, payload))
+    # The child also decodes the overlap and needs time to start: give it less of the clip.
+    head_start_s = WORKER_START_FRAMES / info.fps_capture
+    mid_s = float(np.clip(0.5 * (start_s + end_s + OVERLAP_S + head_start_s),
+                          start_s + OVERLAP_S, end_s - OVERLAP_S))
+    child_start_s = mid_s - OVERLAP_S
+    worker = _Worker((path, info, settings, child_start_s, end_s))
 
     def on_frame(n: int) -> None:
-        poll_child()
         if progress is not None:
-            progress(min(n + child_done[0], total), total)
+            progress(min(n + worker.frames_done, total), total)
 
     try:
         first = _run_segment(path, info, settings, start_s, mid_s, on_frame)
-        while not child_result:
-            if parent_conn.poll(0.2):
-                poll_child()
-            elif not child.is_alive():
-                poll_child()
-                if not child_result:
-                    child_result.append(("error", RuntimeError("pose worker stopped")))
-            if progress is not None:
-                progress(min(len(first.t_s) + child_done[0], total), total)
+        while not worker.wait(0.2):
+            on_frame(len(first.t_s))
     finally:
-        child.join(timeout=10)
-        if child.is_alive():
-            child.terminate()
-        parent_conn.close()
-    kind, payload = child_result[0]
+        worker.close()
+    kind, payload = worker.result
     if kind == "error":
         if isinstance(payload, PostureError):
             raise payload
         # The worker failed for a reason of its own: do its part here instead.
-        payload = _run_segment(path, info, settings, mid_s - OVERLAP_S, end_s, None)
+        payload = _run_segment(path, info, settings, child_start_s, end_s, None)
     second: _Segment = payload
     return _stitch(first, second), {"mode": "2 processes", "split_s": mid_s,
                                     "overlap_s": OVERLAP_S}

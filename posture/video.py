@@ -32,6 +32,8 @@ MIN_DURATION_S = 2.0
 """Shortest clip (real seconds) that can hold a few strides."""
 MIN_CAPTURE_FPS = 20.0
 """Below this, a running stride (~0.7 s) has too few frames to find contacts."""
+SKIP_DEBLOCK_BELOW_SCALE = 0.67
+"""When frames are shrunk at least this much, the decoder skips its deblocking filter."""
 VFR_SPREAD = 0.1
 """A clip is variable-frame-rate when frame intervals spread by more than this fraction."""
 
@@ -311,9 +313,9 @@ def iter_frames(path: str | os.PathLike, *, start_s: float | None = None,
     path : video file; checked with :func:`probe` first (raises its errors).
     start_s, end_s : optional window in real seconds from the first frame (inclusive).
     slowmo_factor : see :func:`probe`.
-    max_side_px : shrink frames so the long side is at most this many pixels (decode, scale
-        and colour conversion happen in one FFmpeg call, outside the GIL). ``Frame.scale``
-        says by how much.
+    max_side_px : shrink frames so the long side is at most this many pixels (scaling and
+        colour conversion happen in one FFmpeg call, outside the GIL; when shrinking by 1.5x
+        or more the H.264/HEVC deblocking filter is skipped). ``Frame.scale`` says by how much.
 
     Yields
     ------
@@ -332,6 +334,9 @@ def iter_frames(path: str | os.PathLike, *, start_s: float | None = None,
     with _open(Path(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        if scale <= SKIP_DEBLOCK_BELOW_SCALE:
+            # Deblocking fixes block edges that shrinking hides anyway: ~20 % of decode time.
+            stream.codec_context.options = {"skip_loop_filter": "all"}
         if start_s is not None and start_s > 0:
             target = pts0 + int((lo * factor - scan.frame_interval_s) / tb)
             container.seek(max(target, pts0), stream=stream, backward=True, any_frame=False)
