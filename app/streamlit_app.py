@@ -7,6 +7,7 @@ the next time.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sys
 import uuid
@@ -22,6 +23,7 @@ from ui_core import (
     ProgressClock,
     default_sample,
     run_request,
+    seed_pose_cache,
 )
 from ui_history import render_history, render_save
 from ui_inputs import sidebar_request
@@ -71,9 +73,10 @@ def analyse(request: AppRequest) -> Session | None:
     return None
 
 
-def show(session: Session) -> None:
+def show(session: Session, key: str | None = None) -> None:
+    """Make ``session`` the one on the page; ``key`` names its cached pictures."""
     st.session_state["session"] = session
-    st.session_state["session_key"] = uuid.uuid4().hex[:8]
+    st.session_state["session_key"] = key or uuid.uuid4().hex[:8]
 
 
 def demo() -> None:
@@ -84,14 +87,16 @@ def demo() -> None:
     key = f"{sample}:{sample.stat().st_mtime_ns}"
     cache = shared_results()
     if key not in cache:
-        st.info(f"Analysing the bundled sample {sample.name} so you can see a full result "
-                "(first start only).")
+        seed_pose_cache(sample)
+        note = st.info(f"Analysing the bundled sample {sample.name} so you can see a full "
+                       "result (first start only).")
         session = analyse(AppRequest(clips=(ClipRequest(str(sample), sample.name),),
                                      runner="Sample runner"))
+        note.empty()
         if session is None:
             return
         cache[key] = session
-    show(cache[key])
+    show(cache[key], key=hashlib.sha1(key.encode()).hexdigest()[:8])
     st.session_state["is_demo"] = True
 
 

@@ -19,7 +19,7 @@ from posture.pipeline import AnalysisOptions, analyze_track, extract_track
 from posture.report.session import AnalysedClip, Role, Session, build_session
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES_DIR = Path(os.environ.get("POSTURE_SAMPLES", ROOT / "sample_videos"))
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "stride-posture-uploads"
 MAX_UPLOAD_MB = 500
 """Keep equal to ``server.maxUploadSize`` in ``.streamlit/config.toml``."""
@@ -52,17 +52,66 @@ class AppRequest:
         return "two clips" if len(self.clips) == 2 else "one clip"
 
 
+def samples_dir() -> Path:
+    """``$POSTURE_SAMPLES`` or the repository's ``sample_videos``."""
+    return Path(os.environ.get("POSTURE_SAMPLES", ROOT / "sample_videos"))
+
+
 def list_samples() -> list[Path]:
     """Bundled sample clips, side views first (names tell the view)."""
-    if not SAMPLES_DIR.is_dir():
+    folder = samples_dir()
+    if not folder.is_dir():
         return []
-    files = sorted(p for p in SAMPLES_DIR.iterdir() if p.suffix.lower() in (".mp4", ".mov"))
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".mp4", ".mov"))
     return sorted(files, key=lambda p: (not p.name.startswith("side"), p.name))
 
 
 def default_sample() -> Path | None:
     samples = list_samples()
     return samples[0] if samples else None
+
+
+def _demo_track_path(video: Path) -> Path:
+    return DEMO_DIR / f"{video.stem}.track.npz"
+
+
+def save_demo_track(video: Path) -> Path:
+    """Run the pose model on a bundled sample and keep its track in ``app/demo``.
+
+    The track is saved with the video's SHA-256 and the extraction version, so a regenerated
+    sample or a changed pose stage is never paired with a stale track.
+    """
+    from posture.cache import file_sha256
+    from posture.pose import EXTRACTION_VERSION
+
+    track = extract_track(video, AnalysisOptions(use_cache=True))
+    DEMO_DIR.mkdir(exist_ok=True)
+    out = _demo_track_path(video)
+    track.save(out)
+    out.with_suffix(".sha256").write_text(f"{file_sha256(video)} {EXTRACTION_VERSION}\n")
+    return out
+
+
+def seed_pose_cache(video: Path) -> bool:
+    """Put the shipped pose track of a bundled sample into the pose cache (instant demo).
+
+    Returns True when the cache holds the sample's track afterwards without running the
+    model; False when no matching shipped track exists (the app then extracts it once).
+    """
+    from posture import cache
+    from posture.pose import EXTRACTION_VERSION, ExtractionSettings
+    from posture.track import PoseTrack
+
+    npz = _demo_track_path(video)
+    sha_file = npz.with_suffix(".sha256")
+    if not (npz.exists() and sha_file.exists()):
+        return False
+    if sha_file.read_text().split() != [cache.file_sha256(video), EXTRACTION_VERSION]:
+        return False
+    key = cache.cache_key(video, ExtractionSettings().to_dict(), code_version=EXTRACTION_VERSION)
+    if cache.load(key, video_path=video) is None:
+        cache.store(key, PoseTrack.load(npz))
+    return True
 
 
 def store_upload(name: str, data: bytes) -> Path:

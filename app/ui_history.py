@@ -7,14 +7,19 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from posture.history import SUMMARY_COLUMNS, History, StoredClip
+from posture.history import SUMMARY_COLUMNS, History, StoredClip, default_db_path
 from posture.metrics.registry import spec
 from posture.report.session import AnalysedClip, Session, build_session
 
 
 @st.cache_resource
+def _history_at(path: str) -> History:
+    return History(path)
+
+
 def history() -> History:
-    return History()
+    """The history database at ``$POSTURE_DB`` (or the default path), opened once."""
+    return _history_at(str(default_db_path()))
 
 
 def save_session(session: Session) -> int:
@@ -76,7 +81,7 @@ def render_history() -> Session | None:
         return None
     runner = st.selectbox("Runner", runners, key="hist_runner")
     df = h.sessions(runner)
-    st.dataframe(_table(df), hide_index=True, use_container_width=True)
+    st.dataframe(_table(df), hide_index=True, width="stretch")
     if len(df) >= 2:
         chart = df.groupby("session_date")[["trunk_lean_deg", "overstride_pct_leg"]].median()
         st.line_chart(chart.rename(columns={c: spec(c).label for c in chart.columns}))

@@ -85,7 +85,7 @@ def sidebar_request() -> AppRequest | None:
                                 help="Override if the detected view is wrong.")
             day = st.date_input("Date of the run", date.today(), key="run_date")
         go = st.button("Analyse", type="primary", disabled=not clips, key="analyse",
-                       use_container_width=True)
+                       width="stretch")
     if not go or not clips:
         return None
     options = AnalysisOptions(runner_height_m=height_cm / 100 if height_cm else None,

@@ -6,16 +6,21 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
+from matplotlib.figure import Figure
 from streamlit.delta_generator import DeltaGenerator
 
 from posture.errors import PostureError
+from posture.findings import Finding
 from posture.metrics.registry import spec
 from posture.report import export
 from posture.report.annotate import context_from_view
+from posture.report.plots import figure_png
 from posture.report.session import (
     Session,
     annotated_frame,
+    change_judged,
     key_frame_images,
     metric_figure,
     overview_figure,
@@ -31,12 +36,29 @@ CONF_BADGE = {"high": ":green-badge[high confidence]",
               "low": ":gray-badge[low confidence]"}
 
 
+@st.cache_resource
+def _memo_store() -> dict[str, dict[str, object]]:
+    """Pictures and files per analysed session, shared by reruns and browser tabs."""
+    return {}
+
+
+def _memo_of(session_key: str) -> dict[str, object]:
+    store = _memo_store()
+    if session_key not in store and len(store) >= 20:
+        store.pop(next(iter(store)))  # keep memory bounded: forget the oldest session
+    return store.setdefault(session_key, {})
+
+
 def _memo(session_key: str, name: str, build: Callable[[], object]) -> object:
-    """Per-session memo in st.session_state (pictures and files are built once)."""
-    store = st.session_state.setdefault("memo", {}).setdefault(session_key, {})
-    if name not in store:
-        store[name] = build()
-    return store[name]
+    """Build a picture or file once per session and keep it."""
+    memo = _memo_of(session_key)
+    if name not in memo:
+        memo[name] = build()
+    return memo[name]
+
+
+def _png(fig: Figure) -> bytes:
+    return figure_png(fig, dpi=110)
 
 
 def view_text(session: Session) -> list[str]:
@@ -63,21 +85,60 @@ def render_header(session: Session) -> None:
                "(the pose is cached, so it takes seconds).")
 
 
+GLANCE_METRICS = ("trunk_lean_deg", "lumbar_arch_pct", "overstride_pct_leg",
+                  "lateral_sway_pct_hip", "pelvic_drop_deg", "cadence_spm")
+
+
+def render_glance(session: Session) -> None:
+    """Key numbers: later value with the change from the earlier part."""
+    comp = session.comparison
+    if comp is None:
+        return
+    shown = [m for m in GLANCE_METRICS if m in comp.changes and comp.changes[m].b_n > 0][:4]
+    if not shown:
+        return
+    a_lab, b_lab = session.labels
+    cols = st.columns(len(shown))
+    for col, m in zip(cols, shown, strict=True):
+        c, s = comp.changes[m], spec(m)
+        colour = {"higher": "inverse", "lower": "normal"}.get(s.worse_when, "off")
+        delta = (f"{c.change:+.{s.decimals}f} {s.unit} vs {a_lab}"
+                 if np.isfinite(c.change) else None)
+        label = c.label + (" (exp.)" if c.experimental and "experimental" not in c.label
+                           else "")
+        col.metric(f"{label}, {b_lab}", f"{c.b_mean:.{s.decimals}f} {s.unit}", delta,
+                   delta_color=colour if c.verdict == "changed" else "off",
+                   help=c.reason)
+
+
+def render_card(f: Finding) -> None:
+    """One finding: what was seen, then why it matters and what to do side by side."""
+    with st.container(border=True):
+        exp = " :violet-badge[experimental]" if f.experimental else ""
+        st.markdown(f"**{f.rank}. {f.title}** {CONF_BADGE.get(f.confidence, '')}{exp}")
+        st.markdown(f.measured)
+        why, todo = st.columns(2)
+        why.markdown(f"**Why it matters.** {f.meaning}")
+        if f.actions:
+            todo.markdown("**What to do**\n" + "\n".join(f"- {a}" for a in f.actions))
+        st.caption(f"Confidence {f.confidence}: {f.confidence_reason}.")
+
+
 def render_findings(session: Session) -> None:
     st.markdown("### What changed and what to do")
     fr = session.findings
+    judged = change_judged(session)
+    if not judged:
+        st.warning("Too few strides in each part to judge a change, so the findings below "
+                   "only compare your values with the usual ranges. Film at least 20 s of "
+                   "steady running per part to see how you change.")
     if not fr.shown:
-        st.success("No change for the worse that video can reliably detect, and no value "
-                   "outside the usual range. Keep running the way you do.")
+        st.success("Nothing stands out: "
+                   + ("no change for the worse that video can reliably detect, and "
+                      if judged else "")
+                   + "no value outside the usual range.")
     for f in fr.shown:
-        with st.container(border=True):
-            exp = " :violet-badge[experimental]" if f.experimental else ""
-            st.markdown(f"**{f.rank}. {f.title}** {CONF_BADGE.get(f.confidence, '')}{exp}")
-            st.markdown(f.measured)
-            st.markdown(f"*Why it matters:* {f.meaning}")
-            if f.actions:
-                st.markdown("*What to do:*\n" + "\n".join(f"- {a}" for a in f.actions))
-            st.caption(f"Confidence {f.confidence}: {f.confidence_reason}.")
+        render_card(f)
     if fr.more:
         with st.expander(f"{len(fr.more)} more finding(s), less important"):
             for f in fr.more:
@@ -111,10 +172,12 @@ def render_key_frames(session: Session, key: str) -> None:
     st.caption("Most typical stride of each part. Yellow: trunk line with its angle from "
                "true vertical (white dashes). Green: shin at landing and how far the foot "
                "lands ahead of the hips. Magenta: back outline used for the arch index.")
-    for k in range(0, len(frames), 2):
-        cols = st.columns(2)
-        for col, (caption, img) in zip(cols, frames[k:k + 2], strict=False):
-            col.image(img, caption=caption, use_container_width=True)
+    portrait = frames[0][1].shape[0] > frames[0][1].shape[1]
+    per_row = 4 if portrait else 2  # keep tall phone clips from filling the screen
+    for k in range(0, len(frames), per_row):
+        cols = st.columns(per_row)
+        for col, (caption, img) in zip(cols, frames[k:k + per_row], strict=False):
+            col.image(img, caption=caption, width="stretch")
 
 
 def render_scrubber(session: Session, key: str) -> None:
@@ -122,14 +185,18 @@ def render_scrubber(session: Session, key: str) -> None:
     if not clips:
         return
     with st.expander("Frame by frame"):
-        names = [c.name for c in clips]
+        names = [f"{c.role}: {c.name}" for c in clips]
         name = st.selectbox("Clip", names, key=f"scrub_clip_{key}") if len(clips) > 1 else names[0]
         clip = clips[names.index(name)]
         t = clip.track.t_s
         row = st.slider("Frame", 0, len(t) - 1, len(t) // 2, key=f"scrub_{key}_{name}",
                         help="Drag to step through the analysed frames.")
-        img = annotated_frame(clip, row, caption=f"{t[row]:.2f} s", max_side_px=640)
-        st.image(img, caption=f"{name} at {t[row]:.2f} s", use_container_width=True)
+        img = _memo(key, f"scrub_{name}_{row}",
+                    lambda: annotated_frame(clip, row, caption=f"{t[row]:.2f} s",
+                                            max_side_px=640))
+        portrait = img.shape[0] > img.shape[1]
+        st.image(img, caption=f"{name} at {t[row]:.2f} s",
+                 width=360 if portrait else "stretch")
 
 
 def render_plots(session: Session, key: str) -> None:
@@ -138,17 +205,17 @@ def render_plots(session: Session, key: str) -> None:
     shade = (f"Shaded: {a_lab} (blue) and {b_lab} (orange) parts; thick lines: their medians."
              if not session.two_clips else f"Blue: {a_lab} clip; orange: {b_lab} clip.")
     st.caption(f"Each dot is one stride. {shade} Green band: usual range; amber: watch range.")
-    fig = _memo(key, "overview", lambda: overview_figure(session))
-    st.pyplot(fig, clear_figure=False)
+    st.image(_memo(key, "overview", lambda: _png(overview_figure(session))), width="stretch")
     metrics = plotted_metrics(session)
     if metrics:
         m = st.selectbox("Look at one measure", metrics, key=f"metric_{key}",
                          format_func=lambda c: f"{spec(c).label} ({spec(c).unit})")
-        st.pyplot(metric_figure(session, m), clear_figure=True)
+        st.image(_memo(key, f"fig_{m}", lambda: _png(metric_figure(session, m))),
+                 width="stretch")
     if session.comparison is not None:
         st.markdown("### Summary")
         st.dataframe(summary_table(session.comparison), hide_index=True,
-                     use_container_width=True)
+                     width="stretch")
         st.caption("Change = later minus earlier. 'Changed' needs a 95% interval that excludes "
                    "zero and a change larger than video can reliably detect.")
 
@@ -156,21 +223,22 @@ def render_plots(session: Session, key: str) -> None:
 def render_downloads(session: Session, key: str) -> None:
     st.markdown("### Take it with you")
     cols = st.columns(4)
-    for c in session.clips:
+    for i, c in enumerate(session.clips):
         cols[0].download_button(
-            f"Strides CSV ({c.name})", export.strides_csv(c.analysis, clip_name=c.name),
-            file_name=f"{Path(c.name).stem}_strides.csv", mime="text/csv",
-            key=f"csv_{key}_{c.name}")
+            f"Strides CSV ({c.role}: {c.name})",
+            export.strides_csv(c.analysis, clip_name=c.name),
+            file_name=f"{Path(c.name).stem}_{c.role}_strides.csv", mime="text/csv",
+            key=f"csv_{key}_{i}")
     cols[1].download_button("Whole analysis (JSON)", session_json(session),
                             file_name="analysis.json", mime="application/json",
                             key=f"json_{key}")
     if cols[2].button("Prepare PDF report", key=f"pdfb_{key}"):
         with st.spinner("Writing the PDF..."):
-            st.session_state.setdefault("memo", {}).setdefault(key, {})["pdf"] = session_pdf(
+            _memo_of(key)["pdf"] = session_pdf(
                 session, key_frames_rgb=_memo(key, "key_frames_pdf",
                                               lambda: key_frame_images(session,
                                                                        max_side_px=480)))
-    pdf = st.session_state.get("memo", {}).get(key, {}).get("pdf")
+    pdf = _memo_of(key).get("pdf")
     if pdf:
         cols[2].download_button("Download PDF", pdf, file_name="posture_report.pdf",
                                 mime="application/pdf", key=f"pdf_{key}")
@@ -185,24 +253,26 @@ def _video_download(session: Session, key: str, col: DeltaGenerator) -> None:
         bar = st.progress(0.0, text="Drawing the video...")
         outs = {}
         for c in clips:
-            out = Path(tempfile.mkdtemp()) / f"{Path(c.name).stem}_annotated.mp4"
+            out = Path(tempfile.mkdtemp()) / f"{Path(c.name).stem}_{c.role}_annotated.mp4"
             write_annotated_mp4(c.video_path, c.track, c.analysis.strides,
                                 context_from_view(c.analysis.view), out,
                                 progress=lambda d, t: bar.progress(min(1.0, d / max(t, 1)),
                                                                    text=f"{d} of {t} frames"))
-            outs[c.name] = out.read_bytes()
+            outs[f"{c.role}: {c.name}"] = out.read_bytes()
         bar.empty()
-        st.session_state.setdefault("memo", {}).setdefault(key, {})["videos"] = outs
-    for name, data in st.session_state.get("memo", {}).get(key, {}).get("videos", {}).items():
+        _memo_of(key)["videos"] = outs
+    videos = _memo_of(key).get("videos", {})
+    for i, (name, data) in enumerate(videos.items()):
         st.video(data, format="video/mp4")
         col.download_button(f"Download video ({name})", data,
-                            file_name=f"{Path(name).stem}_annotated.mp4", mime="video/mp4",
-                            key=f"vid_{key}_{name}")
+                            file_name=f"{Path(name.split(': ')[-1]).stem}_annotated.mp4",
+                            mime="video/mp4", key=f"vid_{key}_{i}")
 
 
 def render_session(session: Session, key: str) -> None:
     """The whole result page; library errors while drawing show as messages."""
     render_header(session)
+    render_glance(session)
     render_findings(session)
     for part in (render_key_frames, render_scrubber, render_plots, render_downloads):
         try:

@@ -85,9 +85,24 @@ def build_session(clips: list[AnalysedClip], *, runner: str = "",
     else:
         comparison = compare_windows(analyses[0], labels=labels or ("early", "late"))
     fr = report(comparison, analyses=analyses)
+    if not fr.shown and not _any_verdict(comparison):
+        # Too few strides to judge change: still say how the (last) clip's levels compare
+        # with the usual ranges, and keep the comparison's warnings.
+        levels = report(None, analyses=analyses[-1])
+        fr = FindingsReport(shown=levels.shown, more=levels.more,
+                            warnings=[*fr.warnings, *levels.warnings])
     return Session(runner=runner, session_date=session_date or date.today(), clips=clips,
                    comparison=comparison, findings=fr,
                    treadmill_speed_kmh=treadmill_speed_kmh)
+
+
+def _any_verdict(comparison: Comparison) -> bool:
+    return any(c.verdict != "not enough data" for c in comparison.changes.values())
+
+
+def change_judged(session: Session) -> bool:
+    """True when at least one metric had enough strides on both sides for a verdict."""
+    return session.comparison is not None and _any_verdict(session.comparison)
 
 
 # ---------------------------------------------------------------------------- tables

@@ -1,0 +1,162 @@
+"""The Streamlit app through ``streamlit.testing.v1.AppTest``, on the library's real output
+for the bundled sample (its pose track ships in ``app/demo`` so this stays fast)."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app" / "streamlit_app.py")
+sys.path.insert(0, str(ROOT / "app"))
+
+import ui_core  # noqa: E402
+
+from posture.report.session import summary_table  # noqa: E402
+
+
+def element_types(at: AppTest) -> Counter:
+    counts: Counter = Counter()
+
+    def walk(node: object) -> None:
+        for child in getattr(node, "children", {}).values():
+            counts[getattr(child, "type", type(child).__name__)] += 1
+            walk(child)
+
+    walk(at._tree)
+    return counts
+
+
+@pytest.fixture(scope="module")
+def sample() -> Path:
+    s = ui_core.default_sample()
+    if s is None:
+        pytest.skip("no bundled sample clip (run `make samples`)")
+    return s
+
+
+@pytest.fixture()
+def env(monkeypatch, tmp_path_factory, sample):
+    cache = tmp_path_factory.getbasetemp() / "pose_cache"  # shared by the tests of a run
+    monkeypatch.setenv("POSTURE_CACHE_DIR", str(cache))
+    monkeypatch.setenv("POSTURE_DB", str(tmp_path_factory.mktemp("db") / "h.sqlite"))
+    monkeypatch.setenv("POSTURE_SAMPLES", str(sample.parent))
+    ui_core.seed_pose_cache(sample)
+    return sample
+
+
+@pytest.fixture()
+def library_session(env):
+    """The same analysis the app shows, straight from the library."""
+    return ui_core.run_request(ui_core.AppRequest(
+        clips=(ui_core.ClipRequest(str(env), env.name),), runner="Sample runner"))
+
+
+def run_app(**kw) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=kw.pop("timeout", 120))
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_first_open_shows_the_sample_fully_analysed(env, library_session):
+    at = run_app()
+    assert not at.error
+    md = " ".join(m.value for m in at.markdown)
+    assert "What changed and what to do" in md and "Stride by stride" in md
+    types = element_types(at)
+    assert types["image"] >= 5  # four key frames and at least one plot
+    assert types["metric"] >= 2
+    # The table on the page is the library's comparison, number for number.
+    shown = at.dataframe[0].value
+    expected = summary_table(library_session.comparison)
+    assert list(shown["Metric"]) == list(expected["Metric"])
+    assert list(shown["Change"]) == list(expected["Change"])
+    # Findings cards carry the library's titles, ranked.
+    titles = [f.title for f in library_session.findings.shown]
+    for k, title in enumerate(titles, 1):
+        assert any(f"**{k}. {title}**" in m.value for m in at.markdown)
+    assert any(library_session.findings.care_note in i.value for i in at.info)
+
+
+def test_downloads_and_pdf(env):
+    at = run_app()
+    labels = [b.label for b in at.get("download_button")]
+    assert any(lab.startswith("Strides CSV") for lab in labels)
+    assert "Whole analysis (JSON)" in labels
+    next(b for b in at.button if b.label == "Prepare PDF report").click().run()
+    assert not at.exception
+    assert "Download PDF" in [b.label for b in at.get("download_button")]
+
+
+def test_library_errors_show_as_messages(monkeypatch, tmp_path, env):
+    bad = tmp_path / "samples"
+    bad.mkdir()
+    (bad / "side_broken.mp4").write_bytes(b"this is not a video" * 100)
+    monkeypatch.setenv("POSTURE_SAMPLES", str(bad))
+    at = run_app()
+    errors = " ".join(e.value for e in at.error)
+    assert "side_broken.mp4" in errors  # the library's own one-sentence message
+    assert "Traceback" not in errors
+    assert [b.label for b in at.button if b.label == "Analyse"]  # still usable
+
+
+def test_history_save_reopen_compare_delete(env):
+    at = run_app()
+    next(b for b in at.button if b.label.startswith("Save to")).click().run()
+    assert any("Saved in the history" in s.value for s in at.success)
+    at = run_app()  # a second session the same day
+    next(b for b in at.button if b.label.startswith("Save to")).click().run()
+    assert at.selectbox(key="hist_runner").value == "Sample runner"
+    table = at.dataframe[-1].value
+    assert len(table) == 2 and set(table["Clip"]) == {env.name}
+    at.button(key="hist_open").click().run()
+    assert not at.exception
+    assert any("not on this machine" in i.value or "Same moment" in m.value
+               for i in at.info for m in at.markdown)
+    at.multiselect(key="hist_pick").select(0).select(1).run()
+    at.button(key="hist_cmp").click().run()
+    assert not at.exception
+    assert any(" versus " in s.value for s in at.subheader)
+    at.checkbox(key="hist_sure").check().run()
+    at.button(key="hist_del").click().run()
+    assert not at.exception
+    assert any("Nothing saved yet" in i.value for i in at.info)
+
+
+def test_view_override_reaches_the_library(env):
+    at = run_app()
+    at.selectbox(key="view").select("From behind").run()
+    at.button(key="analyse").click().run()
+    assert not at.exception
+    shown = " ".join(m.value for m in at.markdown) + " ".join(e.value for e in at.error)
+    assert "rear view" in shown or at.error  # analysed as rear, or refused with a message
+
+
+def test_progress_clock_estimates_time_left(monkeypatch):
+    t = iter([0.0, 10.0, 20.0])
+    monkeypatch.setattr(ui_core.time, "monotonic", lambda: next(t))
+    clock = ui_core.ProgressClock()
+    assert clock.status(10, 100) == (0.1, "10 of 100 frames")
+    frac, text = clock.status(60, 100)  # 50 frames in 10 s -> 40 left take 8 s
+    assert frac == 0.6 and text == "60 of 100 frames - about 8 s left"
+
+
+def test_uploads_stay_local_and_are_named_by_content(tmp_path, monkeypatch):
+    monkeypatch.setattr(ui_core, "UPLOAD_DIR", tmp_path)
+    a = ui_core.store_upload("My Run.MOV", b"abc")
+    assert a.parent == tmp_path and a.suffix == ".mov" and a.read_bytes() == b"abc"
+    assert ui_core.store_upload("other.mov", b"abc") == a
+
+
+def test_seed_refuses_a_track_of_another_video(tmp_path, monkeypatch, sample):
+    monkeypatch.setattr(ui_core, "DEMO_DIR", tmp_path)
+    other = tmp_path / "side_x.mp4"
+    other.write_bytes(sample.read_bytes()[:-1] + b"\0")
+    (tmp_path / "side_x.track.npz").write_bytes(b"")
+    (tmp_path / "side_x.track.sha256").write_text("0" * 64 + " pose-1\n")
+    assert ui_core.seed_pose_cache(other) is False
