@@ -140,7 +140,7 @@ def test_clip_findings_levels_side_and_frontal_alike() -> None:
     leaning = make_clip({"trunk_lean_deg": (12.0, 1.0)})
     (f,) = clip_findings(leaning)
     assert f.kind == "level" and "above the usual range" in f.title and "well" not in f.title
-    assert "up to 10.0°" in f.measured
+    assert "0.0° to 10.0°" in f.measured
     rear = make_clip({"pelvic_drop_deg": (10.0, 1.0), "lateral_lean_peak_deg": (3.0, 1.0)},
                      view=REAR)
     (g,) = clip_findings(rear)
