@@ -303,7 +303,8 @@ def _crossing(t: np.ndarray, h: np.ndarray, k: int, step: int) -> float:
     v = (h[k - step] - h[k]) / dt if 0 <= k - step < len(h) else np.nan
     if not np.isfinite(v) or v <= 0:
         return float(t[k] + step * dt / 2)
-    tau = float(np.clip(h[k] / v, 0.0, dt))
+    # up to two intervals: sample k+1 is within the tolerance band, not necessarily down
+    tau = float(np.clip(h[k] / v, 0.0, 2 * dt))
     return float(t[k] + step * tau)
 
 
@@ -388,11 +389,20 @@ def _jump_in(track: PoseTrack, a: int, b: int, leg_px: float) -> bool:
     return False
 
 
+def leg_seen(track: PoseTrack, leg: str) -> np.ndarray:
+    """(T,) bool: both hips and this leg's knee, ankle, heel and toe were found.
+
+    Strides are judged on these only: a lost wrist or far-side ear does not spoil a stride.
+    """
+    ids = [LM.LEFT_HIP, LM.RIGHT_HIP, _KNEE[leg], _ANKLE[leg], _HEEL[leg], _TOE[leg]]
+    return np.isfinite(track.image_xy_px[:, ids]).all(axis=(1, 2))
+
+
 def _build_strides(track: PoseTrack, legs: dict[str, LegEvents], leg_px: float,
                    fps: float) -> pd.DataFrame:
     rows = []
-    detected = track.detected
     for leg in LEGS:
+        seen = leg_seen(track, leg)
         ev = legs[leg]
         other = legs["right" if leg == "left" else "left"]
         for k in range(ev.ic_t_s.size - 1):
@@ -402,7 +412,7 @@ def _build_strides(track: PoseTrack, legs: dict[str, LegEvents], leg_px: float,
             t_to = float(ev.to_t_s[k])
             reason = ""
             frames = np.arange(f0, f1 + 1)
-            missing = 1.0 - detected[frames].mean()
+            missing = 1.0 - seen[frames].mean()
             n_other = int(np.sum((other.ic_t_s > t0) & (other.ic_t_s < t1)))
             if not STRIDE_MIN_S <= dur <= STRIDE_MAX_S:
                 reason = f"duration {dur:.2f} s outside {STRIDE_MIN_S}-{STRIDE_MAX_S} s"

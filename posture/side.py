@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 from posture.errors import TooFewStridesError, WrongViewError
-from posture.gait import detect_events
+from posture.gait import STRIDE_MAX_S, detect_events
 from posture.level import estimate_roll_floor, level_track
 from posture.metrics.side import (
     SIDE_METRICS,
@@ -29,6 +29,19 @@ def _wrong_view_message(view: str) -> str:
     return (f"Forward lean and overstride need a side view; this clip looks filmed {where}, "
             "so film from the side (phone at hip height, beside the runner) or choose the "
             "rear/front analysis.")
+
+
+def _too_few_message(n: int, events) -> str:
+    """One sentence on why there are too few strides and what to do."""
+    s = events.strides
+    slow = s[~s["valid"] & (s["duration_s"] > STRIDE_MAX_S)]
+    if len(s) and len(slow) >= len(s) / 2:
+        med = float(slow["duration_s"].median())
+        return (f"Only {n} clean strides were found: the strides take about {med:.1f} s, too "
+                "slow for running, so if this is a slow-motion clip set its slow-motion "
+                "factor, otherwise film at least 10 seconds of steady running.")
+    return (f"Only {n} clean strides were found; film at least 10 seconds of steady running "
+            "with the whole body in view.")
 
 
 def summarize(strides, *, cadence_spm: float, camera_roll_deg: float) -> dict[str, float]:
@@ -112,9 +125,7 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
     strides = side_stride_metrics(levelled, events, view,
                                   runner_height_m=options.runner_height_m)
     if len(strides) < MIN_STRIDES:
-        raise TooFewStridesError(
-            f"Only {len(strides)} clean strides were found; film at least 10 seconds of "
-            "steady running with the whole body in view.")
+        raise TooFewStridesError(_too_few_message(len(strides), events))
     near = pick_near_leg(levelled, view)
     flags = side_quality_flags(levelled, events, n_strides=len(strides),
                                leg_px=frame_leg_length_px(levelled, near), extra=extra)

@@ -107,6 +107,102 @@ def test_camera_moving_proxy() -> None:
     assert "size in the picture changes" in flag.message
 
 
+# ------------------------------------------------------------------ synthetic ground truth
+synth = pytest.importorskip("posture.synth.tracks")
+from posture.synth.camera import CameraParams  # noqa: E402
+from posture.synth.kinematics import RunnerParams  # noqa: E402
+
+RUNNER = RunnerParams(trunk_lean_deg=7.0, overstride_pct_leg=12.0, cadence_spm=172.0)
+
+
+def _synthetic(**camera):
+    cam = CameraParams(**{"fps": 60.0, "width_px": 1280, "height_px": 720, **camera})
+    return synth.synthetic_track(RUNNER, cam, duration_s=8.0)
+
+
+def _paired(a, truth):
+    """Our strides joined to the true ones opened by the same contact (same leg, < 1 frame)."""
+    rows = []
+    for _, r in a.strides.iterrows():
+        cand = truth[truth["leg"] == r["leg"]]
+        k = int(np.argmin(np.abs(cand["t_start_s"].to_numpy() - r["t_start_s"])))
+        rows.append((r, cand.iloc[k]))
+    return rows
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+def test_synthetic_truth_lean_cadence_events_overstride(facing: int) -> None:
+    tr, gt = _synthetic(facing=facing)
+    a = analyze_side(tr)
+    frame = 1.0 / 60.0
+    assert a.view.facing == ("right" if facing == 1 else "left")
+    assert a.summary["cadence_spm"] == pytest.approx(gt.summary["cadence_spm"], rel=0.01)
+    assert a.summary["trunk_lean_deg"] == pytest.approx(7.0, abs=1.0)
+    pairs = _paired(a, gt.strides_exact)
+    assert len(pairs) >= 18
+    for ours, true in pairs:
+        assert abs(ours["t_start_s"] - true["t_start_s"]) < frame
+        assert abs(ours["trunk_lean_deg"] - true["trunk_lean_deg"]) < 1.0
+        assert abs(ours["overstride_pct_leg"] - true["overstride_pct_leg"]) < 3.0
+        assert abs(ours["vertical_oscillation_pct_leg"]
+                   - true["vertical_oscillation_pct_leg"]) < 0.5
+        assert abs(ours["foot_angle_ic_deg"] - true["foot_angle_ic_deg"]) < 2.0
+    # every true contact found within one frame, toe-offs too
+    from posture.gait import detect_events
+
+    ev = detect_events(tr, facing=facing)
+    for leg in ("left", "right"):
+        found_ic, found_to = ev.legs[leg].ic_t_s, ev.legs[leg].to_t_s
+        inside = (gt.events[leg]["ic_s"] < 7.7)  # a stance cut by the clip end is not judged
+        for t in gt.events[leg]["ic_s"][inside]:
+            assert np.min(np.abs(found_ic - t)) < frame
+        to_true = gt.events[leg]["to_s"]
+        for t in to_true[(to_true > found_ic[0] + 0.05) & (to_true < 7.7)]:
+            assert np.nanmin(np.abs(found_to - t)) < frame
+
+
+def test_synthetic_contact_time_at_120_fps() -> None:
+    tr, gt = _synthetic(fps=120.0)
+    a = analyze_side(tr)
+    for ours, true in _paired(a, gt.strides_exact):
+        # a difference of two events, each within one frame
+        assert abs(ours["contact_time_ms"] - true["contact_time_ms"]) < 2 * 1000 / 120
+    assert not any(f.code == "low_fps_contact" for f in a.quality)
+
+
+def test_synthetic_roll_estimated_and_corrected() -> None:
+    tr, _ = _synthetic(roll_deg=3.0)
+    a = analyze_side(tr)
+    assert a.view.roll_source == "floor"
+    assert a.summary["camera_roll_deg"] == pytest.approx(3.0, abs=0.5)
+    assert a.summary["trunk_lean_deg"] == pytest.approx(7.0, abs=1.0)
+    off = analyze_side(tr, options=AnalysisOptions(level_camera=False))
+    assert off.summary["trunk_lean_deg"] == pytest.approx(10.0, abs=0.3)
+    assert "not applied" in off.notes["camera_level"]
+
+
+def test_synthetic_invariances_mirror_and_frame_drop() -> None:
+    tr, _ = _synthetic()
+    a = analyze_side(tr)
+    m = analyze_side(tr.mirrored())
+    for name in ("trunk_lean_deg", "overstride_pct_leg", "cadence_spm", "knee_flexion_ic_deg",
+                 "hip_extension_toeoff_deg", "foot_angle_ic_deg"):
+        assert m.summary[name] == pytest.approx(a.summary[name], abs=1e-6), name
+    h = analyze_side(tr.take(slice(None, None, 2)))
+    assert abs(h.summary["cadence_spm"] / a.summary["cadence_spm"] - 1) < 0.02
+    assert h.summary["trunk_lean_deg"] == pytest.approx(a.summary["trunk_lean_deg"], abs=0.2)
+
+
+def test_synthetic_noise_stays_within_tolerance() -> None:
+    tr, gt = synth.synthetic_track(RUNNER, CameraParams(fps=60.0, width_px=1280, height_px=720),
+                                   duration_s=8.0, noise_px=1.0, seed=3)
+    a = analyze_side(tr)
+    assert a.summary["trunk_lean_deg"] == pytest.approx(7.0, abs=1.0)
+    assert a.summary["cadence_spm"] == pytest.approx(gt.summary["cadence_spm"], rel=0.01)
+    assert a.summary["overstride_pct_leg"] == pytest.approx(
+        gt.strides_exact["overstride_pct_leg"].mean(), abs=3.0)
+
+
 # ------------------------------------------------------------------ real clips (optional)
 REAL = ["side_treadmill_gym_60fps_mhuang24.mp4", "side_street_static-cam_50fps_cezaraandreea.mp4",
         "side_treadmill_lab_mhuang24.mp4"]
