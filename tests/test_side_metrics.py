@@ -100,7 +100,7 @@ def _view(facing: str = "right", near: str = "left", conf: float = 1.0) -> ViewE
 def test_stride_table_on_the_stick_runner() -> None:
     s = Stick(lean_deg=7.0)
     tr = stick_track(s)
-    ev = detect_events(tr, facing=1)
+    ev = detect_events(tr, facing=1, refine=False)  # the stick has no floor to refine on
     df = m.side_stride_metrics(tr, ev, _view(), runner_height_m=1.80)
     assert len(df) == len(ev.valid_strides) >= 10
     np.testing.assert_allclose(df["trunk_lean_deg"], 7.0, atol=1e-9)
@@ -112,7 +112,9 @@ def test_stride_table_on_the_stick_runner() -> None:
             (LM.RIGHT_ANKLE, LM.RIGHT_HIP, LM.RIGHT_KNEE)
         hip_mid = (xy[LM.LEFT_HIP] + xy[LM.RIGHT_HIP]) / 2
         expected = 100 * (xy[j[0], 0] - hip_mid[0]) / row["leg_length_px"]
-        assert row["overstride_pct_leg"] == pytest.approx(expected, abs=0.3)
+        # values at an event come from the two frames before it, extrapolated (< 1 frame):
+        # at this peak of foot-ahead-of-hip that overshoots by a fraction of a percent
+        assert row["overstride_pct_leg"] == pytest.approx(expected, abs=1.0)
     # leg length: thigh + shank of the stick
     np.testing.assert_allclose(df["leg_length_px"], s.thigh_px + s.shank_px, rtol=1e-6)
     # vertical oscillation: hip bounce 2*8 px over 240 px of leg, cm from 0.491 * H
