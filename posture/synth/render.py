@@ -477,11 +477,13 @@ def render_clip(params: RunnerParams, camera: CameraParams, *, duration_s: float
                      "crf": crf, "generator": "posture.synth.render.render_clip"}
     doc["frames"] = {
         "note": "true landmarks as recorded (upright image, roll and pan applied), px; "
-                "level = roll and pan removed (the frame the truth metrics use)",
+                "level = roll and pan removed (the frame the truth metrics use), given only "
+                "when it differs from the recorded one",
         "landmarks": [lm.name.lower() for lm in LM],
         "t_s": [round(float(t), 6) for t in run.t_s],
         "image_xy_px": np.round(run.image_xy_px, 1).tolist(),
-        "level_xy_px": np.round(run.level_xy_px, 1).tolist(),
     }
+    if camera.roll_deg or camera.pan_px:
+        doc["frames"]["level_xy_px"] = np.round(run.level_xy_px, 1).tolist()
     truth_path(out_path).write_text(json.dumps(doc, separators=(",", ":")))
     return truth
