@@ -98,6 +98,8 @@ class _Segment:
     pose_s: float
     edges_s: float
     people_s: float
+    peak_rss_mb: float = 0.0
+    """Peak resident memory of the process that ran the segment (MB), for the benchmark."""
 
 
 # --------------------------------------------------------------------------- model
@@ -250,7 +252,26 @@ def _run_segment(path: str, info: VideoInfo, settings: ExtractionSettings,
         trunk_edges_px=np.asarray(edges, float).reshape(n, TRUNK_PROFILE_S.size, 2),
         n_other_people=n_other, n_people_checked=n_checked,
         decode_s=prefetch.decode_s, pose_s=pose_s, edges_s=edges_s, people_s=people_s,
+        peak_rss_mb=peak_rss_mb(),
     )
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process in MB (Linux ``VmHWM``; else ``ru_maxrss``).
+
+    ``VmHWM`` belongs to the current program image; ``ru_maxrss`` can also carry the peak
+    of the parent a subprocess was forked from.
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _edges_full_px(mask: np.ndarray | None, xy_full: np.ndarray, scale: float) -> np.ndarray:
@@ -445,6 +466,7 @@ def _stitch(first: _Segment, second: _Segment) -> _Segment:
         arrays[name] = np.concatenate([getattr(first, name), getattr(second, name)[keep]])
     return _Segment(
         **arrays,
+        peak_rss_mb=second.peak_rss_mb,  # the worker's (the caller measures its own)
         n_other_people=first.n_other_people + second.n_other_people,
         n_people_checked=first.n_people_checked + second.n_people_checked,
         decode_s=first.decode_s + second.decode_s, pose_s=first.pose_s + second.pose_s,
@@ -521,6 +543,8 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
         stats.update(decode_s=seg.decode_s, pose_s=seg.pose_s, edges_s=seg.edges_s,
                      people_s=seg.people_s, wall_s=time.perf_counter() - wall0,
                      n_frames=track.n_frames)
+        if mode["mode"] == "2 processes":
+            stats["worker_peak_rss_mb"] = seg.peak_rss_mb
     return track
 
 

@@ -1,0 +1,306 @@
+"""Speed and memory benchmark of the analysis (run on demand; not part of the tests).
+
+For each clip (default: the files in ``sample_videos/``, plus any given):
+
+* pose only, one core: frames decoded into memory first, then timed through a fresh
+  MediaPipe Pose (same settings as the analyzer) - once on the full-resolution frames (the
+  first frames that fit in ``--baseline-mb``), once on the working-size frames the analyzer
+  feeds (up to ``--max-pose-frames``);
+* end to end, in a fresh child process (so its peak memory is its own): intake, decoding,
+  pose (both cores), cleaning, metrics, optionally the annotated video; then the cached
+  re-analysis of the same clip;
+* peak memory: peak resident set (``VmHWM``, native memory included, unlike
+  ``tracemalloc``) of the analysis process and of its pose worker process.
+
+Prints a table and writes JSON (``--json``, default ``benchmarks/results.json``).
+
+Usage::
+
+    .venv/bin/python benchmarks/bench.py [CLIP ...] [--render] [--synth-4k SECONDS]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv"}
+
+
+def _cpu_s() -> float:
+    a = resource.getrusage(resource.RUSAGE_SELF)
+    b = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
+# --------------------------------------------------------------------------- pose only
+
+
+def pose_only(path: str, *, max_side_px: int | None, max_frames: int,
+              max_mb: float) -> dict:
+    """Pose model alone on frames already in memory, one process (one core)."""
+    from posture.pose import ExtractionSettings, _new_pose
+    from posture.video import iter_frames
+
+    frames: list[np.ndarray] = []
+    used_mb = 0.0
+    for f in iter_frames(path, max_side_px=max_side_px):
+        frames.append(f.image_rgb)
+        used_mb += f.image_rgb.nbytes / 1e6
+        if len(frames) >= max_frames or used_mb >= max_mb:
+            break
+    pose = _new_pose(ExtractionSettings())
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    n_found = 0
+    for img in frames:
+        res = pose.process(img)
+        n_found += res.pose_landmarks is not None
+    wall = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
+    pose.close()
+    h, w = frames[0].shape[:2]
+    return {"frames": len(frames), "size": f"{w}x{h}", "wall_s": wall, "fps": len(frames) / wall,
+            "cpu_per_wall": cpu / wall, "found_fraction": n_found / len(frames)}
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def end_to_end(path: str, *, workers: int | None, render: bool) -> dict:
+    """One full analysis with timings by stage; runs inside the child process."""
+    from posture import pose as pose_mod
+    from posture.errors import PostureError
+    from posture.pipeline import AnalysisOptions, analyze_track
+    from posture.signal import clean_track
+    from posture.video import probe
+
+    out: dict = {}
+    cpu0, t0 = _cpu_s(), time.perf_counter()
+    info = probe(path)
+    out["probe_s"] = time.perf_counter() - t0
+    stats: dict = {}
+    track = pose_mod.extract_pose(path, workers=workers, stats=stats)
+    t_pose_done = time.perf_counter()
+    out["extract"] = stats
+    t1 = time.perf_counter()
+    clean_track(track)
+    out["cleaning_s"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    analysis = None
+    try:
+        analysis = analyze_track(track, AnalysisOptions())
+        out["metrics_s"] = time.perf_counter() - t2 - out["cleaning_s"]  # analyze cleans too
+        out["n_strides"] = analysis.n_strides
+    except ImportError as exc:
+        out["metrics_error"] = f"not available: {exc}"
+    except PostureError as exc:
+        out["metrics_s"] = time.perf_counter() - t2
+        out["metrics_error"] = str(exc)
+    t_done = time.perf_counter()
+    if render and analysis is not None:
+        from posture.report.annotate import context_from_view
+        from posture.report.video_out import write_annotated_mp4
+
+        t3 = time.perf_counter()
+        with tempfile.TemporaryDirectory() as d:
+            write_annotated_mp4(path, track, analysis.strides, context_from_view(analysis.view),
+                                Path(d) / "annotated.mp4")
+        out["render_s"] = time.perf_counter() - t3
+    out["wall_s"] = t_done - t0
+    out["pose_stage_wall_s"] = t_pose_done - t0
+    out["cpu_s"] = _cpu_s() - cpu0
+    out["n_frames"] = track.n_frames
+    out["duration_s"] = info.duration_s
+    out["peak_rss_mb"] = pose_mod.peak_rss_mb()
+    out["peak_rss_worker_mb"] = stats.get("worker_peak_rss_mb", 0.0)
+
+    # Cached re-analysis: store once, then time a fresh load + analysis.
+    with tempfile.TemporaryDirectory() as cache_dir:
+        os.environ["POSTURE_CACHE_DIR"] = cache_dir
+        from posture import cache
+
+        settings = pose_mod.ExtractionSettings()
+        key = cache.cache_key(path, settings.to_dict(), code_version=pose_mod.EXTRACTION_VERSION)
+        cache.store(key, track)
+        t4 = time.perf_counter()
+        hit = pose_mod.extract_pose_cached(path)
+        with contextlib.suppress(ImportError, PostureError):
+            analyze_track(hit, AnalysisOptions())
+        out["cached_reanalysis_s"] = time.perf_counter() - t4
+    return out
+
+
+def run_child(path: str, workers: int | None, render: bool) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", path]
+    if workers is not None:
+        cmd += ["--workers", str(workers)]
+    if render:
+        cmd.append("--render")
+    res = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    lines = [ln for ln in res.stdout.splitlines() if ln.startswith("{")]
+    if res.returncode != 0 or not lines:
+        return {"error": (res.stderr.strip().splitlines() or ["child failed"])[-1]}
+    return json.loads(lines[-1])
+
+
+# --------------------------------------------------------------------------- synthetic 4K
+
+
+def make_4k_clip(out_path: Path, seconds: float, fps: int = 30) -> Path:
+    """A 3840x2160 clip of the given length: a real runner (shared gym clip when present,
+    else a moving block) upscaled onto a 4K canvas, so pose has someone to follow."""
+    import av
+    import cv2
+
+    from posture.video import iter_frames
+
+    src = ROOT / ".." / "shared" / "videos" / "side_street_static-cam_50fps_cezaraandreea.mp4"
+    tiles = ([cv2.resize(f.image_rgb, (3840, 2160), interpolation=cv2.INTER_LINEAR)
+              for f in iter_frames(src, max_side_px=960, end_s=2.0)][:30]
+             if src.exists() else [])
+    with av.open(str(out_path), "w") as out:
+        s = out.add_stream("libx264", rate=fps)
+        s.width, s.height, s.pix_fmt = 3840, 2160, "yuv420p"
+        s.codec_context.options = {"preset": "ultrafast", "crf": "30"}
+        for i in range(int(seconds * fps)):
+            if tiles:
+                img = tiles[i % len(tiles)]
+            else:
+                img = np.full((2160, 3840, 3), 60, np.uint8)
+                img[800:1600, (i * 20) % 3600:(i * 20) % 3600 + 200] = 200
+            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(p)
+        for p in s.encode():
+            out.mux(p)
+    return out_path
+
+
+# --------------------------------------------------------------------------- report
+
+
+def bench_clip(path: str, args: argparse.Namespace) -> dict:
+    from posture.pose import WORKING_MAX_SIDE_PX
+    from posture.video import probe
+
+    info = probe(path)
+    row: dict = {"clip": Path(path).name, "size": f"{info.width_px}x{info.height_px}",
+                 "fps": info.fps_capture, "duration_s": info.duration_s,
+                 "n_frames": info.n_frames}
+    # End to end first, from a process that holds no decoded frames yet.
+    e2e = run_child(path, args.workers, args.render)
+    row["end_to_end"] = e2e
+    if not args.skip_baseline:
+        row["pose_only_full"] = pose_only(path, max_side_px=None, max_frames=args.max_pose_frames,
+                                          max_mb=args.baseline_mb)
+        row["pose_only_work"] = pose_only(path, max_side_px=WORKING_MAX_SIDE_PX,
+                                          max_frames=args.max_pose_frames, max_mb=args.baseline_mb)
+    if "error" not in e2e:
+        fps = e2e["n_frames"] / e2e["wall_s"]
+        row["e2e_fps"] = fps
+        row["real_time_factor"] = e2e["wall_s"] / e2e["duration_s"]
+        if "pose_only_full" in row:
+            row["speedup_vs_pose_only_full"] = fps / row["pose_only_full"]["fps"]
+            row["speedup_vs_pose_only_work"] = fps / row["pose_only_work"]["fps"]
+            # end-to-end time over the pose model's own (working-size) time on these frames
+            row["e2e_over_pose_time"] = e2e["wall_s"] / (e2e["n_frames"]
+                                                         / row["pose_only_work"]["fps"])
+    return row
+
+
+def print_table(rows: list[dict]) -> None:
+    head = ("clip", "size", "frames", "pose1 full", "pose1 work", "e2e fps", "x full",
+            "x work", "RTF", "decode", "pose", "clean", "metrics", "render", "peak MB",
+            "cached s")
+    print(" | ".join(head))
+    for r in rows:
+        e = r.get("end_to_end", {})
+        ex = e.get("extract", {})
+        if "error" in e:
+            print(f"{r['clip']} | {r['size']} | error: {e['error']}")
+            continue
+
+        def f(v: object, fmt: str = "{:.1f}") -> str:
+            return fmt.format(v) if isinstance(v, (int, float)) else "-"
+
+        peak = e.get("peak_rss_mb", 0) + e.get("peak_rss_worker_mb", 0)
+        print(" | ".join([
+            r["clip"][:34], r["size"], str(e.get("n_frames", "-")),
+            f(r.get("pose_only_full", {}).get("fps")), f(r.get("pose_only_work", {}).get("fps")),
+            f(r.get("e2e_fps")), f(r.get("speedup_vs_pose_only_full"), "{:.2f}"),
+            f(r.get("speedup_vs_pose_only_work"), "{:.2f}"), f(r.get("real_time_factor"), "{:.2f}"),
+            f(ex.get("decode_s"), "{:.2f}"), f(ex.get("pose_s"), "{:.2f}"),
+            f(e.get("cleaning_s"), "{:.2f}"), f(e.get("metrics_s"), "{:.2f}"),
+            f(e.get("render_s"), "{:.2f}"), f(peak, "{:.0f}"),
+            f(e.get("cached_reanalysis_s"), "{:.2f}"),
+        ]))
+    print("pose1 full/work: pose model alone on one core, frames in memory, at full resolution /"
+          " at the working size (long side 640 px); x full / x work: end-to-end fps over those;"
+          " RTF: processing seconds per second of video; decode/pose: thread-seconds summed over"
+          " both processes; peak MB: max RSS of the analysis process + its pose worker.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("clips", nargs="*")
+    ap.add_argument("--json", default=str(ROOT / "benchmarks" / "results.json"))
+    ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--render", action="store_true", help="also time the annotated video")
+    ap.add_argument("--max-pose-frames", type=int, default=600)
+    ap.add_argument("--baseline-mb", type=float, default=700.0,
+                    help="memory for the frames of the pose-only baseline")
+    ap.add_argument("--skip-baseline", action="store_true")
+    ap.add_argument("--synth-4k", type=float, default=0.0, metavar="SECONDS",
+                    help="also write and analyse a 4K clip of this length (memory check)")
+    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    from posture.errors import PostureError
+
+    if args.child:
+        print(json.dumps(end_to_end(args.child, workers=args.workers, render=args.render)))
+        return 0
+
+    clips = [str(p) for p in sorted((ROOT / "sample_videos").glob("*"))
+             if p.suffix.lower() in VIDEO_SUFFIXES] + list(args.clips)
+    tmp = tempfile.TemporaryDirectory()
+    if args.synth_4k > 0:
+        clips.append(str(make_4k_clip(Path(tmp.name) / "synthetic_4k.mp4", args.synth_4k)))
+    if not clips:
+        print("no clips: put some in sample_videos/ or pass paths", file=sys.stderr)
+        return 1
+    rows = []
+    for c in clips:
+        print(f"benchmarking {Path(c).name} ...", file=sys.stderr, flush=True)
+        try:
+            rows.append(bench_clip(c, args))
+        except PostureError as exc:  # a clip the analyzer refuses: say so, go on
+            rows.append({"clip": Path(c).name, "size": "-", "end_to_end": {"error": str(exc)}})
+    print_table(rows)
+    doc = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                       "platform": platform.platform(),
+                       "load_avg_at_end": os.getloadavg()},
+           "clips": rows}
+    Path(args.json).write_text(json.dumps(doc, indent=2, default=float))
+    print(f"wrote {args.json}", file=sys.stderr)
+    tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
