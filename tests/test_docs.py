@@ -1,0 +1,62 @@
+"""docs/metrics.md documents every side and timing metric of the registry; conventions.md
+points at tests that exist."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from posture.metrics.registry import METRICS
+from posture.metrics.side import SIDE_METRICS
+
+ROOT = Path(__file__).parents[1]
+METRICS_MD = ROOT / "docs" / "metrics.md"
+CONVENTIONS_MD = ROOT / "docs" / "conventions.md"
+FIELDS = ("Formula", "Unit", "Sign", "Normal range", "Source", "Noise", "Limits")
+SIDE_AND_TIMING = [c for c, s in METRICS.items() if s.plane in ("sagittal", "timing")]
+
+
+def _sections(text: str) -> dict[str, str]:
+    """Heading line -> body, for every ``###`` heading."""
+    parts = re.split(r"^### (.+)$", text, flags=re.M)
+    return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+
+
+@pytest.mark.parametrize("column", SIDE_AND_TIMING)
+def test_metric_documented_with_every_field(column: str) -> None:
+    sections = _sections(METRICS_MD.read_text())
+    owners = [h for h in sections if f"`{column}`" in h]
+    assert owners, f"{column} has no section in docs/metrics.md"
+    body = sections[owners[0]]
+    for field in FIELDS:
+        line = re.search(rf"^\* \*\*{field}:\*\* (.+)$", body, flags=re.M)
+        assert line and len(line.group(1).strip()) > 3, f"{column}: no {field}"
+
+
+def test_side_metrics_are_registered_and_documented() -> None:
+    assert set(SIDE_METRICS) <= set(METRICS)
+    assert set(SIDE_METRICS) == set(SIDE_AND_TIMING)
+
+
+def test_rear_front_placeholder_is_the_last_heading() -> None:
+    headings = re.findall(r"^(#{1,3} .+)$", METRICS_MD.read_text(), flags=re.M)
+    assert headings[-1] == "## Rear and front views"
+
+
+def test_conventions_reference_existing_tests() -> None:
+    text = CONVENTIONS_MD.read_text()
+    refs = re.findall(r"`(tests/test_\w+\.py)(?:::(\w+))?`", text)
+    assert refs
+    for path, name in refs:
+        source = (ROOT / path).read_text()
+        if name:
+            assert f"def {name}(" in source, f"{path}::{name} missing"
+
+
+def test_conventions_state_the_pinned_numbers() -> None:
+    text = CONVENTIONS_MD.read_text()
+    for fact in ("y down", "(sin roll, -cos roll)", "r < 0.6", "0.45 s", "1.1 s",
+                 "100 frames per second", "x_fwd = facing * x", "0.491"):
+        assert fact in text, fact
