@@ -37,16 +37,17 @@ def test_angle_zeros_and_signs() -> None:
     assert m.trunk_lean_deg(hip, hip + 100 * _unit(5), facing=1) == pytest.approx(5.0)
     assert m.trunk_lean_deg(hip, hip + 100 * _unit(-5), facing=-1) == pytest.approx(5.0)
     # knee flexion: 0 straight
-    assert m.knee_flexion_deg(hip, hip + [0, 100], hip + [0, 200]) == pytest.approx(0.0)
+    straight = m.knee_flexion_deg(hip, hip + np.array([0, 100]), hip + np.array([0, 200]))
+    assert straight == pytest.approx(0.0)
     # shank: + ankle ahead of knee; hip extension: + knee behind hip
-    knee = hip + [0.0, 200.0]
-    assert m.shank_angle_deg(knee, knee + [10.0, 100.0], facing=1) > 0
-    assert m.shank_angle_deg(knee, knee + [10.0, 100.0], facing=-1) < 0
-    assert m.hip_extension_deg(hip, hip + [-30.0, 200.0], facing=1) > 0
+    knee = hip + np.array([0.0, 200.0])
+    assert m.shank_angle_deg(knee, knee + np.array([10.0, 100.0]), facing=1) > 0
+    assert m.shank_angle_deg(knee, knee + np.array([10.0, 100.0]), facing=-1) < 0
+    assert m.hip_extension_deg(hip, hip + np.array([-30.0, 200.0]), facing=1) > 0
     # foot: + toes up (toe higher = smaller y)
     assert m.foot_angle_deg(np.array([0.0, 500.0]), np.array([50.0, 490.0]), facing=1) > 0
     # overstride: + ankle ahead of the hips
-    assert m.overstride_pct_leg(hip + [24.0, 250.0], hip, 240.0, facing=1) == \
+    assert m.overstride_pct_leg(hip + np.array([24.0, 250.0]), hip, 240.0, facing=1) == \
         pytest.approx(10.0)
 
 
