@@ -85,8 +85,9 @@ def render_header(session: Session) -> None:
                "(the pose is cached, so it takes seconds).")
 
 
-GLANCE_METRICS = ("trunk_lean_deg", "lumbar_arch_pct", "overstride_pct_leg",
-                  "lateral_sway_pct_hip", "pelvic_drop_deg", "cadence_spm")
+GLANCE_LABELS = {"trunk_lean_deg": "Trunk lean", "lumbar_arch_pct": "Low-back arch (exp.)",
+                 "overstride_pct_leg": "Foot ahead of hips", "lateral_sway_pct_hip": "Sway",
+                 "pelvic_drop_deg": "Pelvic drop", "cadence_spm": "Cadence"}
 
 
 def render_glance(session: Session) -> None:
@@ -94,7 +95,7 @@ def render_glance(session: Session) -> None:
     comp = session.comparison
     if comp is None:
         return
-    shown = [m for m in GLANCE_METRICS if m in comp.changes and comp.changes[m].b_n > 0][:4]
+    shown = [m for m in GLANCE_LABELS if m in comp.changes and comp.changes[m].b_n > 0][:4]
     if not shown:
         return
     a_lab, b_lab = session.labels
@@ -104,9 +105,7 @@ def render_glance(session: Session) -> None:
         colour = {"higher": "inverse", "lower": "normal"}.get(s.worse_when, "off")
         delta = (f"{c.change:+.{s.decimals}f} {s.unit} vs {a_lab}"
                  if np.isfinite(c.change) else None)
-        label = c.label + (" (exp.)" if c.experimental and "experimental" not in c.label
-                           else "")
-        col.metric(f"{label}, {b_lab}", f"{c.b_mean:.{s.decimals}f} {s.unit}", delta,
+        col.metric(f"{GLANCE_LABELS[m]}, {b_lab}", f"{c.b_mean:.{s.decimals}f} {s.unit}", delta,
                    delta_color=colour if c.verdict == "changed" else "off",
                    help=c.reason)
 

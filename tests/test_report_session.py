@@ -91,3 +91,8 @@ def test_two_clip_session_and_files(tmp_path):
 def test_pdf_with_key_frames(one_clip):
     pdf = session_pdf(one_clip)
     assert pdf[:5] == b"%PDF-" and pdf.count(b"/Subtype /Image") >= 4
+
+
+def test_key_frames_show_the_same_leg_in_both_windows(one_clip):
+    pair = key_frame_pair(one_clip)
+    assert pair.a.leg == pair.b.leg

@@ -206,19 +206,27 @@ def _window_strides(a: ClipAnalysis, stride_ids: list[int]) -> pd.DataFrame:
     return sub if len(sub) else s
 
 
+def _same_leg(strides: pd.DataFrame, leg: str) -> pd.DataFrame:
+    """Strides of ``leg`` when the window has any, so both pictures show the same leg."""
+    sub = strides[strides["leg"] == leg]
+    return sub if len(sub) else strides
+
+
 def key_frame_pair(session: Session) -> KeyFramePair | None:
-    """The most representative stride of each window (None when a clip has no stride)."""
+    """The most representative stride of each window, landing on the same leg (None when a
+    clip has no stride)."""
     if any(c.analysis.n_strides == 0 for c in session.clips):
         return None
     comp = session.comparison
     if session.two_clips:
-        return KeyFramePair(key_frames(session.clips[0].analysis.strides),
-                            key_frames(session.clips[1].analysis.strides), 0, 1)
+        kb = key_frames(session.clips[1].analysis.strides)
+        ka = key_frames(_same_leg(session.clips[0].analysis.strides, kb.leg))
+        return KeyFramePair(ka, kb, 0, 1)
     a = session.clips[0].analysis
     ids_a = comp.a.strides if comp else []
     ids_b = comp.b.strides if comp else []
-    return KeyFramePair(key_frames(_window_strides(a, ids_a)),
-                        key_frames(_window_strides(a, ids_b)), 0, 0)
+    kb = key_frames(_window_strides(a, ids_b))
+    return KeyFramePair(key_frames(_same_leg(_window_strides(a, ids_a), kb.leg)), kb, 0, 0)
 
 
 def _stride_row(analysis: ClipAnalysis, stride: int) -> pd.Series:
