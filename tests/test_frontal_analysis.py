@@ -327,3 +327,19 @@ def test_real_front_clip_with_cuts() -> None:
     last = a.strides[a.strides.t_start_s > segs[-1][0] - 0.1]["cadence_spm"].median()
     assert last > first
     json.loads(a.to_json())
+
+
+def test_synthetic_through_the_pipeline() -> None:
+    """Cleaning, view decision and the frontal analysis chained as the app runs them."""
+    from posture.pipeline import analyze_track
+
+    track, truth = _synth("front", duration_s=10.0, noise_px=1.0, seed=5,
+                          camera={"roll_deg": -2.0}, **SET)
+    a = analyze_track(track, AnalysisOptions(runner_height_m=1.75))
+    assert a.view.view == "front"
+    assert a.summary["camera_roll_deg"] == pytest.approx(-2.0, abs=0.3)
+    assert a.summary["pelvic_drop_deg"] == pytest.approx(
+        truth.strides["pelvic_drop_deg"].median(), abs=0.5)
+    assert a.summary["lateral_sway_pct_hip"] == pytest.approx(
+        truth.strides["lateral_sway_pct_hip"].median(), abs=1.5)
+    assert a.summary["cadence_spm"] == pytest.approx(truth.summary["cadence_spm"], abs=1.0)

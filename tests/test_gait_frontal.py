@@ -240,3 +240,16 @@ def test_fill_short_gaps_only() -> None:
     out = fill_short_gaps(y, 2)
     assert out[1] == pytest.approx(1.0)
     assert np.isnan(out[3:6]).all()
+
+
+def test_brief_hip_collapses_are_not_cuts() -> None:
+    """Seen from behind the pose model sometimes pulls one hip onto the other for a few frames."""
+    st = Stick(duration_s=8.0)
+    tr = stick_runner(st)
+    xy = tr.image_xy_px.copy()
+    for start in range(30, tr.n_frames - 5, 47):
+        xy[start:start + 4, LM.LEFT_HIP] = xy[start:start + 4, LM.RIGHT_HIP] - [8.0, 0.0]
+    from dataclasses import replace
+
+    segs = split_segments(replace(tr, image_xy_px=xy))
+    assert segs == [(0, tr.n_frames)]
