@@ -253,3 +253,13 @@ def test_brief_hip_collapses_are_not_cuts() -> None:
 
     segs = split_segments(replace(tr, image_xy_px=xy))
     assert segs == [(0, tr.n_frames)]
+
+
+def test_cadence_survives_a_missed_contact() -> None:
+    st = Stick(cadence_spm=180)
+    tr = stick_runner(st)
+    ev = detect_frontal_events(tr)
+    from dataclasses import replace
+
+    fewer = replace(ev, ic={"left": np.delete(ev.ic["left"], 4), "right": ev.ic["right"]})
+    assert cadence_spm(fewer, tr.t_s) == pytest.approx(180, abs=1.5)
