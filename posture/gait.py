@@ -18,8 +18,9 @@ it lands (swing-leg retraction) and keeps moving back after the toe leaves the g
 Zeni's IC tends to be early and TO late (by tens of ms). Each contact is therefore refined
 with the foot's vertical position (in the spirit of the foot-height/velocity methods
 compared by Fellin et al. 2010): between the two Zeni events the lowest point of the foot
-(lower of heel and toe) rests on the ground. Its height in the middle of each contact gives
-that contact's ground level; the floor's slope in the image (a rolled camera, seen as the
+(lower of heel and toe) rests on the ground. Heel and toe each get their own ground level
+per contact (their low plateau; pose models put the two points at different heights above
+the sole); the floor's slope in the image (a rolled camera, seen as the
 foot travels back with a treadmill belt) comes from all contacts of the leg together. IC is
 where the descending foot reaches that level (extrapolating its nearly straight descent over
 the last frame interval), TO the middle of the frame interval in which the toe leaves it
@@ -252,38 +253,34 @@ def _pair_toeoffs(ic: np.ndarray, to: np.ndarray, period_s: float) -> np.ndarray
     return out
 
 
-def foot_low_point(track: PoseTrack, leg: str) -> tuple[np.ndarray, np.ndarray]:
-    """(x, z_up) in pixels of the lower of heel and toe of one leg, per frame (z_up = -y)."""
-    xy = track.image_xy_px
-    heel, toe = xy[:, _HEEL[leg]], xy[:, _TOE[leg]]
-    use_toe = toe[:, 1] > heel[:, 1]
-    low = np.where(use_toe[:, None], toe, heel)
-    low[~(np.isfinite(heel).all(axis=1) & np.isfinite(toe).all(axis=1))] = np.nan
-    return low[:, 0], -low[:, 1]
-
-
 def _core_rows(t: np.ndarray, t_ic: float, t_to: float) -> np.ndarray:
     span = t_to - t_ic
     return np.flatnonzero((t >= t_ic + 0.3 * span) & (t <= t_ic + 0.7 * span))
 
 
-def ground_model(t: np.ndarray, x_low: np.ndarray, z_low: np.ndarray, ic: np.ndarray,
+def ground_model(t: np.ndarray, feet: list[tuple[np.ndarray, np.ndarray]], ic: np.ndarray,
                  to: np.ndarray, *, leg_px: float) -> tuple[float, float]:
     """Floor slope (dz/dx) seen by one foot and the height tolerance (pixels).
 
-    Pools the middle of every contact, each centred on its own median, so the slope comes
-    from the foot's travel within contacts (treadmill belt) and is 0 when the foot stands
-    still (overground); the tolerance is ``max(2% leg, 3 robust SD)`` of the residuals.
+    ``feet`` holds the (x, z_up) series of heel and toe. In the middle of every contact the
+    lower of the two is on the ground; its points are centred per contact and per landmark
+    (heel and toe points sit at different heights above the sole), so the slope comes from
+    the foot's travel within contacts (treadmill belt) and is 0 when the foot stands still
+    (overground). The tolerance is ``max(2% leg, 3 robust SD)`` of the residuals.
     """
+    (xh, zh), (xt, zt) = feet
+    toe_low = zt < zh
+    x_low, z_low = np.where(toe_low, xt, xh), np.where(toe_low, zt, zh)
     xs, zs = [], []
     for a, b in zip(ic, to, strict=True):
         if not (np.isfinite(a) and np.isfinite(b)) or b <= a:
             continue
-        r = _core_rows(t, a, b)
-        r = r[np.isfinite(z_low[r])]
-        if r.size >= 2:
-            xs.append(x_low[r] - np.median(x_low[r]))
-            zs.append(z_low[r] - np.median(z_low[r]))
+        core = _core_rows(t, a, b)
+        for part in (core[~toe_low[core]], core[toe_low[core]]):
+            r = part[np.isfinite(z_low[part]) & np.isfinite(x_low[part])]
+            if r.size >= 2:
+                xs.append(x_low[r] - np.median(x_low[r]))
+                zs.append(z_low[r] - np.median(z_low[r]))
     if not xs:
         return 0.0, 0.02 * leg_px
     x, z = np.concatenate(xs), np.concatenate(zs)
@@ -308,22 +305,33 @@ def _crossing(t: np.ndarray, h: np.ndarray, k: int, step: int) -> float:
     return float(t[k] + step * tau)
 
 
-def refine_contact(t: np.ndarray, x_low: np.ndarray, z_low: np.ndarray, t_ic: float,
+def refine_contact(t: np.ndarray, feet: list[tuple[np.ndarray, np.ndarray]], t_ic: float,
                    t_to: float, *, slope: float, tol: float) -> tuple[float, float]:
-    """Refine one contact's (IC, TO) from the height of the lowest foot point (seconds).
+    """Refine one contact's (IC, TO) from the height of the foot above the ground (seconds).
 
-    ``slope`` and ``tol`` come from :func:`ground_model`. Returns the input times where the
-    foot height does not give a clear answer.
+    ``feet`` holds (x, z_up) pixel series of the heel and the toe. Each landmark gets its own
+    ground level (its low plateau during the contact: the 20th percentile of its height
+    between the Zeni events), because a pose model's heel and toe points do not sit at the
+    same height above the sole; the foot's height is the smaller of the two. ``slope`` and
+    ``tol`` come from :func:`ground_model`. Returns the input times where the foot height
+    does not give a clear answer.
     """
     if not (np.isfinite(t_ic) and np.isfinite(t_to)) or t_to <= t_ic:
         return t_ic, t_to
+    window = np.flatnonzero((t >= t_ic) & (t <= t_to))
+    heights = []
+    for x, z in feet:
+        level = z - slope * x  # height along the floor line, px
+        w = level[window]
+        w = w[np.isfinite(w)]
+        if w.size < 3:
+            return t_ic, t_to
+        heights.append(level - np.percentile(w, 20))
+    h = np.fmin(*heights) if len(heights) == 2 else heights[0]
     core = _core_rows(t, t_ic, t_to)
-    core = core[np.isfinite(z_low[core])]
+    core = core[np.isfinite(h[core])]
     if core.size < 2:
         return t_ic, t_to
-    x0 = float(np.median(x_low[core]))
-    g0 = float(np.median(z_low[core] - slope * (x_low[core] - x0)))
-    h = z_low - (g0 + slope * (x_low - x0))  # height above the ground line, px
     above = h > tol
     mid = int(core[core.size // 2])
     span = t_to - t_ic
@@ -334,6 +342,11 @@ def refine_contact(t: np.ndarray, x_low: np.ndarray, z_low: np.ndarray, t_ic: fl
         k -= 1
     if above[k] and k + 1 < len(t):
         new_ic = _crossing(t, h, k, +1)
+        # The foot lands after it is furthest ahead of the pelvis (swing-leg retraction), so
+        # a height crossing before the Zeni extremum is noise (a slowly settling heel): keep
+        # Zeni's time; one far later than a third of the contact is not a landing either.
+        if new_ic < t_ic or new_ic > t_ic + 0.3 * span:
+            new_ic = t_ic
     hi = min(int(np.searchsorted(t, t_to + 0.3 * span)), len(t) - 1)
     k = mid
     while k < hi and not above[k] and np.isfinite(h[k]):
@@ -361,11 +374,13 @@ def detect_leg_events(track: PoseTrack, leg: str, *, facing: int, period_s: floa
                             min_prominence=prom)
     to = _pair_toeoffs(ic, to_all, period_s)
     if refine and ic.size:
-        x, z = foot_low_point(track, leg)
-        slope, tol = ground_model(track.t_s, x, z, ic, to, leg_px=leg_px)
+        xy = track.image_xy_px
+        feet = [(xy[:, _HEEL[leg], 0], -xy[:, _HEEL[leg], 1]),
+                (xy[:, _TOE[leg], 0], -xy[:, _TOE[leg], 1])]
+        slope, tol = ground_model(track.t_s, feet, ic, to, leg_px=leg_px)
         # a contact cut by the clip end has no TO: refine its IC with a typical contact span
         typical = float(np.nanmedian(to - ic)) if np.isfinite(to).any() else 0.3 * period_s
-        pairs = [refine_contact(track.t_s, x, z, a, b if np.isfinite(b) else a + typical,
+        pairs = [refine_contact(track.t_s, feet, a, b if np.isfinite(b) else a + typical,
                                 slope=slope, tol=tol) for a, b in zip(ic, to, strict=True)]
         ic = np.array([p[0] for p in pairs])
         to = np.where(np.isfinite(to), np.array([p[1] for p in pairs]), np.nan)
@@ -425,7 +440,7 @@ def _build_strides(track: PoseTrack, legs: dict[str, LegEvents], leg_px: float,
             nxt_other = other.ic_t_s[other.ic_t_s > t_to] if np.isfinite(t_to) else []
             contact_ms = (t_to - t0) * 1000.0
             flight_ms = (float(nxt_other[0]) - t_to) * 1000.0 if len(nxt_other) else np.nan
-            if fps < MIN_FPS_CONTACT:
+            if fps < MIN_FPS_CONTACT * 0.99:  # 0.99: a "100 fps" clip may measure 99.9
                 contact_ms = flight_ms = np.nan
             rows.append({
                 "leg": leg, "t_start_s": t0, "t_end_s": t1, "frame_start": f0,
@@ -507,7 +522,7 @@ def detect_events(track: PoseTrack, *, facing: int, refine: bool = True) -> Gait
                                        leg_px=leg_px, refine=refine) for leg in LEGS}
     strides = _build_strides(track, legs, leg_px, fps)
     cadence, n_steps = clip_cadence_spm(legs)
-    if fps < MIN_FPS_CONTACT:
+    if fps < MIN_FPS_CONTACT * 0.99:
         flags.append(QualityFlag(
             "low_fps_contact", "info",
             f"Contact and flight times need at least {MIN_FPS_CONTACT:.0f} frames per second; "

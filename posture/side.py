@@ -127,7 +127,8 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
     if len(strides) < MIN_STRIDES:
         raise TooFewStridesError(_too_few_message(len(strides), events))
     near = pick_near_leg(levelled, view)
-    flags = side_quality_flags(levelled, events, n_strides=len(strides),
+    # frame borders belong to the picture as filmed, so judge cut-off runners on ``track``
+    flags = side_quality_flags(track, events, n_strides=len(strides),
                                leg_px=frame_leg_length_px(levelled, near), extra=extra)
     notes["events"] = (f"initial contact and toe-off from foot position relative to the "
                        f"pelvis (Zeni et al. 2008); {len(strides)} of {len(events.strides)} "

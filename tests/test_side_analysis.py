@@ -204,42 +204,66 @@ def test_synthetic_noise_stays_within_tolerance() -> None:
 
 
 # ------------------------------------------------------------------ real clips (optional)
-REAL = ["side_treadmill_gym_60fps_mhuang24.mp4", "side_street_static-cam_50fps_cezaraandreea.mp4",
-        "side_treadmill_lab_mhuang24.mp4"]
-
-
 def _real_track(name: str, tmp_path_factory):
+    """Landmarks of a shared clip (pose extraction is slow: cached per session, or reused
+    from ``$POSTURE_TEST_TRACKS/<name>.npz`` when that directory holds one)."""
     if not (VIDEOS / name).exists():
         pytest.skip("shared videos not available")
-    pose = pytest.importorskip("posture.pose")
-    cache = tmp_path_factory.getbasetemp() / f"{name}.npz"
+    import os
+
     from posture.track import PoseTrack
 
+    pre = Path(os.environ.get("POSTURE_TEST_TRACKS", "/nonexistent")) / f"{name}.npz"
+    if pre.exists():
+        return PoseTrack.load(pre)
+    cache = tmp_path_factory.getbasetemp() / f"{name}.npz"
     if cache.exists():
         return PoseTrack.load(cache)
+    pose = pytest.importorskip("posture.pose")
     tr = pose.extract_pose(VIDEOS / name, workers=1)
     tr.save(cache)
     return tr
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", REAL)
-def test_real_clip_invariances(name: str, tmp_path_factory) -> None:
+def test_real_treadmill_60fps_invariances(tmp_path_factory) -> None:
     from posture.signal import clean_track
 
-    tr = clean_track(_real_track(name, tmp_path_factory))
+    raw = _real_track("side_treadmill_gym_60fps_mhuang24.mp4", tmp_path_factory)
+    tr = clean_track(raw)
     a = analyze_side(tr)
-    assert (a.view.view == "side" and a.view.facing == "right") or "street" in name
+    assert (a.view.view, a.view.facing) == ("side", "right")
+    assert a.summary["n_strides"] >= 12
+    assert a.summary["cadence_spm"] == pytest.approx(168, rel=0.03)  # catalog: about 168
     b = analyze_side(tr.mirrored())
-    assert abs(b.summary["trunk_lean_deg"] - a.summary["trunk_lean_deg"]) < 1.0
-    assert abs(b.summary["cadence_spm"] / a.summary["cadence_spm"] - 1) < 0.01
-    assert abs(b.summary["overstride_pct_leg"] - a.summary["overstride_pct_leg"]) < 3.0
-    if tr.fps > 45:
-        h = analyze_side(tr.take(slice(None, None, 2)))
-        assert abs(h.summary["cadence_spm"] / a.summary["cadence_spm"] - 1) < 0.02
-    off = analyze_side(roll_track(tr, 4.0), options=AnalysisOptions(level_camera=False))
+    for name in ("trunk_lean_deg", "overstride_pct_leg", "cadence_spm", "knee_flexion_ic_deg"):
+        assert b.summary[name] == pytest.approx(a.summary[name], abs=1e-6), name
+    h = analyze_side(clean_track(raw.take(slice(None, None, 2))))
+    assert abs(h.summary["cadence_spm"] / a.summary["cadence_spm"] - 1) < 0.02
     base = analyze_side(tr, options=AnalysisOptions(level_camera=False))
-    shift = off.summary["trunk_lean_deg"] - base.summary["trunk_lean_deg"]
-    assert shift == pytest.approx(4.0 * (1 if a.view.facing == "right" else -1), abs=0.3)
-    if "gym_60fps" in name:
-        assert a.summary["cadence_spm"] == pytest.approx(168, rel=0.05)
+    off = analyze_side(roll_track(tr, 4.0), options=AnalysisOptions(level_camera=False))
+    assert off.summary["trunk_lean_deg"] - base.summary["trunk_lean_deg"] == \
+        pytest.approx(4.0, abs=0.1)
+    on = analyze_side(roll_track(tr, 4.0))
+    assert on.summary["trunk_lean_deg"] == pytest.approx(a.summary["trunk_lean_deg"], abs=1.0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["side_street_static-cam_50fps_cezaraandreea.mp4",
+                                  "side_treadmill_lab_mhuang24.mp4"])
+def test_real_slowed_clips_are_refused_then_work_with_the_factor(name: str,
+                                                                 tmp_path_factory) -> None:
+    """Both clips play slower than real life: taken at face value their strides last
+    1.6-1.7 s, so they are refused with the slow-motion hint; with a factor of 2 they are
+    running and mirroring changes nothing."""
+    from posture.signal import clean_track
+
+    raw = _real_track(name, tmp_path_factory)
+    with pytest.raises(TooFewStridesError, match="too slow for running"):
+        analyze_side(clean_track(raw))
+    tr = clean_track(replace(raw, t_s=raw.t_s / 2.0))
+    a = analyze_side(tr)
+    assert 140 < a.summary["cadence_spm"] < 200
+    b = analyze_side(tr.mirrored())
+    for metric in ("trunk_lean_deg", "overstride_pct_leg", "cadence_spm"):
+        assert b.summary[metric] == pytest.approx(a.summary[metric], abs=1e-6)
