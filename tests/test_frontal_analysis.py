@@ -344,3 +344,55 @@ def test_synthetic_through_the_pipeline() -> None:
     assert a.summary["lateral_sway_pct_hip"] == pytest.approx(
         truth.strides["lateral_sway_pct_hip"].median(), abs=1.5)
     assert a.summary["cadence_spm"] == pytest.approx(truth.summary["cadence_spm"], abs=1.0)
+
+
+# ---------------------------------------------------------------------- rendered clips
+def _rendered(view: str, drop_deg: float, sway_pct: float, roll_deg: float = 0.0):
+    """Render a 12 s clip of the synthetic runner, run the pose model on it (both cached)."""
+    import tempfile
+
+    from posture.synth.camera import CameraParams
+    from posture.synth.kinematics import RunnerParams
+    from posture.synth.truth import GroundTruth
+    from posture.track import PoseTrack
+
+    render = pytest.importorskip("posture.synth.render")
+    pose = pytest.importorskip("posture.pose")
+    d = Path(tempfile.gettempdir()) / "posture-test-cache"
+    stem = f"frontal_{view}_{drop_deg:g}_{sway_pct:g}_{roll_deg:g}"
+    video, track_path = d / f"{stem}.mp4", d / f"{stem}.npz"
+    if not (track_path.exists() and render.truth_path(video).exists()):
+        params = RunnerParams(pelvic_drop_deg=drop_deg, lateral_sway_pct_hip=sway_pct,
+                              step_width_pct_hip=30.0)
+        cam = CameraParams(view=view, width_px=540, height_px=960, fps=30.0, roll_deg=roll_deg)
+        render.render_clip(params, cam, duration_s=12.0, out_path=video, seed=1)
+        pose.extract_pose(video, workers=1).save(track_path)
+    return PoseTrack.load(track_path), GroundTruth.load(render.truth_path(video))
+
+
+@pytest.mark.slow  # renders and runs the pose model on three 12 s clips (about 3 minutes)
+def test_rendered_rear_and_front_clips() -> None:
+    """What survives the pose model: events, cadence, lean, sway and step width; pelvic drop
+    only as a compressed, monotonic reading (see POSE_MODEL_TRUST)."""
+    from posture.pipeline import analyze_track
+
+    found = {}
+    for view, drop, sway in (("rear", 2.0, 10.0), ("rear", 12.0, 10.0), ("front", 8.0, 25.0)):
+        track, truth = _rendered(view, drop, sway)
+        a = analyze_track(track, AnalysisOptions(runner_height_m=1.75))
+        s, true = a.summary, truth.strides
+        assert a.view.view == view
+        assert a.n_strides >= 15
+        assert s["cadence_spm"] == pytest.approx(truth.summary["cadence_spm"], rel=0.03)
+        assert s["lateral_lean_peak_deg"] == pytest.approx(
+            true["lateral_lean_peak_deg"].median(), abs=0.5)
+        assert s["lateral_lean_mean_deg"] == pytest.approx(
+            true["lateral_lean_mean_deg"].median(), abs=0.5)
+        assert s["lateral_sway_pct_hip"] == pytest.approx(
+            true["lateral_sway_pct_hip"].median(), rel=0.5)
+        assert s["step_width_pct_hip"] == pytest.approx(
+            true["step_width_pct_hip"].median(), rel=0.3)
+        found[(view, drop)] = s["pelvic_drop_deg"]
+    # a larger true drop reads larger, but compressed (true 2 -> ~2, true 12 -> ~3.5 deg)
+    assert found[("rear", 12.0)] > found[("rear", 2.0)] + 0.5
+    assert found[("rear", 12.0)] < 12.0
