@@ -11,14 +11,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ui_core import default_sample, save_demo_track
+from ui_core import list_samples, save_demo_track
 
 
 def main() -> None:
-    sample = default_sample()
-    if sample is None:
+    samples = list_samples()
+    if not samples:
         raise SystemExit("no bundled sample found in sample_videos/")
-    print(f"pose track of {sample.name} -> {save_demo_track(sample)}")
+    for sample in samples:
+        print(f"pose track of {sample.name} -> {save_demo_track(sample)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -57,13 +57,26 @@ def samples_dir() -> Path:
     return Path(os.environ.get("POSTURE_SAMPLES", ROOT / "sample_videos"))
 
 
+#: The demo: one long side-view clip whose posture drifts with fatigue (early vs late).
+DEMO_SAMPLE = "long_fatigue_ramp.mp4"
+
+
 def list_samples() -> list[Path]:
-    """Bundled sample clips, side views first (names tell the view)."""
+    """Bundled sample clips, the demo first, then side views, then the rest."""
     folder = samples_dir()
     if not folder.is_dir():
         return []
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".mp4", ".mov"))
-    return sorted(files, key=lambda p: (not p.name.startswith("side"), p.name))
+    files = [p for p in folder.iterdir() if p.suffix.lower() in (".mp4", ".mov")]
+    return sorted(files, key=lambda p: (p.name != DEMO_SAMPLE, "side" not in p.stem, p.name))
+
+
+def sample_pair() -> tuple[Path, Path] | None:
+    """The bundled fresh and fatigued clips of the same runner, when both exist."""
+    files = {p.stem.split("_")[0]: p for p in list_samples()
+             if p.stem.startswith(("fresh_", "fatigued_"))}
+    if "fresh" in files and "fatigued" in files:
+        return files["fresh"], files["fatigued"]
+    return None
 
 
 def default_sample() -> Path | None:
@@ -132,6 +145,8 @@ def analyse_clip(request: AppRequest, clip: ClipRequest, *,
                  progress: Callable[[int, int], None] | None = None) -> AnalysedClip:
     """Pose (cached) then metrics for one clip."""
     opts = clip_options(request, clip)
+    if opts.start_s is None and opts.end_s is None:
+        seed_pose_cache(Path(clip.path))  # bundled samples open instantly
     track = extract_track(clip.path, opts, progress=progress)
     analysis = analyze_track(track, opts)
     return AnalysedClip(name=clip.name, analysis=analysis, role=clip.role,

@@ -7,7 +7,14 @@ from datetime import date
 from pathlib import Path
 
 import streamlit as st
-from ui_core import MAX_UPLOAD_MB, AppRequest, ClipRequest, list_samples, store_upload
+from ui_core import (
+    MAX_UPLOAD_MB,
+    AppRequest,
+    ClipRequest,
+    list_samples,
+    sample_pair,
+    store_upload,
+)
 
 from posture.errors import PostureError
 from posture.pipeline import AnalysisOptions
@@ -43,21 +50,28 @@ def _upload(label: str, key: str, role: str) -> ClipRequest | None:
     return ClipRequest(str(path), up.name, role, start, end)
 
 
-def _sample() -> ClipRequest | None:
+PAIR_LABEL = "fresh_side + fatigued_side (two clips)"
+
+
+def _sample() -> tuple[ClipRequest, ...]:
     samples = list_samples()
     if not samples:
         st.info("No bundled samples found (run `make samples`).")
-        return None
-    name = st.selectbox("Sample clip", [p.name for p in samples], key="sample_name")
-    path = samples[[p.name for p in samples].index(name)]
+        return ()
+    pair = sample_pair()
+    names = [p.name for p in samples] + ([PAIR_LABEL] if pair else [])
+    name = st.selectbox("Sample clip", names, key="sample_name")
+    if name == PAIR_LABEL and pair:
+        return (ClipRequest(str(pair[0]), pair[0].name, "fresh"),
+                ClipRequest(str(pair[1]), pair[1].name, "fatigued"))
+    path = samples[names.index(name)]
     start, end = _trim(path, "sample")
-    return ClipRequest(str(path), name, "single", start, end)
+    return (ClipRequest(str(path), name, "single", start, end),)
 
 
 def _clips(source: str) -> tuple[ClipRequest, ...]:
     if source == SOURCES[0]:
-        c = _sample()
-        return (c,) if c else ()
+        return _sample()
     if source == SOURCES[1]:
         c = _upload("Clip of your run (at least 20 s of steady running)", "one", "single")
         return (c,) if c else ()

@@ -79,6 +79,8 @@ def render_header(session: Session) -> None:
     a_lab, b_lab = session.labels
     who = session.runner or "Unnamed runner"
     st.subheader(f"{who} - {session.session_date:%d %b %Y} - {a_lab} versus {b_lab}")
+    if session.treadmill_speed_kmh:
+        st.caption(f"Treadmill speed {session.treadmill_speed_kmh:g} km/h")
     for line in view_text(session):
         st.markdown(f"- {line}")
     st.caption("Wrong view? Change 'Camera view' in the sidebar and analyse again "

@@ -160,3 +160,16 @@ def test_seed_refuses_a_track_of_another_video(tmp_path, monkeypatch, sample):
     (tmp_path / "side_x.track.npz").write_bytes(b"")
     (tmp_path / "side_x.track.sha256").write_text("0" * 64 + " pose-1\n")
     assert ui_core.seed_pose_cache(other) is False
+
+
+def test_bundled_fresh_and_fatigued_pair(env):
+    if ui_core.sample_pair() is None:
+        pytest.skip("the bundled fresh/fatigued pair is missing")
+    at = run_app()
+    at.selectbox(key="sample_name").select("fresh_side + fatigued_side (two clips)").run()
+    at.button(key="analyse").click().run()
+    assert not at.exception and not at.error
+    assert any("fresh versus fatigued" in s.value for s in at.subheader)
+    labels = [b.label for b in at.get("download_button")]
+    assert sum(lab.startswith("Strides CSV") for lab in labels) == 2
+    assert element_types(at)["image"] >= 5

@@ -8,6 +8,7 @@ fresh analysis or from a session reopened from the history.
 from __future__ import annotations
 
 import io
+import struct
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -62,6 +63,12 @@ class _Report(FPDF):
         self.cell(0, 8, latin1(f"Stride posture report - page {self.page_no()}"), align="C")
 
 
+def _png_aspect(png: bytes) -> float:
+    """Height / width of a PNG from its header."""
+    w, h = struct.unpack(">II", png[16:24])
+    return h / w
+
+
 def _png(image: np.ndarray) -> io.BytesIO:
     import cv2
 
@@ -71,7 +78,10 @@ def _png(image: np.ndarray) -> io.BytesIO:
     return io.BytesIO(buf.tobytes())
 
 
-def _heading(pdf: FPDF, text: str) -> None:
+def _heading(pdf: FPDF, text: str, *, keep_mm: float = 25.0) -> None:
+    """Section heading; starts a new page when less than ``keep_mm`` would follow it."""
+    if pdf.get_y() + 9 + keep_mm > pdf.page_break_trigger:
+        pdf.add_page()
     pdf.ln(2)
     pdf.set_font("Helvetica", "B", 12)
     pdf.set_text_color(20)
@@ -103,7 +113,10 @@ def _key_frames(pdf: FPDF, frames: list[tuple[str, np.ndarray]]) -> None:
 
 def _table(pdf: FPDF, table: pd.DataFrame) -> None:
     pdf.set_font("Helvetica", "", 8)
-    with pdf.table(text_align="LEFT", line_height=4.2, first_row_as_headings=True) as t:
+    widths = [3.2 if c == "Metric" else 1.6 if c in ("95% CI", "Verdict") else 1.0
+              for c in table.columns]
+    with pdf.table(text_align="LEFT", line_height=4.2, first_row_as_headings=True,
+                   col_widths=widths) as t:
         t.row([latin1(c) for c in table.columns])
         for rec in table.astype(str).itertuples(index=False):
             t.row([latin1(v) for v in rec])
@@ -142,11 +155,14 @@ def build_pdf(content: ReportContent) -> bytes:
         _heading(pdf, "Summary")
         _table(pdf, content.summary)
     if content.key_frames:
-        _heading(pdf, "Key frames (most representative stride of each part)")
+        _heading(pdf, "Key frames (most representative stride of each part)", keep_mm=80)
         _key_frames(pdf, content.key_frames)
-    if content.plots_png:
-        _heading(pdf, "Per stride over the run")
-    for png in content.plots_png:
+    for k, png in enumerate(content.plots_png):
+        h_mm = pdf.epw * _png_aspect(png)
+        if k == 0:
+            _heading(pdf, "Per stride over the run", keep_mm=h_mm)
+        elif pdf.get_y() + h_mm > pdf.page_break_trigger:
+            pdf.add_page()
         pdf.image(io.BytesIO(png), w=pdf.epw)
     if content.care_note:
         _heading(pdf, "Please note")

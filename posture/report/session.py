@@ -307,6 +307,14 @@ def session_json(session: Session) -> str:
                          findings=session.findings.to_dict(), meta=session_meta(session))
 
 
+def _pdf_table(comparison: Comparison) -> pd.DataFrame:
+    t = summary_table(comparison)
+    if t.empty:
+        return t
+    t["Metric"] = t["Metric"] + " (" + t["Unit"] + ")"
+    return t.drop(columns=["Unit"])
+
+
 def session_pdf(session: Session, *, key_frames_rgb: list[tuple[str, np.ndarray]] | None = None,
                 ) -> bytes:
     """The PDF report (key frames decoded from the videos unless given)."""
@@ -319,8 +327,7 @@ def session_pdf(session: Session, *, key_frames_rgb: list[tuple[str, np.ndarray]
         comparison_title=f"{a_lab} versus {b_lab}",
         key_frames=key_frames_rgb,
         plots_png=[plots.figure_png(overview_figure(session), dpi=110)],
-        summary=(summary_table(session.comparison).drop(columns=["Unit"])
-                 if session.comparison else None),
+        summary=_pdf_table(session.comparison) if session.comparison else None,
         findings=[finding_text(f) for f in all_findings(session)],
         warnings=[w.message for w in session.findings.warnings]
         + [q.message for c in session.clips for q in c.analysis.quality],
