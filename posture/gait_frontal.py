@@ -442,14 +442,16 @@ def cadence_spm(events: FrontalEvents, t_s: np.ndarray) -> float:
     """Clip cadence, steps/min: steps / time spanned, summed over segments (cuts excluded).
 
     A contact the detector missed would make one "step" twice as long and bias the count
-    low, so each interval between consecutive contacts counts as
-    ``max(1, round(interval / median interval))`` steps.
+    low, so an interval between consecutive contacts of at least 1.75 median intervals
+    counts as ``round(interval / median interval)`` steps (uneven contact timing alone
+    never reaches that).
     """
     steps, span = 0, 0.0
     for s, e in events.segments:
         f = np.sort(np.concatenate([v[(v >= s) & (v < e)] for v in events.ic.values()]))
         if f.size >= 2:
             dt = np.diff(t_s[f])
-            steps += int(np.sum(np.maximum(1, np.round(dt / np.median(dt)))))
+            ratio = dt / np.median(dt)
+            steps += int(np.sum(np.where(ratio >= 1.75, np.round(ratio), 1)))
             span += float(t_s[f[-1]] - t_s[f[0]])
     return 60.0 * steps / span if span > 0 else float("nan")
