@@ -40,8 +40,11 @@ ROLL_MIN_STRIDES = 4
 ROLL_MAX_SE_DEG = 1.0
 #: Larger rolls are treated as failed estimates (a slope or a tracking error).
 ROLL_MAX_DEG = 10.0
-#: Per-stride hip width (px) changing by more than this factor across the clip = approaching.
+#: Per-stride hip width (px) changing by more than this factor across the clip is flagged.
 SCALE_CHANGE = 1.25
+#: Hip width growing (shrinking) by more than this factor within one shot: the runner
+#: approaches (leaves) the camera.
+SCALE_CHANGE_SHOT = 1.15
 #: Hip width (px) below which one pixel of landmark noise is a large share of it.
 SMALL_HIP_PX = 40.0
 #: Low-pass cut-off (Hz) for the landmark series the metrics read: pelvic drop and lean
@@ -273,6 +276,21 @@ def _summary(strides: pd.DataFrame, events: FrontalEvents, track: PoseTrack,
     return out
 
 
+def _size_change_within_shots(xy: np.ndarray, events: FrontalEvents, fps: float) -> float:
+    """Largest growth (or shrinking, < 1) of the hip width from the first to the last half
+    second of a shot; 1.0 when no shot is long enough."""
+    n = max(round(0.5 * fps), 2)
+    best = 1.0
+    for s, e in events.segments:
+        w = fm.hip_width_px(xy[s:e])
+        if e - s < 3 * n or not (np.isfinite(w[:n]).any() and np.isfinite(w[-n:]).any()):
+            continue
+        g = float(np.nanmedian(w[-n:]) / np.nanmedian(w[:n]))
+        if abs(np.log(g)) > abs(np.log(best)):
+            best = g
+    return best
+
+
 def _quality(strides: pd.DataFrame, track: PoseTrack, events: FrontalEvents,
              xy: np.ndarray, view: ViewEstimate) -> list[QualityFlag]:
     flags: list[QualityFlag] = []
@@ -284,15 +302,22 @@ def _quality(strides: pd.DataFrame, track: PoseTrack, events: FrontalEvents,
             "so that the medians settle."))
     widths = np.array([np.nanmedian(fm.hip_width_px(xy[s.ic:s.next_ic])) for s in events.strides])
     widths = widths[np.isfinite(widths)]
-    if widths.size >= 2 and np.max(widths) / np.min(widths) > SCALE_CHANGE:
-        change = 100.0 * (np.max(widths) / np.min(widths) - 1.0)
-        what = ("runner approaching the camera" if view.view == "front"
-                else "runner moving away from or toward the camera")
+    growth = _size_change_within_shots(xy, events, track.fps)
+    if abs(np.log(growth)) > np.log(SCALE_CHANGE_SHOT):
+        what = ("approaching the camera" if growth > 1 else "moving away from the camera")
         flags.append(QualityFlag(
             "scale_change", "info",
-            f"The runner's size in the picture changed by {change:.0f}% ({what}); each stride "
-            "is scaled by its own hip width, but strides filmed from far away are less "
-            "precise, so a treadmill or a fixed distance is better."))
+            f"The runner's size in the picture changed by {100 * abs(growth - 1):.0f}% within "
+            f"a shot (runner {what}); each stride is scaled by its own hip width, but strides "
+            "filmed from far away are less precise, so a treadmill or a fixed distance is "
+            "better."))
+    elif widths.size >= 2 and np.max(widths) / np.min(widths) > SCALE_CHANGE:
+        flags.append(QualityFlag(
+            "scale_change", "info",
+            f"The runner's size in the picture differs by "
+            f"{100 * (np.max(widths) / np.min(widths) - 1):.0f}% between parts of the clip; "
+            "each stride is scaled by its own hip width, but strides filmed from far away "
+            "are less precise."))
     if widths.size and np.median(widths) < SMALL_HIP_PX:
         flags.append(QualityFlag(
             "runner_small", "warning",
