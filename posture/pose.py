@@ -16,9 +16,10 @@ Speed (both cores of a small laptop):
 * Landmarks are reported in full-resolution pixels of the upright frame; only the trunk
   outline (a few numbers per frame) is kept from the segmentation mask.
 
-Several people: the legacy solution follows one person. To warn about others we run
-OpenCV's HOG people detector on a handful of sampled frames and count confident detections
-that do not overlap the tracked runner (see :func:`_other_people`).
+Several people: the legacy solution follows one person. To warn about others we paint the
+tracked runner out of a handful of sampled frames and run MediaPipe's own person detector on
+the rest (see :func:`_other_people`); a tracked body that jumps across the picture between
+frames also counts (:func:`count_track_jumps`).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ MIN_SPLIT_FRAMES = 240
 """Clips with fewer frames than this run in one process (starting a worker costs ~1 s)."""
 WORKER_START_FRAMES = 35
 """About how many frames this process analyses while the worker process starts."""
-PEOPLE_CHECK_FRAMES = 6
+PEOPLE_CHECK_FRAMES = 4
 """Frames per segment sampled for the several-people check."""
 
 ProgressFn = Callable[[int, int], None]
@@ -283,49 +284,65 @@ def _edges_full_px(mask: np.ndarray | None, xy_full: np.ndarray, scale: float) -
     return trunk_edges_from_mask(mask, hip, sh) / scale
 
 
-_HOG = None
-HOG_MAX_SIDE_PX = 480
-"""Frames are shrunk to this long side for the people check (speed)."""
+_DETECTOR = None
+OTHER_PERSON_MIN_SCORE = 0.6
+"""Score the person detector needs for a second person."""
+JUMP_BOX_HEIGHTS = 0.75
+"""Landmark box centre moving this many box heights between neighbouring frames = a jump."""
+
+_DETECTOR_GRAPH = """
+input_stream: "image"
+output_stream: "detections"
+node {
+  calculator: "PoseDetectionCpu"
+  input_stream: "IMAGE:image"
+  output_stream: "DETECTIONS:detections"
+}
+"""
+
+
+def _person_detector():  # -> mediapipe SolutionBase running the wheel's pose detector
+    global _DETECTOR
+    if _DETECTOR is None:
+        from google.protobuf import text_format
+        from mediapipe.framework import calculator_pb2
+        from mediapipe.python.solution_base import SolutionBase
+
+        cfg = text_format.Parse(_DETECTOR_GRAPH, calculator_pb2.CalculatorGraphConfig())
+        _DETECTOR = SolutionBase(graph_config=cfg, outputs=["detections"])
+    return _DETECTOR
 
 
 def _other_people(image_rgb: np.ndarray, runner_xy_px: np.ndarray) -> bool:
-    """True when a confident person detection lies clearly apart from the tracked runner.
+    """True when someone else is in the frame besides the tracked runner.
 
-    HOG people detector (OpenCV's default SVM) on the frame shrunk to 480 px. A detection counts
-    when its score is > 1.0, it is at least half as tall as the runner's landmark box, and it
-    overlaps that box by less than 20 % of its own area. Cheap (~50 ms a frame) and only
-    run on a few frames; it can miss people seen end-on and is only used for a warning.
+    The runner's landmark box (grown by 10 % of its height) is painted over with the
+    frame's mean colour and MediaPipe's own person detector (the BlazePose detector inside
+    the wheel, the one the tracker uses) is run on what is left; a detection with score
+    > ``OTHER_PERSON_MIN_SCORE`` that overlaps the runner's box by less than 20 % of its own
+    area is another person. Run on a few frames only (~30 ms each). It finds people about as
+    well as the tracker itself does, so it also misses very small or half-hidden people.
     """
-    global _HOG
-    import cv2
-
-    if _HOG is None:
-        _HOG = cv2.HOGDescriptor()
-        _HOG.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
-    gray = cv2.cvtColor(image_rgb, cv2.COLOR_RGB2GRAY)
-    shrink = min(1.0, HOG_MAX_SIDE_PX / max(gray.shape))
-    if shrink < 1.0:
-        gray = cv2.resize(gray, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
-        runner_xy_px = runner_xy_px * shrink
-    rects, weights = _HOG.detectMultiScale(gray, winStride=(8, 8), padding=(8, 8), scale=1.05)
-    if len(rects) == 0:
-        return False
     ok = np.isfinite(runner_xy_px).all(axis=1)
     if ok.sum() < 10:
-        box = None
-    else:
-        (x0, y0), (x1, y1) = runner_xy_px[ok].min(axis=0), runner_xy_px[ok].max(axis=0)
-        box = (x0, y0, x1, y1)
-    for (x, y, w, h), score in zip(rects, np.ravel(weights), strict=False):
-        if score <= 1.0:
+        return False  # no runner in this frame: a detection would be the runner
+    h, w = image_rgb.shape[:2]
+    (x0, y0), (x1, y1) = runner_xy_px[ok].min(axis=0), runner_xy_px[ok].max(axis=0)
+    pad = 0.1 * (y1 - y0)
+    bx0, by0 = int(max(0, x0 - pad)), int(max(0, y0 - 2 * pad))  # room for the head
+    bx1, by1 = int(min(w, x1 + pad + 1)), int(min(h, y1 + pad + 1))
+    masked = image_rgb.copy()
+    masked[by0:by1, bx0:bx1] = image_rgb.reshape(-1, 3).mean(axis=0).astype(np.uint8)
+    result = _person_detector().process({"image": masked})
+    for det in result.detections or []:
+        if det.score[0] <= OTHER_PERSON_MIN_SCORE:
             continue
-        if box is None:
-            return True
-        if h < 0.5 * (box[3] - box[1]):
-            continue
-        ix = max(0.0, min(x + w, box[2]) - max(x, box[0]))
-        iy = max(0.0, min(y + h, box[3]) - max(y, box[1]))
-        if ix * iy < 0.2 * w * h:
+        rb = det.location_data.relative_bounding_box
+        dx0, dy0 = rb.xmin * w, rb.ymin * h
+        dx1, dy1 = dx0 + rb.width * w, dy0 + rb.height * h
+        ix = max(0.0, min(dx1, bx1) - max(dx0, bx0))
+        iy = max(0.0, min(dy1, by1) - max(dy0, by0))
+        if ix * iy < 0.2 * max(rb.width * w * rb.height * h, 1.0):
             return True
     return False
 
@@ -548,6 +565,26 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
     return track
 
 
+def count_track_jumps(t_s: np.ndarray, xy: np.ndarray, *, max_dt_s: float = 0.2) -> int:
+    """Times the tracked body jumps to another place between neighbouring frames.
+
+    A jump is the landmark box centre moving more than ``JUMP_BOX_HEIGHTS`` box heights
+    between detected frames less than ``max_dt_s`` apart: a runner cannot move that fast,
+    so the model has switched to someone (or something) else.
+    """
+    ok = np.isfinite(xy).all(axis=(1, 2))
+    idx = np.flatnonzero(ok)
+    if idx.size < 2:
+        return 0
+    lo, hi = xy[idx].min(axis=1), xy[idx].max(axis=1)
+    centre = 0.5 * (lo + hi)
+    height = np.maximum(hi[:, 1] - lo[:, 1], 1.0)
+    step = np.linalg.norm(np.diff(centre, axis=0), axis=1)
+    close = np.diff(t_s[idx]) < max_dt_s
+    ref = np.minimum(height[:-1], height[1:])
+    return int(np.sum(close & (step > JUMP_BOX_HEIGHTS * ref)))
+
+
 def _to_track(seg: _Segment, info: VideoInfo, settings: ExtractionSettings) -> PoseTrack:
     name = Path(info.path).name
     n = seg.t_s.size
@@ -564,8 +601,8 @@ def _to_track(seg: _Segment, info: VideoInfo, settings: ExtractionSettings) -> P
             "the whole body in view for the whole clip, or choose a time window where it is."
         )
     warnings: list[str] = []
-    if seg.n_other_people >= 2 or (seg.n_people_checked and
-                                   seg.n_other_people >= 0.34 * seg.n_people_checked):
+    n_jumps = count_track_jumps(seg.t_s, seg.image_xy_px)
+    if seg.n_other_people >= 2 or n_jumps:
         warnings.append(
             "Another person seems to be in view; the landmarks follow the most prominent "
             "person, so check in the overlay that it is the runner."
