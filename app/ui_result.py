@@ -170,9 +170,14 @@ def render_key_frames(session: Session, key: str) -> None:
     if not frames:
         st.info("No complete stride to show.")
         return
-    st.caption("Most typical stride of each part. Yellow: trunk line with its angle from "
-               "true vertical (white dashes). Green: shin at landing and how far the foot "
-               "lands ahead of the hips. Magenta: back outline used for the arch index.")
+    if session.clips[0].analysis.view.view == "side":
+        st.caption("Most typical stride of each part. Yellow: trunk line with its angle from "
+                   "true vertical (white dashes). Green: shin at landing and how far the foot "
+                   "lands ahead of the hips. Magenta: back outline used for the arch index.")
+    else:
+        st.caption("Most typical stride of each part. Yellow: trunk line and its sideways "
+                   "angle from true vertical. Green: hip line against true horizontal "
+                   "(white dashes); a dropping hip on the swing side is pelvic drop.")
     portrait = frames[0][1].shape[0] > frames[0][1].shape[1]
     per_row = 4 if portrait else 2  # keep tall phone clips from filling the screen
     for k in range(0, len(frames), per_row):

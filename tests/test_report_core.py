@@ -171,3 +171,36 @@ def test_pdf_report_holds_the_content(analysis):
     assert data[:5] == b"%PDF-"
     assert len(data) > 5000
     assert pdf.latin1("a \u2013 b \u2265 c") == "a - b >= c"
+
+
+def _frontal_xy(trunk_deg: float, tilt_deg: float) -> np.ndarray:
+    """Rear view (image +x = runner's right): trunk leaning right, left hip lower by tilt."""
+    xy = np.full((33, 2), np.nan)
+    mid = np.array([320.0, 300.0])
+    t = np.deg2rad(tilt_deg)
+    xy[LM.RIGHT_HIP] = mid + 40 * np.array([np.cos(t), -np.sin(t)])
+    xy[LM.LEFT_HIP] = mid - 40 * np.array([np.cos(t), -np.sin(t)])
+    a = np.deg2rad(trunk_deg)
+    sh = mid + 120 * np.array([np.sin(a), -np.cos(a)])
+    xy[LM.LEFT_SHOULDER] = sh - np.array([50.0, 0.0])
+    xy[LM.RIGHT_SHOULDER] = sh + np.array([50.0, 0.0])
+    return xy
+
+
+def test_frontal_angles_rear_and_front_agree():
+    xy = _frontal_xy(4.0, 3.0)
+    rear = annotate.FrameContext(facing=0, side_view=False, lat_sign=1)
+    assert annotate.lateral_angles_deg(xy, rear) == pytest.approx((4.0, 3.0))
+    # The same runner filmed from the front appears mirrored with left/right swapped.
+    front_xy = xy.copy()
+    front_xy[:, 0] = 640 - front_xy[:, 0]
+    front = annotate.FrameContext(facing=0, side_view=False, lat_sign=-1)
+    assert annotate.lateral_angles_deg(front_xy, front) == pytest.approx((4.0, 3.0))
+    ctx = annotate.context_from_view(ViewEstimate("front", "toward", 0.9))
+    assert (ctx.side_view, ctx.lat_sign) == (False, -1)
+
+
+def test_frontal_overlay_drawn_on_rear_views(track):
+    img = annotate.draw_frontal(blank_frame(), _frontal_xy(4.0, 3.0),
+                                annotate.FrameContext(side_view=False))
+    assert (img == np.array(annotate.SHANK, np.uint8)).all(axis=2).sum() > 50  # hip line

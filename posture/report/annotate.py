@@ -38,13 +38,16 @@ class FrameContext:
     roll_deg: float = 0.0
     """Camera roll (positive: image rotated clockwise); true up is rotated by this angle."""
     side_view: bool = True
+    lat_sign: int = 1
+    """Frontal views: +1 when image +x is the runner's right (rear view), -1 (front view)."""
 
 
 def context_from_view(view: object) -> FrameContext:
     """Build a :class:`FrameContext` from a :class:`posture.results.ViewEstimate`."""
+    name = getattr(view, "view", "side")
     facing = {"right": 1, "left": -1}.get(getattr(view, "facing", "right"), 0)
     return FrameContext(facing=facing, roll_deg=float(getattr(view, "camera_roll_deg", 0.0)),
-                        side_view=getattr(view, "view", "side") == "side")
+                        side_view=name == "side", lat_sign=-1 if name == "front" else 1)
 
 
 def true_up(roll_deg: float) -> np.ndarray:
@@ -148,6 +151,49 @@ def draw_trunk(image: np.ndarray, xy: np.ndarray, ctx: FrameContext) -> np.ndarr
     return img
 
 
+def lateral_angles_deg(xy: np.ndarray, ctx: FrameContext) -> tuple[float, float]:
+    """Frontal-plane angles of one frame, after undoing the camera roll.
+
+    Returns
+    -------
+    (trunk_deg, hip_tilt_deg) : trunk hip-mid -> shoulder-mid from true vertical, + toward
+        the runner's right; hip line from true horizontal, + when the runner's LEFT hip is
+        lower. Degrees.
+    """
+    up = true_up(ctx.roll_deg)
+    right = np.array([-up[1], up[0]]) * ctx.lat_sign  # image direction of the runner's right
+    hip = (xy[LM.LEFT_HIP] + xy[LM.RIGHT_HIP]) / 2
+    d = (xy[LM.LEFT_SHOULDER] + xy[LM.RIGHT_SHOULDER]) / 2 - hip
+    trunk = float(np.degrees(np.arctan2(d @ right, d @ up)))
+    h = xy[LM.RIGHT_HIP] - xy[LM.LEFT_HIP]  # left hip -> right hip
+    tilt = float(np.degrees(np.arctan2(h @ up, abs(h @ right))))  # + : right hip higher
+    return trunk, tilt
+
+
+def draw_frontal(image: np.ndarray, xy: np.ndarray, ctx: FrameContext) -> np.ndarray:
+    """Rear/front views: sideways trunk angle and the hip line against true horizontal."""
+    img = image.copy()
+    lh, rh = xy[LM.LEFT_HIP], xy[LM.RIGHT_HIP]
+    sh = (xy[LM.LEFT_SHOULDER] + xy[LM.RIGHT_SHOULDER]) / 2
+    if not _ok(lh, rh, sh):
+        return img
+    s = _scale(img)
+    trunk, tilt = lateral_angles_deg(xy, ctx)
+    up = true_up(ctx.roll_deg)
+    horiz = np.array([-up[1], up[0]])
+    mid = (lh + rh) / 2
+    half = float(np.hypot(*(rh - lh))) * 0.9
+    _dashed(img, mid - horiz * half, mid + horiz * half, VERTICAL, max(1, round(1.5 * s)), 5 * s)
+    cv2.line(img, _pt(lh), _pt(rh), SHANK, max(2, round(3 * s)), cv2.LINE_AA)
+    side = "right" if trunk >= 0 else "left"
+    _label(img, f"trunk {abs(trunk):.0f} deg to {side}", sh + np.array([-60 * s, -30 * s]),
+           TRUNK, s)
+    low = "left" if tilt >= 0 else "right"
+    _label(img, f"hips {abs(tilt):.0f} deg, {low} lower", mid + np.array([-60 * s, 40 * s]),
+           SHANK, s)
+    return img
+
+
 def _leg_points(xy: np.ndarray, leg: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     p = "LEFT" if leg == "left" else "RIGHT"
     return xy[LM[f"{p}_HIP"]], xy[LM[f"{p}_KNEE"]], xy[LM[f"{p}_ANKLE"]]
@@ -239,6 +285,8 @@ def annotate_frame(image: np.ndarray, track: PoseTrack, row: int, ctx: FrameCont
         if ctx.side_view:
             img = draw_back(img, xy, track.trunk_edges_px[row], ctx)
         img = draw_trunk(img, xy, ctx)
+        if not ctx.side_view:
+            img = draw_frontal(img, xy, ctx)
         if phase == "ic" and leg and ctx.side_view:
             img = draw_contact(img, xy, leg, ctx, overstride_pct_leg=overstride_pct_leg)
     else:
