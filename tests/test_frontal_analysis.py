@@ -396,3 +396,19 @@ def test_rendered_rear_and_front_clips() -> None:
     # a larger true drop reads larger, but compressed (true 2 -> ~2, true 12 -> ~3.5 deg)
     assert found[("rear", 12.0)] > found[("rear", 2.0)] + 0.5
     assert found[("rear", 12.0)] < 12.0
+
+
+def test_synthetic_fatigue_shows_in_early_late_comparison() -> None:
+    """Frontal metrics flow into the early/late comparison like side metrics do."""
+    from posture.compare import compare_windows
+
+    track, truth = _synth("rear", duration_s=30.0, noise_px=1.0, seed=7, **SET,
+                          fatigue={"pelvic_drop_deg": 12.0})
+    a = analyze_frontal(track, view=REAR)
+    comp = compare_windows(a)
+    drop = comp.changes["pelvic_drop_deg"]
+    true = truth.strides.sort_values("t_start_s")["pelvic_drop_deg"].to_numpy()
+    k = len(true) // 3
+    assert drop.verdict == "changed" and drop.change > 0
+    assert drop.change == pytest.approx(true[-k:].mean() - true[:k].mean(), abs=0.6)
+    assert comp.changes["step_width_pct_hip"].verdict != "changed"
