@@ -103,26 +103,11 @@ def _side_refusal() -> WrongViewError:
 
 
 def _view_of(track: PoseTrack, options: AnalysisOptions) -> ViewEstimate:
-    """The view module's decision, or a minimal fallback when that module is missing."""
+    """The view module's decision (honouring a forced view and a user roll)."""
+    from posture.view import estimate_view
+
     forced = None if options.view == "auto" else options.view
-    try:
-        from posture.view import estimate_view
-    except ImportError:
-        return _fallback_view(track, forced)
     return estimate_view(track, forced=forced, roll_override_deg=options.camera_roll_deg)
-
-
-def _fallback_view(track: PoseTrack, forced: str | None) -> ViewEstimate:
-    xy = track.image_xy_px
-    sh = np.abs(xy[:, LM.LEFT_SHOULDER, 0] - xy[:, LM.RIGHT_SHOULDER, 0])
-    hw = np.abs(xy[:, LM.LEFT_HIP, 0] - xy[:, LM.RIGHT_HIP, 0])
-    trunk = np.hypot(*(fm.shoulder_mid(xy) - fm.hip_mid(xy)).T)
-    ratio = float(np.nanmedian((sh + hw) / trunk))
-    right_on_plus_x = float(np.nanmedian(xy[:, LM.RIGHT_SHOULDER, 0]
-                                         - xy[:, LM.LEFT_SHOULDER, 0])) > 0
-    view = forced or ("side" if ratio < 0.6 else "rear" if right_on_plus_x else "front")
-    facing = {"side": "right", "rear": "away", "front": "toward"}[view]
-    return ViewEstimate(view=view, facing=facing, confidence=0.5)
 
 
 def pelvis_roll_deg(xy_px: np.ndarray, events: FrontalEvents) -> tuple[float, float, int]:
