@@ -43,7 +43,7 @@ from scipy.signal import find_peaks
 from scipy.stats import theilslopes
 
 from posture.landmarks import LM
-from posture.metrics.geometry import distance, midpoint
+from posture.metrics.geometry import distance, midpoint, quiet_empty_slices
 from posture.results import STRIDE_ID_COLUMNS, QualityFlag
 from posture.track import PoseTrack
 
@@ -483,6 +483,7 @@ def clip_cadence_spm(legs: dict[str, LegEvents]) -> tuple[float, int]:
     return float("nan"), 0
 
 
+@quiet_empty_slices
 def detect_events(track: PoseTrack, *, facing: int, refine: bool = True) -> GaitEvents:
     """Find IC/TO of both legs, strides and cadence in a (levelled) side-view track.
 

@@ -30,7 +30,7 @@ from scipy.stats import theilslopes
 
 from posture.gait import LEGS, GaitEvents
 from posture.landmarks import LM
-from posture.metrics.geometry import rotate_points
+from posture.metrics.geometry import quiet_empty_slices, rotate_points
 from posture.results import QualityFlag
 from posture.track import PoseTrack
 
@@ -100,6 +100,7 @@ def floor_points(track: PoseTrack, events: GaitEvents, leg: str) -> np.ndarray:
     return np.asarray(pts, float).reshape(-1, 2)
 
 
+@quiet_empty_slices
 def estimate_roll_floor(track: PoseTrack, events: GaitEvents) -> RollEstimate:
     """Camera roll from the floor line through the stance feet (see module doc).
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from posture.gait import GaitEvents
 from posture.landmarks import LM
-from posture.metrics.geometry import midpoint
+from posture.metrics.geometry import midpoint, quiet_empty_slices
 from posture.results import QualityFlag
 from posture.track import PoseTrack
 
@@ -123,6 +123,7 @@ def rejected_strides_flag(events: GaitEvents) -> QualityFlag | None:
         f"{len(bad)} of {len(s)} strides were left out as implausible ({text}).")
 
 
+@quiet_empty_slices
 def side_quality_flags(track: PoseTrack, events: GaitEvents, *, n_strides: int,
                        leg_px: np.ndarray, extra: list[QualityFlag | None] = ()
                        ) -> list[QualityFlag]:

@@ -9,6 +9,7 @@ import numpy as np
 from posture.errors import TooFewStridesError, WrongViewError
 from posture.gait import STRIDE_MAX_S, detect_events
 from posture.level import estimate_roll_floor, level_track
+from posture.metrics.geometry import quiet_empty_slices
 from posture.metrics.side import (
     SIDE_METRICS,
     frame_leg_length_px,
@@ -62,6 +63,7 @@ def summarize(strides, *, cadence_spm: float, camera_roll_deg: float) -> dict[st
     return out
 
 
+@quiet_empty_slices
 def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
                  options=None) -> ClipAnalysis:
     """Measure every stride of a side-view clip.

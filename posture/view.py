@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from posture.landmarks import LM
-from posture.metrics.geometry import distance, midpoint
+from posture.metrics.geometry import distance, midpoint, quiet_empty_slices
 from posture.results import ViewEstimate
 from posture.track import PoseTrack
 
@@ -146,6 +146,7 @@ def frontal_score(track: PoseTrack) -> float:
     return 0.0 if not np.isfinite(nose_vis) else float(np.clip(2 * nose_vis - 1, -1, 1))
 
 
+@quiet_empty_slices
 def detect_view(track: PoseTrack) -> ViewDetection:
     """Classify the view and gather the evidence (no camera-roll estimate)."""
     r = width_ratio(track)
@@ -166,6 +167,7 @@ def detect_view(track: PoseTrack) -> ViewDetection:
                          near_side=near_side(track), frontal_score=fscore)
 
 
+@quiet_empty_slices
 def estimate_view(track: PoseTrack, *, forced: str | None = None,
                   roll_override_deg: float | None = None) -> ViewEstimate:
     """Decide view, facing, near side and camera roll for a clip.

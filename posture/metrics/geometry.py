@@ -7,7 +7,14 @@ length 2 ``(x, y)``; any leading axes (frames, strides) pass through. NaN propag
 
 from __future__ import annotations
 
+import functools
+import warnings
+from collections.abc import Callable
+from typing import TypeVar
+
 import numpy as np
+
+F = TypeVar("F", bound=Callable)
 
 
 def midpoint(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -80,3 +87,22 @@ def rotate_points(xy: np.ndarray, angle_deg: float, center: tuple[float, float])
 def wrap_deg(a: np.ndarray) -> np.ndarray:
     """Wrap angles to [-180, 180) degrees."""
     return (np.asarray(a, float) + 180.0) % 360.0 - 180.0
+
+
+def quiet_empty_slices(func: F) -> F:
+    """Silence numpy's warnings about all-NaN slices inside ``func``.
+
+    Frames without a runner are NaN by design and every reduction handles them; the
+    warnings would only clutter the log.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Mean of empty slice")
+            warnings.filterwarnings("ignore", message="All-NaN slice encountered")
+            warnings.filterwarnings("ignore", message="invalid value encountered")
+            warnings.filterwarnings("ignore", message="Degrees of freedom")
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

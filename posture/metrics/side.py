@@ -16,7 +16,13 @@ import pandas as pd
 
 from posture.gait import GaitEvents, leg_length_px
 from posture.landmarks import LM
-from posture.metrics.geometry import angle_from_vertical_deg, distance, flexion_deg, midpoint
+from posture.metrics.geometry import (
+    angle_from_vertical_deg,
+    distance,
+    flexion_deg,
+    midpoint,
+    quiet_empty_slices,
+)
 from posture.results import ViewEstimate
 from posture.track import TRUNK_PROFILE_S, PoseTrack
 
@@ -190,6 +196,7 @@ def _vis_factor(vis: np.ndarray) -> float:
     return float(np.clip((v.mean() - 0.3) / 0.5, 0.0, 1.0))
 
 
+@quiet_empty_slices
 def pick_near_leg(track: PoseTrack, view: ViewEstimate) -> str:
     """The leg nearer the camera (view estimate, else the more visible leg)."""
     if view.near_side in ("left", "right"):
@@ -202,6 +209,7 @@ def pick_near_leg(track: PoseTrack, view: ViewEstimate) -> str:
     return "left" if lv >= rv else "right"
 
 
+@quiet_empty_slices
 def frame_leg_length_px(track: PoseTrack, near: str, *, min_vis: float = 0.5) -> np.ndarray:
     """(T,) leg length per frame: mean of both legs where the far leg is visible, else near."""
     xy, vis = track.image_xy_px, track.visibility
@@ -216,6 +224,7 @@ def frame_leg_length_px(track: PoseTrack, near: str, *, min_vis: float = 0.5) ->
     return np.where(np.isfinite(ln), both, np.where(use_far, lf, np.nan))
 
 
+@quiet_empty_slices
 def side_stride_metrics(track: PoseTrack, events: GaitEvents, view: ViewEstimate, *,
                         runner_height_m: float | None = None) -> pd.DataFrame:
     """Per-stride side-view metrics for the valid strides of ``events``.
