@@ -402,7 +402,7 @@ def test_synthetic_fatigue_shows_in_early_late_comparison() -> None:
     """Frontal metrics flow into the early/late comparison like side metrics do."""
     from posture.compare import compare_windows
 
-    track, truth = _synth("rear", duration_s=30.0, noise_px=1.0, seed=7, **SET,
+    track, truth = _synth("rear", duration_s=21.0, noise_px=1.0, seed=7, **SET,
                           fatigue={"pelvic_drop_deg": 12.0})
     a = analyze_frontal(track, view=REAR)
     comp = compare_windows(a)
