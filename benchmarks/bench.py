@@ -16,7 +16,8 @@ Prints a table and writes JSON (``--json``, default ``benchmarks/results.json``)
 
 Usage::
 
-    .venv/bin/python benchmarks/bench.py [CLIP ...] [--render] [--synth-4k SECONDS]
+    .venv/bin/python benchmarks/bench.py [CLIP ...] [--render] [--synth-1080p SECONDS]
+        [--synth-4k SECONDS]
 """
 
 from __future__ import annotations
@@ -162,28 +163,38 @@ def run_child(path: str, workers: int | None, render: bool) -> dict:
 # --------------------------------------------------------------------------- synthetic 4K
 
 
-def make_4k_clip(out_path: Path, seconds: float, fps: int = 30) -> Path:
-    """A 3840x2160 clip of the given length: a real runner (shared gym clip when present,
-    else a moving block) upscaled onto a 4K canvas, so pose has someone to follow."""
+def make_looped_clip(out_path: Path, seconds: float, *, width: int, height: int,
+                     fps: int) -> Path:
+    """A clip of any length and size: two seconds of the shared treadmill runner (portrait
+    1080x1920, 60 fps) looped, scaled to the frame height and centred on a grey canvas; a
+    moving block when the shared clips are absent. H.264, ultrafast preset."""
     import av
     import cv2
 
     from posture.video import iter_frames
 
-    src = ROOT / ".." / "shared" / "videos" / "side_street_static-cam_50fps_cezaraandreea.mp4"
-    tiles = ([cv2.resize(f.image_rgb, (3840, 2160), interpolation=cv2.INTER_LINEAR)
-              for f in iter_frames(src, max_side_px=960, end_s=2.0)][:30]
-             if src.exists() else [])
+    src = ROOT / ".." / "shared" / "videos" / "side_treadmill_gym_60fps_mhuang24.mp4"
+    tiles: list[np.ndarray] = []
+    if src.exists():
+        for f in iter_frames(src, start_s=1.0, end_s=3.0):
+            h, w = f.image_rgb.shape[:2]
+            k = height / h
+            person = cv2.resize(f.image_rgb, (round(w * k), height), interpolation=cv2.INTER_AREA)
+            canvas = np.full((height, width, 3), 90, np.uint8)
+            x0 = (width - person.shape[1]) // 2
+            canvas[:, x0:x0 + person.shape[1]] = person[:, : width - x0]
+            tiles.append(canvas)
     with av.open(str(out_path), "w") as out:
         s = out.add_stream("libx264", rate=fps)
-        s.width, s.height, s.pix_fmt = 3840, 2160, "yuv420p"
-        s.codec_context.options = {"preset": "ultrafast", "crf": "30"}
+        s.width, s.height, s.pix_fmt = width, height, "yuv420p"
+        s.codec_context.options = {"preset": "ultrafast", "crf": "28"}
         for i in range(int(seconds * fps)):
             if tiles:
                 img = tiles[i % len(tiles)]
             else:
-                img = np.full((2160, 3840, 3), 60, np.uint8)
-                img[800:1600, (i * 20) % 3600:(i * 20) % 3600 + 200] = 200
+                img = np.full((height, width, 3), 60, np.uint8)
+                x = (i * 8) % (width - 100)
+                img[height // 4: 3 * height // 4, x:x + 100] = 200
             for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
                 out.mux(p)
         for p in s.encode():
@@ -265,8 +276,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline-mb", type=float, default=700.0,
                     help="memory for the frames of the pose-only baseline")
     ap.add_argument("--skip-baseline", action="store_true")
+    ap.add_argument("--synth-1080p", type=float, default=0.0, metavar="SECONDS",
+                    help="also write and analyse a 1920x1080 60 fps clip of this length")
     ap.add_argument("--synth-4k", type=float, default=0.0, metavar="SECONDS",
-                    help="also write and analyse a 4K clip of this length (memory check)")
+                    help="also write and analyse a 3840x2160 30 fps clip of this length")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -279,8 +292,14 @@ def main(argv: list[str] | None = None) -> int:
     clips = [str(p) for p in sorted((ROOT / "sample_videos").glob("*"))
              if p.suffix.lower() in VIDEO_SUFFIXES] + list(args.clips)
     tmp = tempfile.TemporaryDirectory()
+    if args.synth_1080p > 0:
+        print("writing the 1080p clip ...", file=sys.stderr, flush=True)
+        clips.append(str(make_looped_clip(Path(tmp.name) / "looped_1080p60.mp4",
+                                          args.synth_1080p, width=1920, height=1080, fps=60)))
     if args.synth_4k > 0:
-        clips.append(str(make_4k_clip(Path(tmp.name) / "synthetic_4k.mp4", args.synth_4k)))
+        print("writing the 4K clip ...", file=sys.stderr, flush=True)
+        clips.append(str(make_looped_clip(Path(tmp.name) / "looped_4k30.mp4", args.synth_4k,
+                                          width=3840, height=2160, fps=30)))
     if not clips:
         print("no clips: put some in sample_videos/ or pass paths", file=sys.stderr)
         return 1

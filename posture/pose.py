@@ -46,7 +46,7 @@ from posture.track import TRUNK_PROFILE_S, PoseTrack, VideoInfo
 from posture.video import MIN_DURATION_S, Frame, iter_frames, probe
 
 #: Bump when a change to extraction changes its output (invalidates cached tracks).
-EXTRACTION_VERSION = "pose-2"
+EXTRACTION_VERSION = "pose-3"
 
 WORKING_MAX_SIDE_PX = 640
 """Long side of the frames given to the model, pixels."""
@@ -126,6 +126,24 @@ def _new_pose(settings: ExtractionSettings):  # -> mediapipe Pose
         min_detection_confidence=settings.min_detection_confidence,
         min_tracking_confidence=settings.min_tracking_confidence,
     )
+
+
+_MP_STEP_US = 33333  # the legacy solution adds this before every frame (it assumes 30 fps)
+
+
+def _set_timestamp(pose, t_s: float) -> None:
+    """Give the model the frame's real time (microseconds), not a fake 30 fps clock.
+
+    The landmark smoothing filter is time-based; with the fake clock a 60 fps or VFR clip is
+    smoothed as if it were slower. ``SolutionBase.process`` adds 33333 us to
+    ``_simulated_timestamp`` and stamps the frame with the result, so we set it just below
+    the real time (keeping timestamps strictly increasing, which the graph requires).
+    """
+    prev = getattr(pose, "_simulated_timestamp", None)
+    if prev is None:
+        return
+    target = max(round(t_s * 1e6), prev + 1)
+    pose._simulated_timestamp = target - _MP_STEP_US
 
 
 # --------------------------------------------------------------------------- streaming
@@ -212,6 +230,7 @@ def _run_segment(path: str, info: VideoInfo, settings: ExtractionSettings,
     try:
         for i, frame in enumerate(prefetch):
             t0 = time.perf_counter()
+            _set_timestamp(pose, frame.t_s)
             res = pose.process(frame.image_rgb)
             pose_s += time.perf_counter() - t0
             ts.append(frame.t_s)
