@@ -1,7 +1,9 @@
 """Per-user cache of pose tracks, so that analysing the same clip again is instant.
 
 An entry is keyed by the SHA-256 of the video's bytes, the extraction settings and the
-extraction code version; renaming or moving a clip still hits, editing it does not. Entries
+extraction code version; renaming or moving a clip still hits, editing it does not. The
+hash itself is remembered per (path, size, modification time) so that a large clip is read
+only once. Entries
 are :meth:`PoseTrack.save` files. An entry that cannot be read or fails validation is
 deleted and rebuilt by the caller.
 
@@ -46,9 +48,41 @@ def file_sha256(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
+_HASH_INDEX = "content-hashes.json"
+
+
+def content_hash(path: str | os.PathLike) -> str:
+    """:func:`file_sha256`, remembered per (absolute path, size, modification time).
+
+    Hashing a 10-minute 4K clip takes seconds; the index makes a repeat analysis of an
+    unchanged file skip it. Any change of size or modification time hashes again.
+    """
+    p = Path(path).resolve()
+    st = p.stat()
+    stamp = f"{p}|{st.st_size}|{st.st_mtime_ns}"
+    index_path = cache_dir() / _HASH_INDEX
+    try:
+        index = json.loads(index_path.read_text())
+        if not isinstance(index, dict):
+            index = {}
+    except (OSError, ValueError):
+        index = {}
+    if isinstance(index.get(stamp), str):
+        return index[stamp]
+    digest = file_sha256(p)
+    index[stamp] = digest
+    if len(index) > 1000:  # keep the index small: drop the oldest entries
+        index = dict(list(index.items())[-1000:])
+    fd, tmp = tempfile.mkstemp(dir=index_path.parent, prefix=".tmp-", suffix=".json")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(index, fh)
+    os.replace(tmp, index_path)
+    return digest
+
+
 def cache_key(path: str | os.PathLike, settings: dict, *, code_version: str) -> str:
     """Key of a track: content hash + settings (JSON, sorted) + extraction code version."""
-    blob = json.dumps({"file_sha256": file_sha256(path), "settings": settings,
+    blob = json.dumps({"file_sha256": content_hash(path), "settings": settings,
                        "code_version": code_version}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 

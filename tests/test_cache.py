@@ -122,6 +122,18 @@ def test_damaged_entry_is_rebuilt(clip: Path, monkeypatch: pytest.MonkeyPatch,
     _assert_identical(rebuilt, cache.read_entry(entry.stem))
 
 
+def test_content_hash_is_remembered_and_refreshed(tmp_path: Path) -> None:
+    f = tmp_path / "clip.bin"
+    f.write_bytes(b"a" * 1000)
+    first = cache.content_hash(f)
+    assert first == cache.file_sha256(f)
+    assert cache.content_hash(f) == first
+    f.write_bytes(b"b" * 1001)  # new size and time: hashed again
+    assert cache.content_hash(f) == cache.file_sha256(f) != first
+    (cache.cache_dir() / "content-hashes.json").write_text("{broken")
+    assert cache.content_hash(f) == cache.file_sha256(f)
+
+
 def test_cache_dir_follows_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "elsewhere"))
     assert cache.cache_dir() == tmp_path / "elsewhere"
