@@ -47,6 +47,9 @@ OUTLIER_FLOOR_FRAC = 0.15
 """... and, in every case, exceeds this fraction of the median trunk length (px)."""
 SWAP_COST_FRAC = 0.05
 """Per-frame cost of the "swapped" state, as a fraction of the trunk length (px)."""
+SWITCH_COST_FRAC = 0.25
+"""Cost of changing between "as labelled" and "swapped", as a fraction of the trunk length:
+keeps noise from toggling the labels where the legs pass each other."""
 
 #: Distal leg landmarks swapped together by the repair. Hips stay: in side views they nearly
 #: coincide, and the model rarely confuses them.
@@ -217,8 +220,9 @@ def detect_leg_swaps(xy: np.ndarray, t_s: np.ndarray, *, max_gap_s: float = 0.25
     Viterbi over two states per frame (0: as labelled, 1: swapped). The cost of moving from
     frame ``t-1`` in state ``a`` to frame ``t`` in state ``b`` is the summed distance the
     knee, ankle, heel and toe of both legs would jump; being swapped costs a further
-    ``SWAP_COST_FRAC`` x trunk length per frame, so the labels are trusted unless swapping
-    clearly makes the legs move more continuously. Frames without legs keep state 0 and a
+    ``SWAP_COST_FRAC`` x trunk length per frame and each change of state
+    ``SWITCH_COST_FRAC`` x trunk length, so the labels are trusted unless swapping clearly
+    makes the legs move more continuously. Frames without legs keep state 0 and a
     gap longer than ``max_gap_s`` cuts the chain (nothing to compare across it).
     """
     T = xy.shape[0]
@@ -231,7 +235,9 @@ def detect_leg_swaps(xy: np.ndarray, t_s: np.ndarray, *, max_gap_s: float = 0.25
         return swapped
     if scale_px is None:
         scale_px = _trunk_length(xy)
-    penalty = SWAP_COST_FRAC * (scale_px if np.isfinite(scale_px) else 1.0)
+    body = scale_px if np.isfinite(scale_px) else 1.0
+    penalty = SWAP_COST_FRAC * body
+    switch = np.array([[0.0, 1.0], [1.0, 0.0]]) * SWITCH_COST_FRAC * body
     states = np.stack([np.stack([left[idx], right[idx]], 1),
                        np.stack([right[idx], left[idx]], 1)], 0)  # (2, N, 2 legs, 4, D)
     n = idx.size
@@ -246,7 +252,7 @@ def detect_leg_swaps(xy: np.ndarray, t_s: np.ndarray, *, max_gap_s: float = 0.25
             continue
         jump = np.linalg.norm(states[:, i][None] - states[:, i - 1][:, None],
                               axis=-1).sum(axis=(-1, -2))  # (from a, to b)
-        total = cost[:, None] + jump
+        total = cost[:, None] + jump + switch
         back[i] = np.argmin(total, axis=0)
         cost = total.min(axis=0) + np.array([0.0, penalty])
     state = int(np.argmin(cost))
