@@ -225,14 +225,36 @@ class RunnerPainter:
         # shorts leg
         shaded_capsule(img, hip, hip + 0.42 * (knee - hip), self.r(0.050), self.r(0.043),
                        st.shorts, dim)
-        # shoe: sole line under a shaded upper
-        mid = (heel + toe) / 2
-        up = ankle - mid
-        shaded_capsule(img, heel + 0.25 * up, toe + 0.15 * up, self.r(0.024), self.r(0.016),
-                       st.shoe, dim)
-        shaded_capsule(img, ankle, heel + 0.4 * up, self.r(0.022), self.r(0.022), st.shoe, dim)
-        cv2.line(img, tuple(np.round(heel * 16).astype(int)), tuple(np.round(toe * 16).astype(int)),
-                 _shade(st.sole, dim), max(2, int(self.r(0.008))), cv2.LINE_AA, 4)
+        self.shoe(img, ankle, heel, toe, dim)
+
+    def shoe(self, img: np.ndarray, ankle: np.ndarray, heel: np.ndarray, toe: np.ndarray,
+             dim: float) -> None:
+        """A shoe whose back-most point is the heel landmark and front tip the toe landmark."""
+        st = self.style
+        along = toe - heel
+        length = float(np.linalg.norm(along))
+        if length < 0.6 * (body.HEEL_BACK_H + body.TOE_FWD_H) * self.Hpx:
+            # seen end-on (from behind or in front): a rounded heel cup around the heel point
+            shaded_capsule(img, heel, heel + 0.1 * (ankle - heel), self.r(0.024),
+                           self.r(0.024), st.sole, dim)
+            shaded_capsule(img, heel + 0.35 * (ankle - heel), heel + 0.8 * (ankle - heel),
+                           self.r(0.027), self.r(0.024), st.shoe, dim)
+        if length < 1e-6:
+            return
+        u = along / length
+        v = np.array([u[1], -u[0]])
+        if v @ (ankle - heel) < 0:
+            v = -v
+        h = max(float((ankle - heel) @ v), 0.3 * length)
+        # outline in (along, up) foot coordinates, fractions of length and ankle height
+        shape = np.array([[0.0, 0.12], [0.04, 0.0], [0.9, 0.0], [1.0, 0.1], [0.97, 0.28],
+                          [0.75, 0.45], [0.45, 0.85], [0.2, 1.0], [0.03, 0.8]])
+        pts = heel + shape[:, :1] * length * u + shape[:, 1:] * h * v
+        centre = pts.mean(axis=0)
+        shaded_polygon(img, lambda size: centre + size * (pts - centre), st.shoe, dim,
+                       scale_r=0.15 * h)
+        sole = np.array([[0.02, 0.0], [0.92, 0.0], [0.97, 0.12], [0.06, 0.14]])
+        _fill(img, heel + sole[:, :1] * length * u + sole[:, 1:] * h * v, _shade(st.sole, dim))
 
     def arm(self, img: np.ndarray, xy: np.ndarray, side: str, depth: float) -> None:
         st, dim = self.style, self._dim(depth)

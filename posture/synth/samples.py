@@ -26,8 +26,9 @@ from posture.synth.kinematics import RunnerParams
 from posture.synth.render import RenderStyle, render_clip, truth_path
 
 #: The runner of the demo when fresh (everything else at the model defaults).
+# (a moderate heel lift in swing: a pose model tracks a foot kicked high behind poorly)
 FRESH = RunnerParams(cadence_spm=172.0, trunk_lean_deg=5.0, lumbar_arch=0.012,
-                     overstride_pct_leg=8.0, vertical_osc_pct_leg=8.0)
+                     overstride_pct_leg=8.0, vertical_osc_pct_leg=8.0, swing_height_pct_leg=25.0)
 #: The same runner tired: more lean, more arch, more overstride, a little slower cadence.
 FATIGUED = replace(FRESH, cadence_spm=166.0, trunk_lean_deg=10.0, lumbar_arch=0.040,
                    overstride_pct_leg=16.0, vertical_osc_pct_leg=9.0)
@@ -55,7 +56,7 @@ SAMPLES: tuple[SampleSpec, ...] = (
     SampleSpec("fatigued_side", FATIGUED, _SIDE_CAM, 10.0),
     SampleSpec("rear_sway",
                RunnerParams(cadence_spm=170.0, lateral_sway_pct_hip=20.0, pelvic_drop_deg=7.0,
-                            asymmetry=0.3, step_width_pct_hip=35.0),
+                            asymmetry=0.3, step_width_pct_hip=35.0, swing_height_pct_leg=25.0),
                CameraParams(view="rear", width_px=360, height_px=640, fps=60.0), 10.0,
                style=RenderStyle(background="textured")),
     SampleSpec("long_fatigue_ramp",
