@@ -43,7 +43,14 @@ from posture.errors import ClipTooShortError, NoRunnerError, PostureError
 from posture.landmarks import LM, N_LANDMARKS
 from posture.silhouette import trunk_edges_from_mask
 from posture.track import TRUNK_PROFILE_S, PoseTrack, VideoInfo
-from posture.video import MIN_DURATION_S, Frame, iter_frames, probe
+from posture.video import (
+    MIN_DURATION_S,
+    Frame,
+    export_probe,
+    import_probe,
+    iter_frames,
+    probe,
+)
 
 #: Bump when a change to extraction changes its output (invalidates cached tracks).
 EXTRACTION_VERSION = "pose-3"
@@ -437,7 +444,8 @@ def _worker_main() -> None:
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints must not corrupt the pickle stream
     try:
-        path, info, settings, start_s, end_s = pickle.load(sys.stdin.buffer)
+        path, info, settings, start_s, end_s, probed = pickle.load(sys.stdin.buffer)
+        import_probe(probed)
         last = [0.0]
 
         def on_frame(n: int) -> None:
@@ -470,7 +478,8 @@ def _run_split(path: str, info: VideoInfo, settings: ExtractionSettings, start_s
     mid_s = float(np.clip(0.5 * (start_s + end_s + OVERLAP_S + head_start_s),
                           start_s + OVERLAP_S, end_s - OVERLAP_S))
     child_start_s = mid_s - OVERLAP_S
-    worker = _Worker((path, info, settings, child_start_s, end_s))
+    worker = _Worker((path, info, settings, child_start_s, end_s,
+                      export_probe(path, settings.slowmo_factor)))
 
     def on_frame(n: int) -> None:
         if progress is not None:

@@ -238,12 +238,33 @@ def _probe_cached(path_str: str, mtime_ns: int, size: int,
     return info, scan
 
 
-def _probe_and_scan(path: str | os.PathLike, slowmo_factor: float | None,
-                    check: bool) -> tuple[VideoInfo, _Scan]:
+_SCANS: dict[tuple, tuple[VideoInfo, _Scan]] = {}
+"""Probe results handed over by another process (see :func:`export_probe`)."""
+
+
+def _probe_key(path: str | os.PathLike, slowmo_factor: float | None) -> tuple:
     p = Path(path)
     st = p.stat() if p.exists() and p.is_file() else None
-    info, scan = _probe_cached(str(p.resolve()) if st else str(p), st.st_mtime_ns if st else 0,
-                               st.st_size if st else 0, slowmo_factor)
+    return (str(p.resolve()) if st else str(p), st.st_mtime_ns if st else 0,
+            st.st_size if st else 0, slowmo_factor)
+
+
+def export_probe(path: str | os.PathLike, slowmo_factor: float | None = None) -> tuple:
+    """A picklable copy of what probing ``path`` found, for :func:`import_probe` elsewhere
+    (a worker process then skips reading the whole file again)."""
+    key = _probe_key(path, slowmo_factor)
+    return key, _SCANS.get(key) or _probe_cached(*key)
+
+
+def import_probe(exported: tuple) -> None:
+    key, value = exported
+    _SCANS[key] = value
+
+
+def _probe_and_scan(path: str | os.PathLike, slowmo_factor: float | None,
+                    check: bool) -> tuple[VideoInfo, _Scan]:
+    key = _probe_key(path, slowmo_factor)
+    info, scan = _SCANS.get(key) or _probe_cached(*key)
     if check:
         _check_usable(info)
     return info, scan
