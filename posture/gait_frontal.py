@@ -52,6 +52,8 @@ MAX_STRIDE_S = 2.0
 EVENT_REACH_S = 0.12
 #: Window score above which a cut is declared (see :func:`split_segments`).
 CUT_SCORE = 1.4
+#: Consecutive contacts of the two legs closer than this share of the median step are false.
+MIN_STEP_SHARE = 0.4
 #: Largest relative deviation of a stride's duration from the shot's median stride.
 MAX_STRIDE_DEVIATION = 0.15
 #: Longest run of missing frames that is bridged by interpolation (s).
@@ -332,8 +334,26 @@ def _edge_events(vel: np.ndarray, acc: np.ndarray, first_apex: int, last_apex: i
 
 
 def _alternate(ic_l: np.ndarray, ic_r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Keep only contacts that alternate between legs (a second contact in a row is dropped)."""
+    """Keep only contacts that alternate between legs and are spaced like steps.
+
+    Two contacts of different legs closer than ``MIN_STEP_SHARE`` of the median step cannot
+    both be real: the one that breaks its own leg's rhythm more is dropped (both when that
+    cannot be told). Then a second contact of the same leg in a row is dropped.
+    """
     ev = sorted([(int(f), "left") for f in ic_l] + [(int(f), "right") for f in ic_r])
+    if len(ev) >= 3:
+        gaps = np.diff([f for f, _ in ev])
+        drop: set[int] = set()
+        for k in np.flatnonzero(gaps < MIN_STEP_SHARE * np.median(gaps)):
+            a, b = int(k), int(k) + 1
+            if ev[a][1] == ev[b][1]:
+                continue  # same leg: the alternation below handles it
+            irr_a, irr_b = _irregularity(ev, a), _irregularity(ev, b)
+            if np.isfinite(irr_a) and np.isfinite(irr_b) and irr_a != irr_b:
+                drop.add(a if irr_a > irr_b else b)
+            else:
+                drop |= {a, b}
+        ev = [e for i, e in enumerate(ev) if i not in drop]
     keep: dict[str, list[int]] = {"left": [], "right": []}
     last_leg = None
     for f, leg in ev:
@@ -342,6 +362,16 @@ def _alternate(ic_l: np.ndarray, ic_r: np.ndarray) -> tuple[np.ndarray, np.ndarr
         keep[leg].append(f)
         last_leg = leg
     return np.array(keep["left"], int), np.array(keep["right"], int)
+
+
+def _irregularity(ev: list[tuple[int, str]], i: int) -> float:
+    """|interval before - interval after| of contact ``i`` within its own leg (frames)."""
+    f, leg = ev[i]
+    same = [g for g, lg in ev if lg == leg]
+    j = same.index(f)
+    if j == 0 or j == len(same) - 1:
+        return float("nan")
+    return float(abs((f - same[j - 1]) - (same[j + 1] - f)))
 
 
 def detect_frontal_events(track: PoseTrack, xy_px: np.ndarray | None = None) -> FrontalEvents:

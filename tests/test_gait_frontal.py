@@ -263,3 +263,21 @@ def test_cadence_survives_a_missed_contact() -> None:
 
     fewer = replace(ev, ic={"left": np.delete(ev.ic["left"], 4), "right": ev.ic["right"]})
     assert cadence_spm(fewer, tr.t_s) == pytest.approx(180, abs=1.5)
+
+
+def test_false_contact_pairs_are_dropped() -> None:
+    from posture.gait_frontal import _alternate
+
+    left = np.array([0, 40, 80, 120])
+    right = np.array([20, 60, 63, 100])  # 63 follows 60 (same leg): dropped
+    lf, rf = _alternate(left, right)
+    np.testing.assert_array_equal(lf, left)
+    np.testing.assert_array_equal(rf, [20, 60, 100])
+    # a right contact 3 frames after a left one: the one off its leg's rhythm goes
+    lf, rf = _alternate(np.array([0, 40, 80, 120]), np.array([20, 43, 60, 100]))
+    np.testing.assert_array_equal(lf, [0, 40, 80, 120])
+    np.testing.assert_array_equal(rf, [20, 60, 100])
+    # at the clip start the rhythm cannot tell: both go
+    lf, rf = _alternate(np.array([1, 40, 80]), np.array([0, 20, 60, 100]))
+    np.testing.assert_array_equal(lf, [40, 80])
+    np.testing.assert_array_equal(rf, [20, 60, 100])
