@@ -216,7 +216,10 @@ def _probe_cached(path_str: str, mtime_ns: int, size: int,
             f"The file {name} is truncated (only {scan.pts.size} of {scan.declared_frames} "
             "frames are present); copy the complete video again."
         )
-    fps_nominal = 1.0 / scan.frame_interval_s
+    # Average rate over the clip: robust to timestamps rounded to whole milliseconds (WebM,
+    # MKV), where the median interval is 33 ms for a 30 fps clip.
+    span_pts_s = (scan.pts[-1] - scan.pts[0]) * scan.time_base
+    fps_nominal = (scan.pts.size - 1) / span_pts_s
     if slowmo_factor is None:
         factor = slowmo_factor_from(capture_meta, fps_nominal)
     else:
@@ -225,7 +228,7 @@ def _probe_cached(path_str: str, mtime_ns: int, size: int,
         factor = float(slowmo_factor)
     dt = np.diff(scan.pts) * scan.time_base
     is_vfr = bool(np.ptp(dt) / np.median(dt) > VFR_SPREAD)
-    playback_span_s = (scan.pts[-1] - scan.pts[0]) * scan.time_base + scan.frame_interval_s
+    playback_span_s = span_pts_s + 1.0 / fps_nominal
     duration_s = playback_span_s / factor
     width, height = (stored_h, stored_w) if rot_ccw in (90, 270) else (stored_w, stored_h)
     info = VideoInfo(

@@ -110,6 +110,22 @@ def test_hevc_decodes(tmp_path: Path) -> None:
         assert frames[0].image_rgb[3, 80, 0] > 180  # the red bar survived encoding
 
 
+@pytest.mark.parametrize(("suffix", "codec", "name"), [
+    (".webm", "libvpx-vp9", "vp9"), (".mkv", "libx264", "h264"), (".m4v", "libx264", "h264"),
+    (".avi", "mpeg4", "mpeg4"), (".mov", "libx264", "h264"),
+])
+def test_containers_and_codecs(tmp_path: Path, suffix: str, codec: str, name: str) -> None:
+    p = vg.write_clip(tmp_path / f"clip{suffix}", vg.regular_times(2.2, 30), codec=codec)
+    info = video.probe(p)
+    assert info.codec == name and info.n_frames == 66
+    assert info.fps_nominal == pytest.approx(30.0, rel=2e-3)
+    assert info.duration_s == pytest.approx(2.2, abs=2e-3)
+    assert not info.is_vfr
+    frames = list(video.iter_frames(p))
+    np.testing.assert_allclose([f.t_s for f in frames], np.arange(66) / 30, atol=1e-3)
+    assert frames[0].image_rgb[3, 80, 0] > 180  # red bar on top
+
+
 def test_slow_motion_from_android_metadata(tmp_path: Path) -> None:
     # 20 s of playback at 30 fps recorded at 240 fps: 2.5 s of real running.
     p = vg.write_clip(tmp_path / "slowmo.mp4", vg.regular_times(20.0, 30), width=32, height=32,

@@ -61,8 +61,10 @@ def write_clip(path: str | Path, times_s: Sequence[float], *, make_frame: FrameF
         stream = out.add_stream(codec, rate=rate)
         stream.width, stream.height = stored_w, stored_h
         stream.pix_fmt = "yuv420p"
-        stream.time_base = TIME_BASE
-        stream.codec_context.time_base = TIME_BASE
+        # MPEG-4 part 2 (AVI) cannot take a 1/90000 time base: use the frame rate's.
+        tb = Fraction(1, rate) if codec == "mpeg4" else TIME_BASE
+        stream.time_base = tb
+        stream.codec_context.time_base = tb
         if codec == "libx265":
             stream.codec_context.options = {"x265-params": "log-level=none"}
         if rotation_ccw_deg:
@@ -72,8 +74,8 @@ def write_clip(path: str | Path, times_s: Sequence[float], *, make_frame: FrameF
         for i, t in enumerate(times_s):
             img = np.ascontiguousarray(np.rot90(make(i, float(t)), -k))
             frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-            frame.pts = round(float(t) / TIME_BASE)
-            frame.time_base = TIME_BASE
+            frame.pts = round(float(t) / tb)
+            frame.time_base = tb
             for packet in stream.encode(frame):
                 out.mux(packet)
         for packet in stream.encode():
