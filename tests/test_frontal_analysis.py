@@ -412,3 +412,39 @@ def test_synthetic_fatigue_shows_in_early_late_comparison() -> None:
     assert drop.verdict == "changed" and drop.change > 0
     assert drop.change == pytest.approx(true[-k:].mean() - true[:k].mean(), abs=0.6)
     assert comp.changes["step_width_pct_hip"].verdict != "changed"
+
+
+@pytest.mark.slow  # runs the pose model on the bundled 10 s rear sample (about 30 s)
+def test_bundled_rear_sample() -> None:
+    """sample_videos/rear_sway.mp4: rendered rear view, sway 20 % hip, pelvic drop 7 deg with
+    the right side 30 % larger, 60 fps, 360x640."""
+    import tempfile
+
+    from posture.pipeline import analyze_track
+    from posture.synth.truth import GroundTruth
+    from posture.track import PoseTrack
+
+    video = Path(__file__).parents[1] / "sample_videos" / "rear_sway.mp4"
+    truth_file = video.with_name("rear_sway.truth.json")
+    if not video.exists() or not truth_file.exists():
+        pytest.skip("bundled sample not built")
+    pose = pytest.importorskip("posture.pose")
+    cached = Path(tempfile.gettempdir()) / "posture-test-cache" / "rear_sway_sample.npz"
+    if cached.exists() and cached.stat().st_mtime > video.stat().st_mtime:
+        track = PoseTrack.load(cached)
+    else:
+        track = pose.extract_pose(video, workers=1)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        track.save(cached)
+    truth = GroundTruth.load(truth_file)
+    a = analyze_track(track, AnalysisOptions(runner_height_m=1.75))
+    s, t = a.summary, truth.strides
+    assert a.view.view == "rear" and a.n_strides >= 15
+    assert s["cadence_spm"] == pytest.approx(truth.summary["cadence_spm"], rel=0.03)
+    assert s["lateral_lean_peak_deg"] == pytest.approx(t["lateral_lean_peak_deg"].median(),
+                                                       abs=0.5)
+    assert s["lateral_sway_pct_hip"] == pytest.approx(t["lateral_sway_pct_hip"].median(),
+                                                      rel=0.3)
+    # compressed by the pose model, but the larger right-side drop still reads larger
+    assert 0 < s["pelvic_drop_deg"] < t["pelvic_drop_deg"].median()
+    assert s["pelvic_drop_right_deg"] > s["pelvic_drop_left_deg"]
