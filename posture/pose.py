@@ -659,9 +659,12 @@ def extract_pose_cached(path: str | os.PathLike, *, start_s: float | None = None
     if not use_cache:
         return extract_pose(path, start_s=start_s, end_s=end_s, model_path=model_path,
                             progress=progress, slowmo_factor=slowmo_factor, stats=stats)
-    probe(path, slowmo_factor=slowmo_factor)  # refuse bad input before hashing it
     settings = ExtractionSettings(start_s=start_s, end_s=end_s, slowmo_factor=slowmo_factor,
                                   model_path=None if model_path is None else str(model_path))
+    if not Path(path).is_file() or Path(path).stat().st_size == 0:
+        probe(path)  # raises the right one-sentence error
+    # The key first: a hit needs no pass over the video (errors are never cached, so bad
+    # input always reaches the probe below).
     key = cache.cache_key(path, settings.to_dict(), code_version=EXTRACTION_VERSION)
     hit = cache.load(key, video_path=path)
     if hit is not None:
