@@ -80,7 +80,7 @@ class FrontalEvents:
 
     ic: dict[str, np.ndarray]
     toeoff: dict[str, np.ndarray]
-    segments: tuple[tuple[int, int], ...] = ((0, 0),)
+    segments: tuple[tuple[int, int], ...] = ()
     """(start, stop) frame ranges (stop exclusive) analysed separately (cuts, long gaps)."""
     strides: list[FrontalStride] = field(default_factory=list)
 
