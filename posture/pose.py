@@ -429,6 +429,10 @@ class _Worker:
     def wait(self, timeout: float) -> bool:
         return self._done.wait(timeout)
 
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+
     def close(self) -> None:
         try:
             self.proc.wait(timeout=10)
@@ -489,6 +493,9 @@ def _run_split(path: str, info: VideoInfo, settings: ExtractionSettings, start_s
         first = _run_segment(path, info, settings, start_s, mid_s, on_frame)
         while not worker.wait(0.2):
             on_frame(len(first.t_s))
+    except BaseException:
+        worker.kill()  # stopped or failed here: the other half is no longer wanted
+        raise
     finally:
         worker.close()
     kind, payload = worker.result
