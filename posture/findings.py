@@ -361,7 +361,7 @@ def _change_finding(c: MetricChange, comp: Comparison, later: ClipAnalysis | Non
         f"{a_lab.capitalize()}: {_window_text(comp.a)}; {b_lab}: {_window_text(comp.b)}."
         f"{example}")
     if c.experimental:
-        measured += (" This index is experimental and compares you only with yourself; it is "
+        measured += (" This measure is experimental and compares you only with yourself; it is "
                      "not a diagnosis.")
     level = band_of(c.metric, c.b_mean) if is_concern(c.metric, c.b_mean) else None
     if level in ("watch", "outside"):

@@ -63,7 +63,8 @@ class ViewEstimate:
     camera_roll_deg: float = 0.0
     """Estimated camera roll (positive: image rotated clockwise); 0 if not estimated."""
     roll_source: str = "none"
-    """How the roll was found: ``"floor"``, ``"scene_lines"``, ``"user"`` or ``"none"``."""
+    """How the roll was found: ``"floor"``, ``"scene_lines"``, ``"pelvis"`` (rear/front: mean
+    hip-line tilt over both legs), ``"user"`` or ``"none"``."""
 
 
 @dataclass

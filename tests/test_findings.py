@@ -141,11 +141,12 @@ def test_clip_findings_levels_side_and_frontal_alike() -> None:
     (f,) = clip_findings(leaning)
     assert f.kind == "level" and "above the usual range" in f.title and "well" not in f.title
     assert "0.0° to 10.0°" in f.measured
-    rear = make_clip({"pelvic_drop_deg": (10.0, 1.0), "lateral_lean_peak_deg": (3.0, 1.0)},
+    rear = make_clip({"pelvic_drop_deg": (10.0, 1.0), "lateral_lean_peak_deg": (9.0, 1.0)},
                      view=REAR)
+    # pelvic drop is experimental (compressed by the pose model): never judged in absolute terms
     (g,) = clip_findings(rear)
-    assert g.metric == "pelvic_drop_deg" and "well above" in g.title
-    assert "Side planks" in " ".join(g.actions) and "unevenly" in g.meaning
+    assert g.metric == "lateral_lean_peak_deg" and "above" in g.title
+    assert "one side of the spine" in g.meaning
     knee = make_clip({"knee_flexion_ic_deg": (8.0, 1.0)})
     assert "below the usual range" in clip_findings(knee)[0].title
     # beyond the band on the harmless side: no finding (the advice would not fit)
@@ -229,5 +230,5 @@ def test_one_leg_finding_names_the_leg() -> None:
     b = make_clip({"pelvic_drop_deg": (4.0, 0.8)}, view=REAR, n=20, seed=18)
     b.strides.loc[b.strides["leg"] == "left", "pelvic_drop_deg"] += 4.0
     (f,) = findings(compare_clips(a, b, legs="left"))
-    assert f.title.endswith("(left leg)") and f.measured.startswith("Only strides opened by")
+    assert "(left leg)" in f.title and f.measured.startswith("Only strides opened by")
     assert findings(compare_clips(a, b, legs="right")) == []
