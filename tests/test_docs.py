@@ -40,9 +40,20 @@ def test_side_metrics_are_registered_and_documented() -> None:
     assert set(SIDE_METRICS) == set(SIDE_AND_TIMING)
 
 
-def test_rear_front_placeholder_is_the_last_heading() -> None:
-    headings = re.findall(r"^(#{1,3} .+)$", METRICS_MD.read_text(), flags=re.M)
-    assert headings[-1] == "## Rear and front views"
+FRONTAL = [c for c, s in METRICS.items() if s.plane == "frontal"]
+FRONTAL_PARTS = ("### Coordinates and signs", "### Normal ranges and what is known",
+                 "### Expected noise", "### Limits")
+
+
+@pytest.mark.parametrize("column", FRONTAL)
+def test_frontal_metric_documented(column: str) -> None:
+    text = METRICS_MD.read_text()
+    section = text[text.index("## Rear and front views"):]
+    # each frontal metric has a row (unit, formula, sign) in the metrics table
+    row = re.search(rf"^\| `{column}` \|(.+)$", section, flags=re.M)
+    assert row and row.group(1).count("|") >= 3, f"{column}: no formula row"
+    for part in FRONTAL_PARTS:
+        assert part in section, f"rear/front section lacks {part}"
 
 
 def test_conventions_reference_existing_tests() -> None:
