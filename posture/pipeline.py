@@ -33,6 +33,9 @@ class AnalysisOptions:
     model_path: str | None = None
     """Optional larger pose model file; default is the 'full' model inside mediapipe."""
     use_cache: bool = True
+    slowmo_factor: float | None = None
+    """How many times slower than real life the clip plays (e.g. 4 for 120 fps slow motion
+    played at 30 fps); ``None`` reads it from the file's metadata where the phone wrote it."""
 
 
 def extract_track(path: str | Path, options: AnalysisOptions = AnalysisOptions(), *,
@@ -42,7 +45,7 @@ def extract_track(path: str | Path, options: AnalysisOptions = AnalysisOptions()
 
     return extract_pose_cached(path, start_s=options.start_s, end_s=options.end_s,
                                model_path=options.model_path, use_cache=options.use_cache,
-                               progress=progress)
+                               slowmo_factor=options.slowmo_factor, progress=progress)
 
 
 def analyze_track(track: PoseTrack, options: AnalysisOptions = AnalysisOptions()) -> ClipAnalysis:
