@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sqlite3
 import sys
 import uuid
 from pathlib import Path
@@ -123,8 +124,13 @@ def main() -> None:
                 st.info("This is the bundled sample. Upload your own clip in the sidebar.")
             render_session(session, st.session_state["session_key"])
             render_save(session, st.session_state["session_key"])
+            st.info(session.findings.care_note)
     with history_tab:
-        reopened = render_history()
+        try:
+            reopened = render_history()
+        except (PostureError, sqlite3.Error, OSError, ValueError, KeyError) as exc:
+            st.error(f"The history could not be used: {exc}")
+            reopened = None
         if reopened is not None:
             show(reopened)
             st.session_state["is_demo"] = False

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 from matplotlib.figure import Figure
 from streamlit.delta_generator import DeltaGenerator
@@ -107,7 +108,8 @@ def render_glance(session: Session) -> None:
         colour = {"higher": "inverse", "lower": "normal"}.get(s.worse_when, "off")
         delta = (f"{c.change:+.{s.decimals}f} {s.unit} vs {a_lab}"
                  if np.isfinite(c.change) else None)
-        col.metric(f"{GLANCE_LABELS[m]}, {b_lab}", f"{c.b_mean:.{s.decimals}f} {s.unit}", delta,
+        value = c.b_mean if round(c.b_mean, s.decimals) != 0 else 0.0  # no "-0.0"
+        col.metric(f"{GLANCE_LABELS[m]}, {b_lab}", f"{value:.{s.decimals}f} {s.unit}", delta,
                    delta_color=colour if c.verdict == "changed" else "off",
                    help=c.reason)
 
@@ -197,9 +199,7 @@ def render_scrubber(session: Session, key: str) -> None:
         t = clip.track.t_s
         row = st.slider("Frame", 0, len(t) - 1, len(t) // 2, key=f"scrub_{key}_{name}",
                         help="Drag to step through the analysed frames.")
-        img = _memo(key, f"scrub_{name}_{row}",
-                    lambda: annotated_frame(clip, row, caption=f"{t[row]:.2f} s",
-                                            max_side_px=640))
+        img = annotated_frame(clip, row, caption=f"{t[row]:.2f} s", max_side_px=640)
         portrait = img.shape[0] > img.shape[1]
         st.image(img, caption=f"{name} at {t[row]:.2f} s",
                  width=360 if portrait else "stretch")
@@ -220,10 +220,19 @@ def render_plots(session: Session, key: str) -> None:
                  width="stretch")
     if session.comparison is not None:
         st.markdown("### Summary")
-        st.dataframe(summary_table(session.comparison), hide_index=True,
-                     width="stretch")
+        table = summary_table(session.comparison)
+        st.dataframe(table.style.apply(_verdict_colours, axis=1), hide_index=True,
+                     width="stretch", height=36 * (len(table) + 1) + 4)
         st.caption("Change = later minus earlier. 'Changed' needs a 95% interval that excludes "
                    "zero and a change larger than video can reliably detect.")
+
+
+def _verdict_colours(row: pd.Series) -> list[str]:
+    """Shade a summary row by its verdict: worse red, better green."""
+    v = str(row.get("Verdict", ""))
+    colour = ("background-color: #fde2dd" if "worse" in v else
+              "background-color: #dff3e0" if "better" in v else "")
+    return [colour] * len(row)
 
 
 def render_downloads(session: Session, key: str) -> None:
@@ -231,7 +240,7 @@ def render_downloads(session: Session, key: str) -> None:
     cols = st.columns(4)
     for i, c in enumerate(session.clips):
         cols[0].download_button(
-            f"Strides CSV ({c.role}: {c.name})",
+            "Per-stride table (CSV)" if not session.two_clips else f"Per-stride table, {c.role}",
             export.strides_csv(c.analysis, clip_name=c.name),
             file_name=f"{Path(c.name).stem}_{c.role}_strides.csv", mime="text/csv",
             key=f"csv_{key}_{i}")
@@ -285,4 +294,3 @@ def render_session(session: Session, key: str) -> None:
             part(session, key)
         except PostureError as exc:
             st.error(str(exc))
-    st.info(session.findings.care_note)

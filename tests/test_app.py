@@ -86,7 +86,7 @@ def test_first_open_shows_the_sample_fully_analysed(env, library_session):
 def test_downloads_and_pdf(env):
     at = run_app()
     labels = [b.label for b in at.get("download_button")]
-    assert any(lab.startswith("Strides CSV") for lab in labels)
+    assert "Per-stride table (CSV)" in labels
     assert "Whole analysis (JSON)" in labels
     next(b for b in at.button if b.label == "Prepare PDF report").click().run()
     assert not at.exception
@@ -168,8 +168,18 @@ def test_bundled_fresh_and_fatigued_pair(env):
     at = run_app()
     at.selectbox(key="sample_name").select("fresh_side + fatigued_side (two clips)").run()
     at.button(key="analyse").click().run()
-    assert not at.exception and not at.error
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
     assert any("fresh versus fatigued" in s.value for s in at.subheader)
     labels = [b.label for b in at.get("download_button")]
-    assert sum(lab.startswith("Strides CSV") for lab in labels) == 2
+    assert sum(lab.startswith("Per-stride table") for lab in labels) == 2
     assert element_types(at)["image"] >= 5
+
+
+def test_unusable_history_path_is_a_message(monkeypatch, tmp_path, env):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("POSTURE_DB", str(blocker / "sub" / "h.sqlite"))  # parent is a file
+    at = run_app()
+    assert any("history could not be used" in e.value for e in at.error)
+    assert "What changed and what to do" in " ".join(m.value for m in at.markdown)

@@ -124,7 +124,8 @@ def test_upload_a_clip_and_see_findings_and_plots(app_url, sample):
             body = page.inner_text("[data-testid='stMain']")
             assert "What changed and what to do" in body
             assert "Why it matters" in body or "Nothing stands out" in body
-            assert "Forward trunk lean" in body  # plots' titles and the summary table
+            assert "Trunk lean, late" in body  # the key numbers
+            assert "Look at one measure" in body and "Summary" in body  # plots and table
             assert _images_loaded(page) >= 5  # four key frames and the plots, all served
             assert "Traceback" not in body
             SHOTS.mkdir(parents=True, exist_ok=True)
