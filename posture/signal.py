@@ -72,12 +72,25 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 # --------------------------------------------------------------------------- low-pass
 
 
+def _column_groups(flat: np.ndarray) -> list[tuple[np.ndarray, list[int]]]:
+    """Columns of ``flat`` (T, C) grouped by identical finite-sample masks.
+
+    Coordinates of one landmark (and usually all landmarks) go missing together, so each
+    group is handled with one vectorised call instead of one per column.
+    """
+    finite = np.isfinite(flat)
+    groups: dict[bytes, list[int]] = {}
+    for c in range(flat.shape[1]):
+        groups.setdefault(np.packbits(finite[:, c]).tobytes(), []).append(c)
+    return [(finite[:, cols[0]], cols) for cols in groups.values()]
+
+
 def lowpass(x: np.ndarray, t_s: np.ndarray, cutoff_hz: float) -> np.ndarray:
     """Zero-phase Butterworth low-pass of ``x`` (T, ...) along time, piecewise over NaN gaps.
 
-    Each channel's finite runs are filtered on their own (runs shorter than ~3 filter
-    lengths are left as they are). With irregular sampling (frame intervals spread > 5 %),
-    a run is resampled to a uniform grid first and interpolated back.
+    Each run of finite samples is filtered on its own (runs shorter than ~3 filter lengths
+    are left as they are). With irregular sampling (frame intervals spread > 5 %), a run is
+    resampled to a uniform grid first and interpolated back.
     """
     x = np.asarray(x, float)
     if x.shape[0] < 4:
@@ -92,19 +105,20 @@ def lowpass(x: np.ndarray, t_s: np.ndarray, cutoff_hz: float) -> np.ndarray:
     irregular = float(np.ptp(dt) / np.median(dt)) > 0.05
     flat = x.reshape(x.shape[0], -1)
     out = flat.copy()
-    for c in range(flat.shape[1]):
-        col = flat[:, c]
-        for a, b in _runs(np.isfinite(col)):
+    for mask, cols in _column_groups(flat):
+        for a, b in _runs(mask):
             if b - a <= padlen_default:
                 continue
-            seg_t, seg = t_s[a:b], col[a:b]
+            seg_t, seg = t_s[a:b], flat[a:b][:, cols]
             if irregular:
                 grid = np.arange(seg_t[0], seg_t[-1] + 0.5 / fs, 1.0 / fs)
-                y = sosfiltfilt(sos, np.interp(grid, seg_t, seg),
-                                padlen=min(padlen_default, grid.size - 1))
-                out[a:b, c] = np.interp(seg_t, grid, y)
+                on_grid = np.column_stack([np.interp(grid, seg_t, seg[:, k])
+                                           for k in range(len(cols))])
+                y = sosfiltfilt(sos, on_grid, axis=0, padlen=min(padlen_default, grid.size - 1))
+                out[a:b, cols] = np.column_stack([np.interp(seg_t, grid, y[:, k])
+                                                  for k in range(len(cols))])
             else:
-                out[a:b, c] = sosfiltfilt(sos, seg, padlen=padlen_default)
+                out[a:b, cols] = sosfiltfilt(sos, seg, axis=0, padlen=padlen_default)
     return out.reshape(x.shape)
 
 
@@ -123,17 +137,15 @@ def fill_short_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndar
     x = np.asarray(x, float)
     flat = x.reshape(x.shape[0], -1).copy()
     frame_dt = float(np.median(np.diff(t_s))) if t_s.size > 1 else 0.0
-    for c in range(flat.shape[1]):
-        col = flat[:, c]
-        ok = np.isfinite(col)
+    for ok, cols in _column_groups(flat):
         if ok.sum() < 2 or ok.all():
             continue
         for a, b in _runs(~ok):
-            if a == 0 or b == col.size:
+            if a == 0 or b == ok.size:
                 continue
             if t_s[b] - t_s[a - 1] - frame_dt > max_gap_s + 1e-9:
                 continue
-            col[a:b] = _bridge(col, ok, t_s, a, b)
+            flat[a:b, cols] = _bridge(flat[:, cols], ok, t_s, a, b)
     return flat.reshape(x.shape)
 
 
@@ -141,17 +153,19 @@ FILL_CONTEXT = 4
 """Finite samples used on each side of a gap to bridge it."""
 
 
-def _bridge(col: np.ndarray, ok: np.ndarray, t_s: np.ndarray, a: int, b: int) -> np.ndarray:
+def _bridge(cols: np.ndarray, ok: np.ndarray, t_s: np.ndarray, a: int, b: int) -> np.ndarray:
+    """Values for rows ``a:b`` of ``cols`` (T, C) from the finite rows around the gap."""
     before = a - 1
     while before - 1 >= 0 and ok[before - 1] and a - before < FILL_CONTEXT:
         before -= 1
     after = b
-    while after + 1 < col.size and ok[after + 1] and after - b + 1 < FILL_CONTEXT:
+    while after + 1 < ok.size and ok[after + 1] and after - b + 1 < FILL_CONTEXT:
         after += 1
-    idx = np.r_[before:a, b:after + 1]
     if a - before < 2 or after + 1 - b < 2:
-        return np.interp(t_s[a:b], t_s[[a - 1, b]], col[[a - 1, b]])
-    return CubicSpline(t_s[idx], col[idx])(t_s[a:b])
+        w = (t_s[a:b] - t_s[a - 1]) / (t_s[b] - t_s[a - 1])
+        return cols[a - 1][None, :] * (1 - w[:, None]) + cols[b][None, :] * w[:, None]
+    idx = np.r_[before:a, b:after + 1]
+    return CubicSpline(t_s[idx], cols[idx], axis=0)(t_s[a:b])
 
 
 # --------------------------------------------------------------------------- outliers
