@@ -77,7 +77,8 @@ def pose_only(path: str, *, max_side_px: int | None, max_frames: int,
     pose.close()
     h, w = frames[0].shape[:2]
     return {"frames": len(frames), "size": f"{w}x{h}", "wall_s": wall, "fps": len(frames) / wall,
-            "cpu_per_wall": cpu / wall, "found_fraction": n_found / len(frames)}
+            "cpu_per_wall": cpu / wall, "cpu_ms_per_frame": 1000 * cpu / len(frames),
+            "found_fraction": n_found / len(frames)}
 
 
 # --------------------------------------------------------------------------- end to end
@@ -231,13 +232,21 @@ def bench_clip(path: str, args: argparse.Namespace) -> dict:
             # end-to-end time over the pose model's own (working-size) time on these frames
             row["e2e_over_pose_time"] = e2e["wall_s"] / (e2e["n_frames"]
                                                          / row["pose_only_work"]["fps"])
+            # Load-independent view: CPU per frame. With both cores free, end-to-end fps is
+            # about 2 / e2e_cpu and pose-only fps 1 / pose_cpu.
+            e2e_cpu_ms = 1000 * e2e["cpu_s"] / e2e["n_frames"]
+            row["e2e_cpu_ms_per_frame"] = e2e_cpu_ms
+            row["projected_x_work_2cores"] = (
+                2 * row["pose_only_work"]["cpu_ms_per_frame"] / e2e_cpu_ms)
+            row["projected_x_full_2cores"] = (
+                2 * row["pose_only_full"]["cpu_ms_per_frame"] / e2e_cpu_ms)
     return row
 
 
 def print_table(rows: list[dict]) -> None:
     head = ("clip", "size", "frames", "pose1 full", "pose1 work", "e2e fps", "x full",
             "x work", "RTF", "decode", "pose", "clean", "metrics", "render", "peak MB",
-            "cached s")
+            "cached s", "cpu ms/f pose1|e2e", "x work if 2 free cores")
     print(" | ".join(head))
     for r in rows:
         e = r.get("end_to_end", {})
@@ -259,11 +268,16 @@ def print_table(rows: list[dict]) -> None:
             f(e.get("cleaning_s"), "{:.2f}"), f(e.get("metrics_s"), "{:.2f}"),
             f(e.get("render_s"), "{:.2f}"), f(peak, "{:.0f}"),
             f(e.get("cached_reanalysis_s"), "{:.2f}"),
+            f"{f(r.get('pose_only_work', {}).get('cpu_ms_per_frame'))}|"
+            f"{f(r.get('e2e_cpu_ms_per_frame'))}",
+            f(r.get("projected_x_work_2cores"), "{:.2f}"),
         ]))
     print("pose1 full/work: pose model alone on one core, frames in memory, at full resolution /"
           " at the working size (long side 640 px); x full / x work: end-to-end fps over those;"
           " RTF: processing seconds per second of video; decode/pose: thread-seconds summed over"
-          " both processes; peak MB: max RSS of the analysis process + its pose worker.")
+          " both processes; peak MB: max RSS of the analysis process + its pose worker;"
+          " cpu ms/f: CPU per frame (all threads and processes), which does not depend on"
+          " what else the machine runs; x work if 2 free cores = 2 x pose1 cpu / e2e cpu.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -276,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline-mb", type=float, default=700.0,
                     help="memory for the frames of the pose-only baseline")
     ap.add_argument("--skip-baseline", action="store_true")
+    ap.add_argument("--no-samples", action="store_true", help="only the clips given")
     ap.add_argument("--synth-1080p", type=float, default=0.0, metavar="SECONDS",
                     help="also write and analyse a 1920x1080 60 fps clip of this length")
     ap.add_argument("--synth-4k", type=float, default=0.0, metavar="SECONDS",
@@ -289,8 +304,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(end_to_end(args.child, workers=args.workers, render=args.render)))
         return 0
 
-    clips = [str(p) for p in sorted((ROOT / "sample_videos").glob("*"))
-             if p.suffix.lower() in VIDEO_SUFFIXES] + list(args.clips)
+    samples = [] if args.no_samples else sorted((ROOT / "sample_videos").glob("*"))
+    clips = [str(p) for p in samples if p.suffix.lower() in VIDEO_SUFFIXES] + list(args.clips)
     tmp = tempfile.TemporaryDirectory()
     if args.synth_1080p > 0:
         print("writing the 1080p clip ...", file=sys.stderr, flush=True)
