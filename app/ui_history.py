@@ -9,6 +9,7 @@ import streamlit as st
 
 from posture.history import SUMMARY_COLUMNS, History, StoredClip, default_db_path
 from posture.metrics.registry import spec
+from posture.report.plots import figure_png, history_figure
 from posture.report.session import AnalysedClip, Session, build_session
 
 
@@ -46,8 +47,10 @@ def render_save(session: Session, key: str) -> None:
 def _table(df: pd.DataFrame) -> pd.DataFrame:
     cols = {c: f"{spec(c).label} ({spec(c).unit})" for c in SUMMARY_COLUMNS if c in df}
     out = df.rename(columns={"session_date": "Date", "clip_name": "Clip", "role": "Part",
-                             "n_strides": "Strides", **cols})
-    return out.drop(columns=["label", "view"], errors="ignore")
+                             "view": "View", "n_strides": "Strides", **cols})
+    out = out.drop(columns=["label", "session_id"], errors="ignore")
+    out = out.dropna(axis=1, how="all")  # e.g. no sway columns for side-view clips
+    return out.round(1)
 
 
 def reopen(session_id: int) -> Session:
@@ -83,8 +86,9 @@ def render_history() -> Session | None:
     df = h.sessions(runner)
     st.dataframe(_table(df), hide_index=True, width="stretch")
     if len(df) >= 2:
-        chart = df.groupby("session_date")[["trunk_lean_deg", "overstride_pct_leg"]].median()
-        st.line_chart(chart.rename(columns={c: spec(c).label for c in chart.columns}))
+        fig = history_figure(df, list(SUMMARY_COLUMNS))
+        st.image(figure_png(fig, dpi=110), width="stretch",
+                 caption="Median per clip; blue fresh, orange fatigued, grey whole runs.")
     out = None
     labels = {i: f"{r.session_date} - {r.clip_name} ({r.role})" for i, r in df.iterrows()}
     sid = st.selectbox("Session", sorted(set(df["session_id"]), reverse=True), key="hist_sid",

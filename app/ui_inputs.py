@@ -80,6 +80,23 @@ def _clips(source: str) -> tuple[ClipRequest, ...]:
     return (a, b) if a and b else ()
 
 
+ROLLS = ("Estimate from the picture", "Phone was level (0 deg)", "Enter the tilt")
+
+
+def _roll_choice() -> float | None:
+    """Camera tilt override: None lets the analyzer estimate it from the floor line."""
+    how = st.selectbox("Camera tilt", ROLLS, key="roll_how",
+                       help="Trunk angles are measured against true vertical. If the phone "
+                            "stood on a level stand, say so; the estimate can be fooled by "
+                            "sloping lines in the picture.")
+    if how == ROLLS[1]:
+        return 0.0
+    if how == ROLLS[2]:
+        return float(st.number_input("Tilt (deg, + = picture turned clockwise)", -30.0, 30.0,
+                                     0.0, step=0.5, key="roll_deg"))
+    return None
+
+
 def sidebar_request() -> AppRequest | None:
     """Draw the input sidebar; returns a request when Analyse is pressed with valid input."""
     sb = st.sidebar
@@ -97,12 +114,13 @@ def sidebar_request() -> AppRequest | None:
                                     step=0.5, key="speed")
             view = st.selectbox("Camera view", list(VIEWS), key="view",
                                 help="Override if the detected view is wrong.")
+            roll = _roll_choice()
             day = st.date_input("Date of the run", date.today(), key="run_date")
         go = st.button("Analyse", type="primary", disabled=not clips, key="analyse",
                        width="stretch")
     if not go or not clips:
         return None
     options = AnalysisOptions(runner_height_m=height_cm / 100 if height_cm else None,
-                              view=VIEWS[view])
+                              view=VIEWS[view], camera_roll_deg=roll)
     return AppRequest(clips=clips, options=options, runner=runner.strip(),
                       treadmill_speed_kmh=speed or None, session_date=day)

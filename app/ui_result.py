@@ -69,7 +69,10 @@ def view_text(session: Session) -> list[str]:
         toward = "moving away" if v.view == "rear" else "coming toward you"
         where = (f"runner facing {v.facing}, {v.near_side} side nearest the camera"
                  if v.view == "side" else f"runner {toward}")
-        roll = (f"; camera tilt {v.camera_roll_deg:+.1f} deg corrected"
+        how = {"user": "as you entered", "floor": "estimated from the floor line",
+               "scene_lines": "estimated from lines in the scene",
+               "pelvis": "estimated from the pelvis"}.get(v.roll_source, v.roll_source)
+        roll = (f"; camera tilt {v.camera_roll_deg:+.1f} deg ({how}) corrected"
                 if v.roll_source != "none" and abs(v.camera_roll_deg) >= 0.1 else "")
         out.append(f"**{c.name}**: {v.view} view, {where} (confidence {v.confidence:.0%}){roll}"
                    f" - {c.analysis.n_strides} strides")
@@ -84,8 +87,8 @@ def render_header(session: Session) -> None:
         st.caption(f"Treadmill speed {session.treadmill_speed_kmh:g} km/h")
     for line in view_text(session):
         st.markdown(f"- {line}")
-    st.caption("Wrong view? Change 'Camera view' in the sidebar and analyse again "
-               "(the pose is cached, so it takes seconds).")
+    st.caption("Wrong view or tilt? Change 'Camera view' or 'Camera tilt' under 'Runner and "
+               "camera' in the sidebar and analyse again (the pose is cached: it takes seconds).")
 
 
 GLANCE_LABELS = {"trunk_lean_deg": "Trunk lean", "lumbar_arch_pct": "Low-back arch (exp.)",

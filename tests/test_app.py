@@ -183,3 +183,17 @@ def test_unusable_history_path_is_a_message(monkeypatch, tmp_path, env):
     at = run_app()
     assert any("history could not be used" in e.value for e in at.error)
     assert "What changed and what to do" in " ".join(m.value for m in at.markdown)
+
+
+def test_level_camera_override_reaches_the_library(env):
+    at = run_app()
+    at.selectbox(key="roll_how").select("Phone was level (0 deg)").run()
+    at.button(key="analyse").click().run()
+    assert not at.exception and not at.error
+    clip_line = next(m.value for m in at.markdown if m.value.startswith(f"- **{env.name}**"))
+    assert "camera tilt" not in clip_line  # a level camera needs no correction
+    level = ui_core.run_request(ui_core.AppRequest(
+        clips=(ui_core.ClipRequest(str(env), env.name),),
+        options=ui_core.AnalysisOptions(camera_roll_deg=0.0)))
+    assert list(at.dataframe[0].value["Change"]) == list(
+        summary_table(level.comparison)["Change"])

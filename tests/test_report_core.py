@@ -204,3 +204,14 @@ def test_frontal_overlay_drawn_on_rear_views(track):
     img = annotate.draw_frontal(blank_frame(), _frontal_xy(4.0, 3.0),
                                 annotate.FrameContext(side_view=False))
     assert (img == np.array(annotate.SHANK, np.uint8)).all(axis=2).sum() > 50  # hip line
+
+
+def test_history_figure_one_dot_per_clip():
+    df = pd.DataFrame({"session_date": ["2026-11-07", "2026-11-07", "2026-11-21"],
+                       "role": ["fresh", "fatigued", "single"],
+                       "trunk_lean_deg": [5.0, 9.0, 7.0], "lateral_sway_pct_hip": [np.nan] * 3})
+    fig = plots.history_figure(df, ["trunk_lean_deg", "lateral_sway_pct_hip"])
+    ax = fig.axes[0]
+    ys = sorted(float(y) for line in ax.lines for y in line.get_ydata())
+    assert ys == [5.0, 7.0, 9.0]
+    assert not fig.axes[1].get_visible()  # no sway measured: no empty panel

@@ -13,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -198,3 +199,33 @@ def figure_png(fig: Figure, *, dpi: int = 130) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
+
+
+def history_figure(sessions: pd.DataFrame, metrics: list[str]) -> Figure:
+    """A runner's stored clips over the weeks: one panel per metric, one dot per clip.
+
+    ``sessions`` is :meth:`posture.history.History.sessions` output (``session_date`` and
+    one column per metric); fresh/early clips blue, fatigued orange, single clips grey.
+    """
+    metrics = [m for m in metrics if m in sessions.columns and sessions[m].notna().any()]
+    n = max(1, len(metrics))
+    fig = Figure(figsize=(7.2, 1.9 * int(np.ceil(n / 2))), dpi=110, layout="constrained")
+    axes = fig.subplots(int(np.ceil(n / 2)), 2, squeeze=False).ravel()
+    colours = {"fresh": EARLY_COLOUR, "fatigued": LATE_COLOUR}
+    dates = pd.to_datetime(sessions["session_date"])
+    for ax, m in zip(axes, metrics, strict=False):
+        for role, grp in sessions.assign(_d=dates).groupby("role"):
+            ax.plot(grp["_d"], grp[m], "o", ms=6, color=colours.get(str(role), "#555555"),
+                    label=str(role))
+        ax.set_title(metric_label(m), fontsize=9, loc="left")
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.25)
+        ax.margins(x=0.15, y=0.25)
+        locator = mdates.AutoDateLocator(maxticks=5)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    for ax in axes[len(metrics):]:
+        ax.set_visible(False)
+    if metrics:
+        axes[0].legend(fontsize=7)
+    return fig
