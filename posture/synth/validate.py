@@ -192,8 +192,10 @@ def cadence_table(results: Iterable[CaseResult]) -> pd.DataFrame:
         true = r.truth.summary["cadence_spm"]
         got = r.summary.get("cadence_spm", np.nan)
         rows.append({"clip": r.case.name, "true_spm": true, "found_spm": got,
-                     "error_pct": 100 * (got - true) / true, "seconds": r.seconds,
-                     "strides": r.n_found, "flags": ", ".join(r.quality)})
+                     "error_pct": 100 * (got - true) / true,
+                     "roll_true_deg": r.case.camera.roll_deg,
+                     "roll_found_deg": r.summary.get("camera_roll_deg", np.nan),
+                     "seconds": r.seconds, "strides": r.n_found, "flags": ", ".join(r.quality)})
     return pd.DataFrame(rows)
 
 
@@ -309,7 +311,7 @@ def write_report(results: list[CaseResult], path: Path) -> None:
                            "cadence": r.case.params.cadence_spm,
                            "overstride": r.case.params.overstride_pct_leg}
                           for r in results]), 1),
-        "## Cadence per clip",
+        "## Cadence and camera roll per clip",
         "",
         _md(cadence_table(results)),
         "## Contact timing (in frames of each clip)",
