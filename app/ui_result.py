@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,8 @@ from posture.report.session import (
     summary_table,
 )
 from posture.report.video_out import write_annotated_mp4
+
+log = logging.getLogger("stride_posture.app")
 
 CONF_BADGE = {"high": ":green-badge[high confidence]",
               "moderate": ":orange-badge[moderate confidence]",
@@ -297,3 +300,6 @@ def render_session(session: Session, key: str) -> None:
             part(session, key)
         except PostureError as exc:
             st.error(str(exc))
+        except Exception as exc:  # a picture failing must not take the page down
+            log.exception("could not draw %s", part.__name__)
+            st.error(f"This part of the page could not be drawn ({type(exc).__name__}: {exc}).")

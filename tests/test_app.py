@@ -162,6 +162,7 @@ def test_seed_refuses_a_track_of_another_video(tmp_path, monkeypatch, sample):
     assert ui_core.seed_pose_cache(other) is False
 
 
+@pytest.mark.slow
 def test_bundled_fresh_and_fatigued_pair(env):
     if ui_core.sample_pair() is None:
         pytest.skip("the bundled fresh/fatigued pair is missing")
@@ -197,3 +198,19 @@ def test_level_camera_override_reaches_the_library(env):
         options=ui_core.AnalysisOptions(camera_roll_deg=0.0)))
     assert list(at.dataframe[0].value["Change"]) == list(
         summary_table(level.comparison)["Change"])
+
+
+@pytest.mark.slow
+def test_rear_sample_and_annotated_video(env):
+    rear = next((p for p in ui_core.list_samples() if p.stem.startswith("rear")), None)
+    if rear is None:
+        pytest.skip("no bundled rear-view sample")
+    at = run_app()
+    at.selectbox(key="sample_name").select(rear.name).run()
+    at.button(key="analyse").click().run()
+    assert not at.exception and not at.error
+    assert any(m.value.startswith(f"- **{rear.name}**: rear view") for m in at.markdown)
+    next(b for b in at.button if b.label == "Prepare annotated video").click().run()
+    assert not at.exception and not at.error
+    assert element_types(at)["video"] == 1
+    assert any(b.label.startswith("Download video") for b in at.get("download_button"))
