@@ -108,9 +108,14 @@ def test_upload_a_clip_and_see_findings_and_plots(app_url, sample):
             page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
                 str(sample))
             page.get_by_text("Part to analyse (s)").wait_for(timeout=60_000)
+            page.get_by_text("Runner and camera", exact=True).click()
+            name = page.get_by_label("Runner name (for the history)")
+            name.fill("Maria Lopez")
+            name.press("Enter")
+            page.wait_for_timeout(500)
             page.get_by_role("button", name="Analyse", exact=True).click()
             # The uploaded clip (not the demo) is on the page once the analysis is done.
-            page.get_by_text("Unnamed runner").first.wait_for(timeout=120_000)
+            page.get_by_text("Maria Lopez - ").first.wait_for(timeout=120_000)
             page.wait_for_function(  # stale elements of the demo are gone when the run ends
                 "!document.querySelector(\"[data-testid='stMain']\").innerText"
                 ".includes('Sample runner')", timeout=120_000)
@@ -130,9 +135,10 @@ def test_upload_a_clip_and_see_findings_and_plots(app_url, sample):
             assert "Traceback" not in body
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / "result.png"))
-            page.get_by_text("Stride by stride", exact=True).scroll_into_view_if_needed()
             page.set_viewport_size({"width": 1440, "height": 1500})
-            page.get_by_text("Stride by stride", exact=True).scroll_into_view_if_needed()
+            page.get_by_text("Stride by stride", exact=True).evaluate(
+                "e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(500)
             page.screenshot(path=str(SHOTS / "plots.png"))
         finally:
             browser.close()
