@@ -122,20 +122,59 @@ class CaseResult:
     n_found: int
     seconds: float
     quality: list[str]
+    landmarks: dict[str, float] = field(default_factory=dict)
+
+
+def landmark_errors(track_xy_px: np.ndarray, true_xy_px: np.ndarray,
+                    leg_px: float) -> dict[str, float]:
+    """Pose-model landmarks against the true ones: detection rate, median and 95th percentile
+    error (% leg) per joint with the nearer of the left/right labels (side views swap legs),
+    and how often the labels were swapped."""
+    from posture.landmarks import LM
+
+    n = min(track_xy_px.shape[0], true_xy_px.shape[0])
+    P, T = track_xy_px[:n], true_xy_px[:n]
+    det = np.isfinite(P).all(axis=(1, 2))
+    out = {"detected_pct": 100.0 * det.mean()}
+    swaps = []
+    for joint in ("SHOULDER", "HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX", "WRIST"):
+        left, right = LM[f"LEFT_{joint}"], LM[f"RIGHT_{joint}"]
+        errs = []
+        for lm in (left, right):
+            e = np.minimum(np.linalg.norm(P[det, left] - T[det, lm], axis=-1),
+                           np.linalg.norm(P[det, right] - T[det, lm], axis=-1))
+            errs.append(100.0 * e / leg_px)
+        e = np.concatenate(errs)
+        out[f"{joint.lower()}_med"] = float(np.median(e))
+        out[f"{joint.lower()}_p95"] = float(np.percentile(e, 95))
+        if joint in ("KNEE", "ANKLE"):
+            same = np.linalg.norm(P[det, left] - T[det, left], axis=-1) + np.linalg.norm(
+                P[det, right] - T[det, right], axis=-1)
+            cross = np.linalg.norm(P[det, left] - T[det, right], axis=-1) + np.linalg.norm(
+                P[det, right] - T[det, left], axis=-1)
+            swaps.append(cross < same)
+    out["legs_swapped_pct"] = 100.0 * float(np.mean(np.concatenate(swaps)))
+    return out
 
 
 def run_case(case: Case, folder: Path) -> CaseResult:
-    from posture.pipeline import AnalysisOptions, analyze_video
+    import json
+
+    from posture.pipeline import AnalysisOptions, analyze_track, extract_track
 
     video = render_case(case, folder)
     truth = GroundTruth.load(truth_path(video))
     t0 = time.perf_counter()
-    a = analyze_video(video, AnalysisOptions(runner_height_m=case.params.height_m))
+    options = AnalysisOptions(runner_height_m=case.params.height_m)
+    track = extract_track(video, options)
+    a = analyze_track(track, options)
     stride_s = 120.0 / case.params.cadence_spm
+    true_xy = np.asarray(json.loads(truth_path(video).read_text())["frames"]["image_xy_px"])
+    lms = landmark_errors(track.image_xy_px, true_xy, 0.491 * case.camera.runner_px)
     return CaseResult(case, pair_strides(a.strides, truth.strides, stride_s),
                       pair_strides(a.strides, truth.strides_exact, stride_s), dict(a.summary),
                       truth, len(a.strides), time.perf_counter() - t0,
-                      [q.code for q in a.quality])
+                      [q.code for q in a.quality], lms)
 
 
 def error_table(results: Iterable[CaseResult], metrics: Iterable[str]) -> pd.DataFrame:
@@ -311,6 +350,13 @@ def write_report(results: list[CaseResult], path: Path) -> None:
                            "cadence": r.case.params.cadence_spm,
                            "overstride": r.case.params.overstride_pct_leg}
                           for r in results]), 1),
+        "## Pose-model landmarks against the truth (% of leg length)",
+        "",
+        "Median and 95th-percentile distance of each detected landmark from the true joint, "
+        "taking the nearer of the left/right labels (pose models often swap the legs in side "
+        "views; `legs_swapped_pct` counts how often for knees and ankles).",
+        "",
+        _md(pd.DataFrame([{"clip": r.case.name, **r.landmarks} for r in results]), 1),
         "## Cadence and camera roll per clip",
         "",
         _md(cadence_table(results)),
