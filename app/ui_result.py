@@ -112,8 +112,8 @@ def render_glance(session: Session) -> None:
     for col, m in zip(cols, shown, strict=True):
         c, s = comp.changes[m], spec(m)
         colour = {"higher": "inverse", "lower": "normal"}.get(s.worse_when, "off")
-        delta = (f"{c.change:+.{s.decimals}f} {s.unit} vs {a_lab}"
-                 if np.isfinite(c.change) else None)
+        judged = c.verdict != "not enough data" and np.isfinite(c.change)
+        delta = f"{c.change:+.{s.decimals}f} {s.unit} vs {a_lab}" if judged else None
         value = c.b_mean if round(c.b_mean, s.decimals) != 0 else 0.0  # no "-0.0"
         col.metric(f"{GLANCE_LABELS[m]}, {b_lab}", f"{value:.{s.decimals}f} {s.unit}", delta,
                    delta_color=colour if c.verdict == "changed" else "off",
