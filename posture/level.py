@@ -36,7 +36,9 @@ from posture.track import PoseTrack
 
 #: Larger estimated rolls are treated as a failed estimate (phones are rarely that crooked
 #: without the user noticing, and stairs/hills would fake it).
-MAX_ROLL_DEG = 10.0
+MAX_ROLL_DEG = 6.0
+#: The two legs' floor lines are independent estimates; they must agree this closely.
+MAX_LEG_DISAGREE_DEG = 2.0
 #: The floor points must span at least this fraction of the leg length horizontally.
 MIN_SPAN_LEG = 0.25
 #: Estimates less certain than this (95% CI half-width, degrees) are not applied.
@@ -78,7 +80,7 @@ def _not_estimated(reason: str) -> RollEstimate:
     return RollEstimate(0.0, 0.0, "none", flag=QualityFlag(
         "roll_not_estimated", "warning",
         f"The camera level could not be checked ({reason}); angles assume the phone was "
-        "held level, so set the camera roll by hand if the floor looks tilted."))
+        "held level, so level the phone when filming or enter the camera tilt by hand."))
 
 
 def floor_points(track: PoseTrack, events: GaitEvents, leg: str) -> np.ndarray:
@@ -116,10 +118,10 @@ def estimate_roll_floor(track: PoseTrack, events: GaitEvents) -> RollEstimate:
     for leg in LEGS:
         pts = floor_points(track, events, leg)
         if len(pts) < 6:
-            continue
+            return _not_estimated(f"too few {leg} foot contacts to find the floor line")
         span = np.ptp(pts[:, 0])
         if span < MIN_SPAN_LEG * leg_px:
-            continue
+            return _not_estimated("the feet on the ground covered too little of the picture")
         with np.errstate(invalid="ignore"):  # exact (noise-free) points: CI is undefined
             slope, _, lo, hi = theilslopes(pts[:, 1], pts[:, 0], alpha=0.95)
         half = (hi - lo) / 2.0
@@ -128,8 +130,10 @@ def estimate_roll_floor(track: PoseTrack, events: GaitEvents) -> RollEstimate:
         weights.append(1.0 / half**2)
         half_cis.append(half)
         n_total += len(pts)
-    if not slopes:
-        return _not_estimated("the feet on the ground covered too little of the picture")
+    leg_deg = np.degrees(np.arctan(slopes))
+    if abs(leg_deg[0] - leg_deg[1]) > MAX_LEG_DISAGREE_DEG:
+        return _not_estimated(f"the two feet gave floor lines {leg_deg[0]:+.0f} and "
+                              f"{leg_deg[1]:+.0f} degrees off level")
     slope = float(np.average(slopes, weights=weights))
     half = float(1.0 / np.sqrt(np.sum(weights)))
     roll = float(np.degrees(np.arctan(slope)))
@@ -141,6 +145,42 @@ def estimate_roll_floor(track: PoseTrack, events: GaitEvents) -> RollEstimate:
         return _not_estimated(f"the floor line is too uncertain, +/-{ci_deg:.1f} degrees")
     conf = float(np.clip(1.0 - ci_deg / 3.0, 0.0, 1.0))
     return RollEstimate(roll, conf, "floor", ci_deg=ci_deg, n_points=n_total)
+
+
+def choose_roll(scene, floor: RollEstimate) -> RollEstimate:
+    """Automatic roll policy: apply a correction only when it is trustworthy.
+
+    Parameters
+    ----------
+    scene : posture.scene_level.SceneRoll or None
+        Roll from straight scene lines (None when the video was not available).
+    floor : RollEstimate
+        Roll from the floor line of the stance feet (already refused when the legs disagree,
+        the line is uncertain or the roll is implausible).
+
+    Returns
+    -------
+    RollEstimate
+        Source ``"scene_lines"`` when the scene lines are usable and the roll is plausible
+        (at most ``MAX_ROLL_DEG``); else ``"floor"`` when the floor estimate is confident;
+        else ``"none"`` (roll 0 and a ``roll_not_estimated`` flag saying why). A wrong
+        correction is worse than none, so doubtful estimates are never applied.
+    """
+    if scene is not None and scene.ok:
+        if abs(scene.roll_deg) > MAX_ROLL_DEG:
+            return _not_estimated(f"the scene lines came out {scene.roll_deg:.0f} degrees off "
+                                  "level, more than a phone is plausibly turned")
+        mads = [f.mad_deg for f in (scene.horizontal, scene.vertical) if np.isfinite(f.mad_deg)]
+        both = scene.horizontal.n_segments > 0 and scene.vertical.n_segments > 0
+        return RollEstimate(float(scene.roll_deg), 1.0 if both else 0.8, "scene_lines",
+                            ci_deg=float(min(mads)) if mads else float("nan"),
+                            n_points=scene.horizontal.n_segments + scene.vertical.n_segments)
+    if floor.source == "floor":
+        return floor
+    if scene is not None and floor.flag is not None:
+        reason = f"{scene.reason}; floor: " + floor.flag.message.split("(", 1)[-1].split(")")[0]
+        return _not_estimated(reason)
+    return floor
 
 
 def level_track(track: PoseTrack, roll_deg: float) -> PoseTrack:

@@ -49,15 +49,30 @@ def extract_track(path: str | Path, options: AnalysisOptions = AnalysisOptions()
 
 
 def analyze_track(track: PoseTrack, options: AnalysisOptions = AnalysisOptions()) -> ClipAnalysis:
-    """Clean the landmarks, decide the view, and measure every stride."""
+    """Clean the landmarks, decide the view, and measure every stride.
+
+    When the clip named in ``track.info.path`` is readable, a few of its frames are sampled
+    for a camera-roll estimate from straight scene lines; without it the landmarks alone
+    are used.
+    """
+    from posture.scene_level import scene_roll_for_track
     from posture.signal import clean_track
     from posture.view import estimate_view
 
     clean = clean_track(track)
+    scene = scene_roll_for_track(clean) if options.camera_roll_deg is None else None
     view = estimate_view(clean, forced=None if options.view == "auto" else options.view,
-                         roll_override_deg=options.camera_roll_deg)
+                         roll_override_deg=options.camera_roll_deg, scene_roll=scene)
     if view.view == "side":
+        from posture.legs import repair_leg_swaps
         from posture.side import analyze_side
+
+        # the legs' labels are repaired on the raw landmarks (before smoothing blurs a swap)
+        fixed, repair = repair_leg_swaps(track)
+        if repair.swapped.any():
+            clean = clean_track(fixed)
+            view = estimate_view(clean, forced=None if options.view == "auto" else options.view,
+                                 roll_override_deg=options.camera_roll_deg, scene_roll=scene)
 
         return analyze_side(clean, view=view, options=options)
     from posture.frontal import analyze_frontal

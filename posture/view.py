@@ -169,7 +169,7 @@ def detect_view(track: PoseTrack) -> ViewDetection:
 
 @quiet_empty_slices
 def estimate_view(track: PoseTrack, *, forced: str | None = None,
-                  roll_override_deg: float | None = None) -> ViewEstimate:
+                  roll_override_deg: float | None = None, scene_roll=None) -> ViewEstimate:
     """Decide view, facing, near side and camera roll for a clip.
 
     Parameters
@@ -181,6 +181,8 @@ def estimate_view(track: PoseTrack, *, forced: str | None = None,
         :func:`detect_view`) and reported in the analysis notes.
     roll_override_deg : float or None
         User override of the camera roll in degrees (wins over the estimate).
+    scene_roll : posture.scene_level.SceneRoll or None
+        Roll from straight lines of the picture (see :func:`posture.level.choose_roll`).
 
     Returns
     -------
@@ -188,7 +190,7 @@ def estimate_view(track: PoseTrack, *, forced: str | None = None,
         ``camera_roll_deg`` in degrees, positive = scene turned clockwise on screen.
     """
     from posture.gait import detect_events
-    from posture.level import estimate_roll_floor
+    from posture.level import MAX_ROLL_DEG, choose_roll, estimate_roll_floor
 
     det = detect_view(track)
     view = forced or det.view
@@ -202,10 +204,14 @@ def estimate_view(track: PoseTrack, *, forced: str | None = None,
                            near_side=det.near_side)
         if roll_override_deg is not None:
             return replace(est, camera_roll_deg=float(roll_override_deg), roll_source="user")
-        roll = estimate_roll_floor(track, detect_events(track, facing=det.facing_sign))
+        roll = choose_roll(scene_roll, estimate_roll_floor(
+            track, detect_events(track, facing=det.facing_sign)))
         return replace(est, camera_roll_deg=roll.roll_deg, roll_source=roll.source)
     est = ViewEstimate(view=view, facing="away" if view == "rear" else "toward",
                        confidence=float(conf))
     if roll_override_deg is not None:
         return replace(est, camera_roll_deg=float(roll_override_deg), roll_source="user")
+    if scene_roll is not None and scene_roll.ok and abs(scene_roll.roll_deg) <= MAX_ROLL_DEG:
+        return replace(est, camera_roll_deg=float(scene_roll.roll_deg),
+                       roll_source="scene_lines")
     return est

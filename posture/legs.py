@@ -1,0 +1,170 @@
+"""Leg identity in side views: undo the pose model's left/right leg swaps.
+
+From the side the two legs look alike, and the pose model often gives the near leg's
+joints the far leg's labels for a few frames (about a quarter of the frames in our rendered
+clips). A swap moves every joint of both legs to the other leg's position at once, which no
+real leg does: legs move smoothly. So the labels are repaired by **continuity**: for every
+frame choose "as labelled" or "swapped" such that the leg joints (hip, knee, ankle, heel,
+toe) move with the least acceleration, i.e. each frame's positions are closest to the
+constant-velocity prediction from the two frames before. This is solved exactly over the
+whole clip with a Viterbi pass over pairs of consecutive choices (4 states).
+
+Continuity fixes the identity only up to one swap of the whole clip; that global choice is
+the majority vote of the model's own labels (it is right most of the time), so a clip
+without swaps comes back unchanged.
+
+Where the legs cross (mid-swing and mid-stance) their positions nearly coincide and either
+choice costs the same; the prediction from the frames before, where the legs were apart,
+carries the identity through the crossing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from posture.landmarks import LM
+from posture.track import PoseTrack
+
+#: Landmarks swapped together (left, right) and used for the continuity cost.
+LEG_PAIRS: tuple[tuple[LM, LM], ...] = (
+    (LM.LEFT_HIP, LM.RIGHT_HIP),
+    (LM.LEFT_KNEE, LM.RIGHT_KNEE),
+    (LM.LEFT_ANKLE, LM.RIGHT_ANKLE),
+    (LM.LEFT_HEEL, LM.RIGHT_HEEL),
+    (LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX),
+)
+
+
+@dataclass(frozen=True)
+class LegRepair:
+    """What :func:`repair_leg_swaps` did.
+
+    Attributes
+    ----------
+    swapped : (T,) bool, frames whose leg labels were exchanged
+    swapped_pct : float, percent of frames exchanged
+    """
+
+    swapped: np.ndarray
+    swapped_pct: float
+
+
+def _foot_x(xy: np.ndarray, side: int) -> np.ndarray:
+    """(T,) image x of a foot (mean of ankle, heel and toe), px; ``side`` 0 left, 1 right."""
+    ids = [pair[side] for pair in LEG_PAIRS[2:]]
+    x = xy[:, ids, 0]
+    out = np.full(x.shape[0], np.nan)
+    ok = np.isfinite(x).any(axis=1)
+    out[ok] = np.nanmean(x[ok], axis=1)
+    return out
+
+
+def _fill(y: np.ndarray) -> np.ndarray:
+    ok = np.isfinite(y)
+    if ok.sum() < 2:
+        return y
+    idx = np.arange(y.size)
+    return np.interp(idx, idx[ok], y[ok])
+
+
+def crossing_frames(gap_px: np.ndarray, fps: float) -> np.ndarray:
+    """Frames where the two feet pass each other: minima of the label-free foot gap |dx|.
+
+    Parameters
+    ----------
+    gap_px : (T,) |x(left foot) - x(right foot)|, px, gaps filled.
+    fps : frames per second.
+    """
+    from scipy.signal import find_peaks
+
+    amp = np.nanpercentile(gap_px, 90)
+    if not np.isfinite(amp) or amp <= 0:
+        return np.array([], int)
+    # steps last >= 0.2 s (300 steps/min); crossings are where the gap nearly closes
+    pk, _ = find_peaks(-gap_px, distance=max(1, int(0.2 * fps)), prominence=0.3 * amp)
+    pk = pk[gap_px[pk] < 0.5 * amp]
+    if pk.size < 3:
+        return pk
+    # a spurious minimum splits one step into two short intervals: drop it
+    step = float(np.median(np.diff(pk)))
+    keep = list(pk)
+    k = 1
+    while k < len(keep) - 1:
+        if keep[k] - keep[k - 1] < 0.75 * step and keep[k + 1] - keep[k] < 0.75 * step:
+            del keep[k]
+        else:
+            k += 1
+    return np.asarray(keep, int)
+
+
+def _steps_between(cross: np.ndarray) -> np.ndarray:
+    """Number of steps (sign changes) at each crossing: 1, or more where crossings were
+    missed (an interval of about n median steps holds n - 1 unseen crossings)."""
+    n = np.ones(cross.size, int)
+    if cross.size >= 3:
+        step = float(np.median(np.diff(cross)))
+        n[1:] = np.maximum(1, np.round(np.diff(cross) / step)).astype(int)
+    return n
+
+
+def swap_states(xy_px: np.ndarray, fps: float) -> np.ndarray:
+    """(T,) bool: True where the leg labels should be exchanged.
+
+    Parameters
+    ----------
+    xy_px : (T, 33, 2) image landmarks, px (NaN where missing).
+    fps : frames per second.
+    """
+    xy = np.asarray(xy_px, float)
+    T = xy.shape[0]
+    d_obs = _foot_x(xy, 0) - _foot_x(xy, 1)
+    if np.isfinite(d_obs).sum() < max(10, int(fps)):
+        return np.zeros(T, bool)
+    d = _fill(d_obs)
+    gap = np.abs(d)
+    cross = crossing_frames(gap, fps)
+    if cross.size < 2:
+        return np.zeros(T, bool)
+    # the true difference changes sign at every crossing: alternate the sign per interval
+    sign = np.ones(T)
+    flips = np.cumsum(_steps_between(cross))
+    for c, f in zip(cross, flips, strict=True):
+        sign[c:] = -1.0 if f % 2 else 1.0
+    # which leg is in front in the first interval: the labels vote (they are mostly right)
+    ok = np.isfinite(d_obs) & (gap > 0)
+    if np.sum(np.sign(d_obs[ok]) == sign[ok]) < 0.5 * ok.sum():
+        sign = -sign
+    swapped = np.sign(d) != sign
+    # close to a crossing the order is ambiguous: take the decision of the nearest clear frame
+    amp = np.nanpercentile(gap, 90)
+    clear = gap > 0.15 * amp
+    if clear.any() and not clear.all():
+        idx = np.flatnonzero(clear)
+        near = idx[np.clip(np.searchsorted(idx, np.arange(T)), 0, idx.size - 1)]
+        prev = idx[np.clip(np.searchsorted(idx, np.arange(T)) - 1, 0, idx.size - 1)]
+        pick = np.where(np.abs(prev - np.arange(T)) < np.abs(near - np.arange(T)), prev, near)
+        swapped = np.where(clear, swapped, swapped[pick])
+    return swapped & np.isfinite(d_obs)
+
+
+def swap_legs(xy_px: np.ndarray, swapped: np.ndarray) -> np.ndarray:
+    """Copy of ``xy_px`` (T, 33, ...) with left/right leg landmarks exchanged where ``swapped``."""
+    out = np.array(xy_px, copy=True)
+    rows = np.flatnonzero(swapped)
+    for a, b in LEG_PAIRS:
+        out[rows, a], out[rows, b] = xy_px[rows, b], xy_px[rows, a]
+    return out
+
+
+def repair_leg_swaps(track: PoseTrack) -> tuple[PoseTrack, LegRepair]:
+    """Track with consistent leg labels (image, visibility and world landmarks exchanged
+    together) and the frames that were changed."""
+    swapped = swap_states(track.image_xy_px, track.fps)
+    if not swapped.any():
+        return track, LegRepair(swapped, 0.0)
+    fixed = replace(track, image_xy_px=swap_legs(track.image_xy_px, swapped),
+                    visibility=swap_legs(track.visibility, swapped),
+                    world_xyz_m=swap_legs(track.world_xyz_m, swapped))
+    return fixed, LegRepair(swapped, 100.0 * float(swapped.mean()))

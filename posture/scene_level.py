@@ -1,0 +1,242 @@
+"""Camera roll from the picture itself: straight scene lines (walls, floor, treadmill rails).
+
+Why: the landmark-based floor line (:mod:`posture.level`) depends on where the pose model
+puts heels and toes, which is neither on the floor nor stable while the foot rolls through
+stance. Rooms, tracks and treadmills are full of straight edges that are truly level
+(floor/wall joins, belt and rail edges, skirting boards) or truly plumb (door frames,
+corners, treadmill uprights). A handful of frames is enough: the scene does not lean.
+
+Method: sample about eight frames spread over the clip; per frame, grey -> Canny edges ->
+probabilistic Hough segments, after blanking the runner's bounding box (from the
+landmarks of the same frame, enlarged) so limbs and trunk never vote. A segment within
+``NEAR_DEG`` of horizontal votes ``atan(dy/dx)``; within ``NEAR_DEG`` of vertical it votes
+``atan2(dx, -dy)`` (pointing up). With the sign convention of :mod:`posture.level` both
+equal the roll. Each family gives a length-weighted median and a length-weighted median
+absolute deviation. The estimate is refused when neither family has enough line length
+or the lines disagree (see :func:`combine_families`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from posture.track import PoseTrack
+
+#: Segments within this many degrees of horizontal/vertical vote.
+NEAR_DEG = 8.0
+#: Frames sampled from the clip.
+N_SAMPLE_FRAMES = 8
+#: A family needs summed segment length >= this many frame long-sides (over all frames).
+MIN_FAMILY_LENGTH_SIDES = 2.0
+#: ... and at least this many segments.
+MIN_FAMILY_SEGMENTS = 8
+#: Weighted MAD (degrees) above which a family is too scattered to trust.
+MAX_FAMILY_MAD_DEG = 1.5
+#: Horizontal and vertical families must agree this closely (degrees) to be combined.
+MAX_FAMILY_DISAGREE_DEG = 1.5
+#: Runner box enlargement, as a fraction of its height on every side.
+BOX_MARGIN = 0.15
+
+
+@dataclass(frozen=True)
+class LineFamily:
+    """Votes of the near-horizontal or near-vertical segments.
+
+    Attributes
+    ----------
+    roll_deg : float, degrees (NaN when no segments)
+    mad_deg : float, degrees, length-weighted median absolute deviation
+    length_px : float, summed segment length, pixels
+    n_segments : int
+    """
+
+    roll_deg: float
+    mad_deg: float
+    length_px: float
+    n_segments: int
+
+
+@dataclass(frozen=True)
+class SceneRoll:
+    """Scene-line roll estimate.
+
+    Attributes
+    ----------
+    roll_deg : float, degrees (NaN when refused); positive = scene turned clockwise on screen
+    ok : bool, whether the estimate is trustworthy
+    reason : str, why it was refused ("" when ok)
+    horizontal, vertical : LineFamily
+    n_frames : int, frames that contributed
+    """
+
+    roll_deg: float
+    ok: bool
+    reason: str
+    horizontal: LineFamily
+    vertical: LineFamily
+    n_frames: int
+
+
+def _weighted_median(v: np.ndarray, w: np.ndarray) -> float:
+    order = np.argsort(v)
+    v, w = v[order], w[order]
+    c = np.cumsum(w)
+    return float(v[np.searchsorted(c, 0.5 * c[-1])])
+
+
+def family(angles_deg: np.ndarray, lengths_px: np.ndarray) -> LineFamily:
+    """Length-weighted median and MAD of segment angles (degrees)."""
+    a, w = np.asarray(angles_deg, float), np.asarray(lengths_px, float)
+    if a.size == 0:
+        return LineFamily(float("nan"), float("nan"), 0.0, 0)
+    med = _weighted_median(a, w)
+    mad = _weighted_median(np.abs(a - med), w)
+    return LineFamily(med, mad, float(w.sum()), int(a.size))
+
+
+def segment_angles(segments: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                  np.ndarray]:
+    """Split (n, 4) segments ``x1, y1, x2, y2`` (pixels, y down) into roll votes.
+
+    Returns
+    -------
+    h_deg, h_len, v_deg, v_len : roll votes (degrees) and lengths (pixels) of the
+        near-horizontal and near-vertical segments.
+    """
+    s = np.asarray(segments, float).reshape(-1, 4)
+    dx, dy = s[:, 2] - s[:, 0], s[:, 3] - s[:, 1]
+    length = np.hypot(dx, dy)
+    # horizontal: slope dy/dx = tan(roll); orient left -> right
+    sx = np.where(dx < 0, -1.0, 1.0)
+    h = np.degrees(np.arctan2(sx * dy, sx * dx))
+    # vertical: up direction (sin roll, -cos roll); orient upward (dy < 0)
+    sy = np.where(dy > 0, -1.0, 1.0)
+    v = np.degrees(np.arctan2(sy * dx, -sy * dy))
+    hm, vm = np.abs(h) <= NEAR_DEG, np.abs(v) <= NEAR_DEG
+    return h[hm], length[hm], v[vm], length[vm]
+
+
+def frame_segments(image_rgb: np.ndarray, runner_box_px: tuple[float, float, float, float]
+                   | None) -> np.ndarray:
+    """(n, 4) straight segments of one frame outside the runner box (pixels)."""
+    import cv2
+
+    gray = cv2.cvtColor(np.ascontiguousarray(image_rgb), cv2.COLOR_RGB2GRAY)
+    gray = cv2.GaussianBlur(gray, (5, 5), 0)
+    edges = cv2.Canny(gray, 40, 120)
+    h, w = edges.shape
+    edges[:3, :] = 0
+    edges[-3:, :] = 0
+    edges[:, :3] = 0
+    edges[:, -3:] = 0
+    if runner_box_px is not None:
+        x0, y0, x1, y1 = runner_box_px
+        m = BOX_MARGIN * (y1 - y0)
+        xa, ya = int(max(0, np.floor(x0 - m))), int(max(0, np.floor(y0 - m)))
+        xb, yb = int(min(w, np.ceil(x1 + m))), int(min(h, np.ceil(y1 + m)))
+        edges[ya:yb, xa:xb] = 0
+    min_len = max(30, int(0.08 * max(w, h)))
+    lines = cv2.HoughLinesP(edges, 1, np.pi / 720, threshold=30, minLineLength=min_len,
+                            maxLineGap=4)
+    return np.zeros((0, 4)) if lines is None else lines.reshape(-1, 4).astype(float)
+
+
+def combine_families(hor: LineFamily, ver: LineFamily, *, long_side_px: float,
+                     n_frames: int) -> SceneRoll:
+    """Decide the scene roll from the two families (see module doc)."""
+    need = MIN_FAMILY_LENGTH_SIDES * long_side_px * max(1, n_frames) / N_SAMPLE_FRAMES
+
+    def usable(f: LineFamily) -> bool:
+        return (f.n_segments >= MIN_FAMILY_SEGMENTS and f.length_px >= need
+                and f.mad_deg <= MAX_FAMILY_MAD_DEG)
+
+    good = [f for f in (hor, ver) if usable(f)]
+    nan = float("nan")
+    if not good:
+        return SceneRoll(nan, False, "too few straight level or plumb lines in the scene",
+                         hor, ver, n_frames)
+    if len(good) == 2:
+        if abs(hor.roll_deg - ver.roll_deg) > MAX_FAMILY_DISAGREE_DEG:
+            return SceneRoll(nan, False, f"level lines ({hor.roll_deg:+.1f} deg) and plumb "
+                             f"lines ({ver.roll_deg:+.1f} deg) disagree", hor, ver, n_frames)
+        w = np.array([hor.length_px, ver.length_px])
+        roll = float(np.average([hor.roll_deg, ver.roll_deg], weights=w))
+        return SceneRoll(roll, True, "", hor, ver, n_frames)
+    return SceneRoll(good[0].roll_deg, True, "", hor, ver, n_frames)
+
+
+def estimate_roll_scene(frames: Iterable[tuple[np.ndarray, tuple[float, float, float, float]
+                                               | None]]) -> SceneRoll:
+    """Scene roll from ``(image_rgb, runner_box_px)`` pairs (box: x0, y0, x1, y1 or None).
+
+    Returns
+    -------
+    SceneRoll
+        ``roll_deg`` in degrees, positive = scene turned clockwise on screen.
+    """
+    hs, hl, vs, vl = [], [], [], []
+    n, long_side = 0, 0.0
+    for img, box in frames:
+        h_deg, h_len, v_deg, v_len = segment_angles(frame_segments(img, box))
+        hs.append(h_deg)
+        hl.append(h_len)
+        vs.append(v_deg)
+        vl.append(v_len)
+        n += 1
+        long_side = max(long_side, float(max(img.shape[:2])))
+    if n == 0:
+        empty = family(np.zeros(0), np.zeros(0))
+        return SceneRoll(float("nan"), False, "no frames", empty, empty, 0)
+    hor = family(np.concatenate(hs), np.concatenate(hl))
+    ver = family(np.concatenate(vs), np.concatenate(vl))
+    return combine_families(hor, ver, long_side_px=long_side, n_frames=n)
+
+
+def runner_box_px(xy_px: np.ndarray) -> tuple[float, float, float, float] | None:
+    """Bounding box (x0, y0, x1, y1) of one frame's landmarks (pixels), None if none found."""
+    ok = np.isfinite(xy_px).all(axis=-1)
+    if not ok.any():
+        return None
+    p = xy_px[ok]
+    return (float(p[:, 0].min()), float(p[:, 1].min()), float(p[:, 0].max()),
+            float(p[:, 1].max()))
+
+
+def scene_roll_for_track(track: PoseTrack, path: str | Path | None = None, *,
+                         n_frames: int = N_SAMPLE_FRAMES) -> SceneRoll | None:
+    """Sample frames of the track's video and estimate the scene roll.
+
+    Returns None when the video file is not available (e.g. a track loaded without its
+    clip) or cannot be decoded; the caller then relies on the other estimates.
+    """
+    from posture.errors import PostureError
+    from posture.video import iter_frames
+
+    path = Path(path or track.info.path)
+    if not path.is_file() or track.n_frames == 0:
+        return None
+    rows = np.flatnonzero(track.detected)
+    if rows.size == 0:
+        rows = np.arange(track.n_frames)
+    pick = rows[np.linspace(0, rows.size - 1, min(n_frames, rows.size)).round().astype(int)]
+    wanted = {int(track.frame_index[r]): int(r) for r in pick}
+    last = max(wanted)
+    pairs = []
+    try:
+        for fr in iter_frames(path, slowmo_factor=track.info.slowmo_factor, max_side_px=960):
+            if fr.index in wanted:
+                box = runner_box_px(track.image_xy_px[wanted[fr.index]])
+                if box is not None:
+                    box = tuple(c * fr.scale for c in box)
+                pairs.append((fr.image_rgb, box))
+            if fr.index >= last:
+                break
+    except (PostureError, OSError, ValueError):
+        return None
+    if not pairs:
+        return None
+    return estimate_roll_scene(pairs)
