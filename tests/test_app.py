@@ -81,6 +81,8 @@ def test_first_open_shows_the_sample_fully_analysed(env, library_session):
     for k, title in enumerate(titles, 1):
         assert any(f"**{k}. {title}**" in m.value for m in at.markdown)
     assert any(library_session.findings.care_note in i.value for i in at.info)
+    how_to = at.tabs[2].markdown[0].value  # the "How to film" page
+    assert "Side view" in how_to and "20 s" in how_to
 
 
 def test_downloads_and_pdf(env):
