@@ -35,6 +35,11 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "zero": _write(d / "zero.mp4", b""),
         "text": _write(d / "notes.mp4", b"these are my running notes, not a video\n" * 20),
         "truncated": vg.write_truncated(d / "truncated.mp4", ok, keep_fraction=0.6),
+        # index first, so the file opens, but the last fifth of the frames is gone
+        "truncated_tail": vg.write_truncated(
+            d / "truncated_tail.mp4",
+            vg.write_clip(d / "faststart.mp4", vg.regular_times(3.0, 30), faststart=True),
+            keep_fraction=0.8),
         "audio": vg.write_audio_only(d / "audio.m4a"),
         "audio_mp3": vg.write_audio_only(d / "audio.mp3", codec="mp3"),
         "short": vg.write_clip(d / "short.mp4", vg.regular_times(1.5, 30)),
@@ -158,6 +163,7 @@ def test_capture_fps_tag_equal_to_playback_is_not_slow_motion() -> None:
         ("zero", UnreadableVideoError, "empty"),
         ("text", UnreadableVideoError, "not a video"),
         ("truncated", UnreadableVideoError, "truncated"),
+        ("truncated_tail", UnreadableVideoError, "truncated"),
         ("audio", UnreadableVideoError, "only audio"),
         ("audio_mp3", UnreadableVideoError, "only audio"),
         ("codec", UnreadableVideoError, "codec"),

@@ -41,20 +41,23 @@ def write_clip(path: str | Path, times_s: Sequence[float], *, make_frame: FrameF
                width: int = 160, height: int = 120, codec: str = "libx264",
                rate: int = 30, rotation_ccw_deg: int = 0,
                stream_metadata: dict[str, str] | None = None,
-               container_metadata: dict[str, str] | None = None) -> Path:
+               container_metadata: dict[str, str] | None = None,
+               faststart: bool = False) -> Path:
     """Encode one frame per entry of ``times_s`` with exactly those presentation times.
 
     ``make_frame`` draws the UPRIGHT picture of ``width`` x ``height``. With
     ``rotation_ccw_deg`` the picture is stored turned the other way (like a phone held
     sideways) and a display matrix says how to turn it back (counter-clockwise degrees, as
     PyAV's ``VideoFrame.rotation`` reads it). Container metadata are written as MP4/MOV
-    'mdta' tags, the way Android stores ``com.android.capture.fps``.
+    'mdta' tags, the way Android stores ``com.android.capture.fps``. ``faststart`` puts the
+    index before the frames (as phones and web exports do).
     """
     path = Path(path)
     make = make_frame or marker_frame(width, height)
     k = (rotation_ccw_deg // 90) % 4
     stored_w, stored_h = (height, width) if k % 2 else (width, height)
-    options = {"movflags": "use_metadata_tags"} if path.suffix in (".mp4", ".mov") else {}
+    flags = "use_metadata_tags+faststart" if faststart else "use_metadata_tags"
+    options = {"movflags": flags} if path.suffix in (".mp4", ".mov") else {}
     with av.open(str(path), "w", options=options) as out:
         if container_metadata:
             out.metadata.update(container_metadata)
