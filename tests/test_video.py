@@ -197,3 +197,10 @@ def test_shared_rotated_clip_comes_out_upright() -> None:
     assert info.rotation_deg == 270
     f = next(video.iter_frames(ROTATED))
     assert f.image_rgb.shape == (220, 480, 3)
+
+
+@pytest.mark.skipif(not (SHARED / "side_grass_short_sports2d-demo3.mp4").exists(),
+                    reason="shared videos not available")
+def test_shared_short_clip_is_refused() -> None:
+    with pytest.raises(ClipTooShortError, match=r"lasts only 1\.6 s"):
+        video.probe(SHARED / "side_grass_short_sports2d-demo3.mp4")
