@@ -87,8 +87,15 @@ def crossing_frames(gap_px: np.ndarray, fps: float) -> np.ndarray:
     pk = pk[gap_px[pk] < 0.5 * amp]
     if pk.size < 3:
         return pk
-    # a spurious minimum splits one step into two short intervals: drop it
     step = float(np.median(np.diff(pk)))
+    # a crossing in the first or last frames is no peak for find_peaks: add it
+    head = gap_px[:pk[0]]
+    if head.size > 0.5 * step and np.argmin(head) <= 1 and head.min() < 0.5 * amp:
+        pk = np.concatenate([[int(np.argmin(head))], pk])
+    tail = gap_px[pk[-1] + 1:]
+    if tail.size > 0.5 * step and np.argmin(tail) >= tail.size - 2 and tail.min() < 0.5 * amp:
+        pk = np.concatenate([pk, [pk[-1] + 1 + int(np.argmin(tail))]])
+    # a spurious minimum splits one step into two short intervals: drop it
     keep = list(pk)
     k = 1
     while k < len(keep) - 1:
@@ -137,16 +144,41 @@ def swap_states(xy_px: np.ndarray, fps: float) -> np.ndarray:
     if np.sum(np.sign(d_obs[ok]) == sign[ok]) < 0.5 * ok.sum():
         sign = -sign
     swapped = np.sign(d) != sign
-    # close to a crossing the order is ambiguous: take the decision of the nearest clear frame
     amp = np.nanpercentile(gap, 90)
-    clear = gap > 0.15 * amp
+    clear = (gap > 0.15 * amp) & np.isfinite(d_obs)
     if clear.any() and not clear.all():
-        idx = np.flatnonzero(clear)
-        near = idx[np.clip(np.searchsorted(idx, np.arange(T)), 0, idx.size - 1)]
-        prev = idx[np.clip(np.searchsorted(idx, np.arange(T)) - 1, 0, idx.size - 1)]
-        pick = np.where(np.abs(prev - np.arange(T)) < np.abs(near - np.arange(T)), prev, near)
-        swapped = np.where(clear, swapped, swapped[pick])
+        swapped = _resolve_crossings(xy, swapped, clear)
     return swapped & np.isfinite(d_obs)
+
+
+def _resolve_crossings(xy: np.ndarray, swapped: np.ndarray, clear: np.ndarray) -> np.ndarray:
+    """Decide the frames where the feet are too close in x to tell their order.
+
+    Each such frame takes the labelling whose leg joints (all of them, both coordinates:
+    the swinging foot passes high above the standing one) lie nearer the positions
+    interpolated between the closest clear frames before and after, as repaired.
+    """
+    out = swapped.copy()
+    ids = [i for pair in LEG_PAIRS[1:] for i in pair]
+    fixed = swap_legs(xy, swapped)[:, ids]
+    alt = swap_legs(xy, ~swapped)[:, ids]
+    idx = np.flatnonzero(clear)
+    for i in np.flatnonzero(~clear):
+        k = int(np.searchsorted(idx, i))
+        a = idx[k - 1] if k > 0 else None
+        b = idx[k] if k < idx.size else None
+        if a is None and b is None:
+            continue
+        if a is None or b is None:
+            pred = fixed[a if b is None else b]
+        else:
+            w = (i - a) / (b - a)
+            pred = (1 - w) * fixed[a] + w * fixed[b]
+        c_keep = np.nansum((fixed[i] - pred) ** 2)
+        c_flip = np.nansum((alt[i] - pred) ** 2)
+        if c_flip < c_keep:
+            out[i] = ~swapped[i]
+    return out
 
 
 def swap_legs(xy_px: np.ndarray, swapped: np.ndarray) -> np.ndarray:

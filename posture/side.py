@@ -8,6 +8,7 @@ import numpy as np
 
 from posture.errors import TooFewStridesError, WrongViewError
 from posture.gait import STRIDE_MAX_S, detect_events
+from posture.legs import repair_leg_swaps
 from posture.level import estimate_roll_floor, level_track
 from posture.metrics.geometry import quiet_empty_slices
 from posture.metrics.side import (
@@ -104,6 +105,11 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
     if view.view != "side":
         raise WrongViewError(_wrong_view_message(view.view))
     facing = 1 if view.facing == "right" else -1
+    # labels-safe: the pipeline repairs swaps on the raw landmarks; a direct caller may not
+    track, repair = repair_leg_swaps(track)
+    if repair.swapped.any():
+        notes["leg_labels"] = (f"left/right leg labels exchanged in {repair.swapped_pct:.0f}% "
+                               "of frames (the pose model swaps the legs seen from the side)")
 
     extra: list[QualityFlag | None] = []
     roll_applied = 0.0
