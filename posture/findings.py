@@ -472,11 +472,23 @@ def _confidence(n_min: int, conf_min: float, c: MetricChange | None, sdd: float,
 
 
 def _rank(fs: list[Finding], max_shown: int) -> list[Finding]:
+    """Best first; at most one shown finding per family (overstride and shin reach are one
+    problem with one piece of advice), so the shown few name different things to work on."""
     fs = sorted(fs, key=lambda f: (-f.score, f.metric))
+    lead = [f for i, f in enumerate(fs) if _family(f.metric) not in
+            {_family(g.metric) for g in fs[:i]}]
+    rest = [f for f in fs if f not in lead]
+    fs = lead + rest
     for i, f in enumerate(fs):
         f.rank = i + 1
-        f.shown = i < max_shown
+        f.shown = i < max_shown and f in lead
     return fs
+
+
+def _family(metric: str) -> str:
+    """Advice family of a metric; 'generic' ones stand alone (keyed by their own name)."""
+    fam = _advice()["metrics"].get(metric, {}).get("family", "generic")
+    return metric if fam == "generic" else fam
 
 
 # ---------------------------------------------------------------------------- text helpers

@@ -84,8 +84,10 @@ def test_findings_ranked_and_at_most_three_shown() -> None:
     fs = findings(comp)
     assert len(fs) == 5
     assert [f.rank for f in fs] == [1, 2, 3, 4, 5]
-    scores = [f.score for f in fs]
-    assert scores == sorted(scores, reverse=True)
+    shown_scores = [f.score for f in fs if f.shown]
+    assert shown_scores == sorted(shown_scores, reverse=True)
+    assert min(shown_scores) >= max(f.score for f in fs if not f.shown) or len(
+        {f.metric for f in fs if f.shown} & {"overstride_pct_leg", "shank_angle_ic_deg"}) == 1
     assert [f.shown for f in fs] == [True, True, True, False, False]
     assert fs[0].metric == "trunk_lean_deg"  # biggest change, most back-relevant
     rep = report(comp)
@@ -232,3 +234,18 @@ def test_one_leg_finding_names_the_leg() -> None:
     (f,) = findings(compare_clips(a, b, legs="left"))
     assert "(left leg)" in f.title and f.measured.startswith("Only strides opened by")
     assert findings(compare_clips(a, b, legs="right")) == []
+
+
+def test_shown_findings_name_different_problems() -> None:
+    """Overstride and shin reach are one family: only the stronger is among the shown."""
+    a = make_clip({"overstride_pct_leg": (5.0, 1.0), "shank_angle_ic_deg": (2.0, 1.0),
+                   "trunk_lean_deg": (6.0, 1.0)}, seed=21)
+    b = make_clip({"overstride_pct_leg": (15.0, 1.0), "shank_angle_ic_deg": (10.0, 1.0),
+                   "trunk_lean_deg": (11.0, 1.0)}, seed=22)
+    fs = findings(compare_clips(a, b))
+    assert {f.metric for f in fs} == {"overstride_pct_leg", "shank_angle_ic_deg",
+                                      "trunk_lean_deg"}
+    shown = [f.metric for f in fs if f.shown]
+    assert len(shown) == 2 and "trunk_lean_deg" in shown
+    assert len({m for m in shown if m in ("overstride_pct_leg", "shank_angle_ic_deg")}) == 1
+    assert [f.rank for f in fs] == [1, 2, 3] and not fs[2].shown
