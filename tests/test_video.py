@@ -98,6 +98,16 @@ def test_rotation_metadata_gives_upright_frames(tmp_path: Path, rotation_ccw_deg
     assert left[1] > 180 and left[0] < 80  # green on the left
 
 
+def test_frames_at_equals_iter_frames(clips: dict) -> None:
+    wanted = [0, 3, 4, 50, 101]
+    got = list(video.frames_at(clips["vfr"], [101, 4, 0, 3, 50, 500]))
+    ref = [f for f in video.iter_frames(clips["vfr"]) if f.index in wanted]
+    assert [f.index for f in got] == wanted
+    for a, b in zip(got, ref, strict=True):
+        assert a.t_s == b.t_s
+        np.testing.assert_array_equal(a.image_rgb, b.image_rgb)
+
+
 def test_working_size_scales_and_keeps_aspect(clips: dict) -> None:
     f = next(video.iter_frames(clips["ok"], max_side_px=80))
     assert f.image_rgb.shape == (60, 80, 3)
