@@ -7,8 +7,8 @@ stance. Rooms, tracks and treadmills are full of straight edges that are truly l
 corners, treadmill uprights). A handful of frames is enough: the scene does not lean.
 
 Method: sample about eight frames spread over the clip; per frame, grey -> Canny edges ->
-probabilistic Hough segments, after blanking the runner's bounding box (from the
-landmarks of the same frame, enlarged) so limbs and trunk never vote. A segment within
+probabilistic Hough segments, after blanking the runner (thick bones, trunk and head drawn
+from the landmarks of the same frame) so limbs and trunk never vote. A segment within
 ``NEAR_DEG`` of horizontal votes ``atan(dy/dx)``; within ``NEAR_DEG`` of vertical it votes
 ``atan2(dx, -dy)`` (pointing up). With the sign convention of :mod:`posture.level` both
 equal the roll. Each family gives a length-weighted median and a length-weighted median
@@ -38,8 +38,6 @@ MIN_FAMILY_SEGMENTS = 8
 MAX_FAMILY_MAD_DEG = 1.5
 #: Horizontal and vertical families must agree this closely (degrees) to be combined.
 MAX_FAMILY_DISAGREE_DEG = 1.5
-#: Runner box enlargement, as a fraction of its height on every side.
-BOX_MARGIN = 0.15
 
 
 @dataclass(frozen=True)
@@ -120,9 +118,48 @@ def segment_angles(segments: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
     return h[hm], length[hm], v[vm], length[vm]
 
 
-def frame_segments(image_rgb: np.ndarray, runner_box_px: tuple[float, float, float, float]
-                   | None) -> np.ndarray:
-    """(n, 4) straight segments of one frame outside the runner box (pixels)."""
+#: Bones drawn into the runner mask (landmark index pairs).
+_BONES = ((11, 12), (11, 13), (13, 15), (12, 14), (14, 16), (11, 23), (12, 24), (23, 24),
+          (23, 25), (25, 27), (27, 29), (29, 31), (27, 31), (24, 26), (26, 28), (28, 30),
+          (30, 32), (28, 32), (15, 17), (15, 19), (16, 18), (16, 20))
+#: Limb thickness in the mask, as a fraction of the runner's height in the picture.
+LIMB_WIDTH = 0.12
+
+
+def runner_mask(shape_hw: tuple[int, int], xy_px: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 mask (255 = runner) drawn from one frame's landmarks (pixels).
+
+    Thick bones, the trunk polygon and a head disc: tighter than a bounding box, so the
+    scene between the legs and around a runner who fills a portrait frame still votes.
+    """
+    import cv2
+
+    mask = np.zeros(shape_hw, np.uint8)
+    ok = np.isfinite(xy_px).all(axis=-1)
+    if not ok.any():
+        return mask
+    p = xy_px[ok]
+    height = float(np.ptp(p[:, 1]) + 1.0)
+    width = max(3, round(LIMB_WIDTH * height))
+    for a, b in _BONES:
+        if ok[a] and ok[b]:
+            cv2.line(mask, tuple(np.round(xy_px[a]).astype(int)),
+                     tuple(np.round(xy_px[b]).astype(int)), 255, width)
+    trunk = [i for i in (11, 12, 24, 23) if ok[i]]
+    if len(trunk) >= 3:
+        cv2.fillConvexPoly(mask, cv2.convexHull(np.round(xy_px[trunk]).astype(np.int32)), 255)
+    head = [i for i in range(11) if ok[i]]
+    if head:
+        c = np.round(xy_px[head].mean(axis=0)).astype(int)
+        cv2.circle(mask, tuple(c), int(0.1 * height) + width // 2, 255, -1)
+    return mask
+
+
+def frame_segments(image_rgb: np.ndarray, runner_xy_px: np.ndarray | None) -> np.ndarray:
+    """(n, 4) straight segments of one frame away from the runner (pixels).
+
+    ``runner_xy_px``: (33, 2) landmarks of the same frame in the image's pixels, or None.
+    """
     import cv2
 
     gray = cv2.cvtColor(np.ascontiguousarray(image_rgb), cv2.COLOR_RGB2GRAY)
@@ -133,12 +170,8 @@ def frame_segments(image_rgb: np.ndarray, runner_box_px: tuple[float, float, flo
     edges[-3:, :] = 0
     edges[:, :3] = 0
     edges[:, -3:] = 0
-    if runner_box_px is not None:
-        x0, y0, x1, y1 = runner_box_px
-        m = BOX_MARGIN * (y1 - y0)
-        xa, ya = int(max(0, np.floor(x0 - m))), int(max(0, np.floor(y0 - m)))
-        xb, yb = int(min(w, np.ceil(x1 + m))), int(min(h, np.ceil(y1 + m)))
-        edges[ya:yb, xa:xb] = 0
+    if runner_xy_px is not None:
+        edges[runner_mask((h, w), runner_xy_px) > 0] = 0
     min_len = max(30, int(0.08 * max(w, h)))
     lines = cv2.HoughLinesP(edges, 1, np.pi / 720, threshold=30, minLineLength=min_len,
                             maxLineGap=4)
@@ -169,9 +202,8 @@ def combine_families(hor: LineFamily, ver: LineFamily, *, long_side_px: float,
     return SceneRoll(good[0].roll_deg, True, "", hor, ver, n_frames)
 
 
-def estimate_roll_scene(frames: Iterable[tuple[np.ndarray, tuple[float, float, float, float]
-                                               | None]]) -> SceneRoll:
-    """Scene roll from ``(image_rgb, runner_box_px)`` pairs (box: x0, y0, x1, y1 or None).
+def estimate_roll_scene(frames: Iterable[tuple[np.ndarray, np.ndarray | None]]) -> SceneRoll:
+    """Scene roll from ``(image_rgb, runner_xy_px)`` pairs (landmarks (33, 2) px, or None).
 
     Returns
     -------
@@ -180,8 +212,8 @@ def estimate_roll_scene(frames: Iterable[tuple[np.ndarray, tuple[float, float, f
     """
     hs, hl, vs, vl = [], [], [], []
     n, long_side = 0, 0.0
-    for img, box in frames:
-        h_deg, h_len, v_deg, v_len = segment_angles(frame_segments(img, box))
+    for img, runner in frames:
+        h_deg, h_len, v_deg, v_len = segment_angles(frame_segments(img, runner))
         hs.append(h_deg)
         hl.append(h_len)
         vs.append(v_deg)
@@ -194,16 +226,6 @@ def estimate_roll_scene(frames: Iterable[tuple[np.ndarray, tuple[float, float, f
     hor = family(np.concatenate(hs), np.concatenate(hl))
     ver = family(np.concatenate(vs), np.concatenate(vl))
     return combine_families(hor, ver, long_side_px=long_side, n_frames=n)
-
-
-def runner_box_px(xy_px: np.ndarray) -> tuple[float, float, float, float] | None:
-    """Bounding box (x0, y0, x1, y1) of one frame's landmarks (pixels), None if none found."""
-    ok = np.isfinite(xy_px).all(axis=-1)
-    if not ok.any():
-        return None
-    p = xy_px[ok]
-    return (float(p[:, 0].min()), float(p[:, 1].min()), float(p[:, 0].max()),
-            float(p[:, 1].max()))
 
 
 def scene_roll_for_track(track: PoseTrack, path: str | Path | None = None, *,
@@ -229,10 +251,7 @@ def scene_roll_for_track(track: PoseTrack, path: str | Path | None = None, *,
     try:
         for fr in iter_frames(path, slowmo_factor=track.info.slowmo_factor, max_side_px=960):
             if fr.index in wanted:
-                box = runner_box_px(track.image_xy_px[wanted[fr.index]])
-                if box is not None:
-                    box = tuple(c * fr.scale for c in box)
-                pairs.append((fr.image_rgb, box))
+                pairs.append((fr.image_rgb, track.image_xy_px[wanted[fr.index]] * fr.scale))
             if fr.index >= last:
                 break
     except (PostureError, OSError, ValueError):

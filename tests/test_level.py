@@ -110,3 +110,15 @@ def test_implausible_roll_is_refused() -> None:
     est = estimate_roll_floor(roll_track(tr, 14.0), ev)
     assert est.source == "none"
     assert "14 degrees" in est.flag.message
+
+
+def test_legs_that_disagree_on_the_floor_are_refused() -> None:
+    """Pose-model feet are not on the floor: when the two legs' floor lines differ by more
+    than MAX_LEG_DISAGREE_DEG the estimate is not applied (a wrong correction is worse)."""
+    tr, ev = _floor_fixture(belt_px_s=800.0, step_px=0.0)
+    xy = tr.image_xy_px.copy()
+    for i in (LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX):
+        xy[:, i, 1] += np.tan(np.radians(5.0)) * (xy[:, i, 0] - 300.0)
+    est = estimate_roll_floor(replace(tr, image_xy_px=xy), ev)
+    assert est.source == "none" and est.roll_deg == 0.0
+    assert "two feet" in est.flag.message
