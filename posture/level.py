@@ -5,20 +5,24 @@ Sign (pinned by ``tests/test_level.py``): ``roll_deg > 0`` when the scene appear
 true upward direction then appears in the image as ``(sin roll, -cos roll)`` in (x, y-down)
 pixels, and a level floor line has image slope ``dy/dx = tan(roll)``.
 
-Estimate (primary, needs only the landmarks): the **floor line**. While a foot is on the
-ground its lowest point (the lower of heel and toe in the image) lies on the floor.
-Overground with a static camera the stance feet of successive contacts sit at different
-x along the same floor; on a treadmill each stance foot is carried backward by the belt
-at constant height, so the line through its lowest points during stance is the belt
-surface. Both cases give points ``(x, y)`` on the floor line; a Theil-Sen fit per leg (the
-far leg stands on a line at a slightly different image height) gives the slope, the legs
-are combined by the inverse square of their confidence intervals. The body axis is *not*
-used: runners lean, and the lean is what we measure.
+What is applied (:func:`choose_roll`): the roll from straight **scene lines**
+(:mod:`posture.scene_level`: walls, floor edges, treadmill rails and uprights in a few frames
+of the video) when enough of them agree and the roll is at most ``MAX_ROLL_DEG``; otherwise
+none, with a ``roll_not_estimated`` flag asking the user to level the phone or enter the
+tilt. A user value always wins.
 
-The estimate is refused (roll 0, a quality flag) when the floor points span too little
-image width, are too few, are too scattered (95% CI wider than +/- ``MAX_CI_DEG``) or the
-slope is implausible (> ``MAX_ROLL_DEG``). On synthetic runs (60 and 30 fps, 0-2 px noise,
-cleaned) the error is 0.4 deg RMS, 0.8 deg at most.
+The **floor line** from the landmarks is computed as a diagnostic but never applied alone.
+While a foot is on the ground its lowest point (the lower of heel and toe) should lie on the
+floor; on a treadmill the stance foot is carried backward along the belt, overground the
+stance feet of successive contacts sit along the floor, and a Theil-Sen fit per leg gives
+the slope. With exact feet (synthetic landmarks) this is within 0.8 deg. With a pose model
+it is not: heel and toe landmarks sit above the sole and the foot rolls heel -> toe during
+a contact, and over the short span of a treadmill contact that tilts the line by several
+degrees (3-10 deg on rendered clips filmed level, with narrow confidence intervals; 0.7
+instead of 4 on a real treadmill clip turned by 4 deg). It is refused when the two legs'
+lines differ by more than ``MAX_LEG_DISAGREE_DEG``, the points span too little width, are
+too few or scattered (95% CI wider than +/- ``MAX_CI_DEG``) or the slope exceeds
+``MAX_ROLL_DEG``.
 """
 
 from __future__ import annotations
@@ -155,16 +159,18 @@ def choose_roll(scene, floor: RollEstimate) -> RollEstimate:
     scene : posture.scene_level.SceneRoll or None
         Roll from straight scene lines (None when the video was not available).
     floor : RollEstimate
-        Roll from the floor line of the stance feet (already refused when the legs disagree,
-        the line is uncertain or the roll is implausible).
+        Roll from the floor line of the stance feet.
 
     Returns
     -------
     RollEstimate
-        Source ``"scene_lines"`` when the scene lines are usable and the roll is plausible
-        (at most ``MAX_ROLL_DEG``); else ``"floor"`` when the floor estimate is confident;
-        else ``"none"`` (roll 0 and a ``roll_not_estimated`` flag saying why). A wrong
-        correction is worse than none, so doubtful estimates are never applied.
+        Source ``"scene_lines"`` when the scene lines are usable (enough of them, level and
+        plumb lines agreeing when both are seen) and the roll is plausible (at most
+        ``MAX_ROLL_DEG``); otherwise ``"none"``: roll 0 and a ``roll_not_estimated`` flag
+        saying why and asking the user to level the phone or enter the tilt. The floor line
+        is never applied on its own: pose-model heels and toes are not on the floor and
+        roll through each contact, and on rendered clips filmed level it came out 3-10
+        degrees off with a narrow confidence interval. A wrong correction is worse than none.
     """
     if scene is not None and scene.ok:
         if abs(scene.roll_deg) > MAX_ROLL_DEG:
@@ -175,12 +181,12 @@ def choose_roll(scene, floor: RollEstimate) -> RollEstimate:
         return RollEstimate(float(scene.roll_deg), 1.0 if both else 0.8, "scene_lines",
                             ci_deg=float(min(mads)) if mads else float("nan"),
                             n_points=scene.horizontal.n_segments + scene.vertical.n_segments)
+    reason = scene.reason if scene is not None else \
+        "no straight level or plumb lines of the scene were available"
     if floor.source == "floor":
-        return floor
-    if scene is not None and floor.flag is not None:
-        reason = f"{scene.reason}; floor: " + floor.flag.message.split("(", 1)[-1].split(")")[0]
-        return _not_estimated(reason)
-    return floor
+        reason += (f"; the feet suggest {floor.roll_deg:+.1f} degrees, but pose-model feet are "
+                   "not exact enough to correct by that alone")
+    return _not_estimated(reason)
 
 
 def level_track(track: PoseTrack, roll_deg: float) -> PoseTrack:

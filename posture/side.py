@@ -9,7 +9,7 @@ import numpy as np
 from posture.errors import TooFewStridesError, WrongViewError
 from posture.gait import STRIDE_MAX_S, detect_events
 from posture.legs import repair_leg_swaps
-from posture.level import estimate_roll_floor, level_track
+from posture.level import choose_roll, estimate_roll_floor, level_track
 from posture.metrics.geometry import quiet_empty_slices
 from posture.metrics.side import (
     SIDE_METRICS,
@@ -114,10 +114,8 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
     extra: list[QualityFlag | None] = []
     roll_applied = 0.0
     if view.roll_source == "none":
-        extra.append(estimate_roll_floor(track, detect_events(track, facing=facing)).flag
-                     or QualityFlag("roll_not_estimated", "warning",
-                                    "The camera level could not be checked; angles assume "
-                                    "the phone was held level."))
+        extra.append(choose_roll(None, estimate_roll_floor(
+            track, detect_events(track, facing=facing))).flag)
     if options.level_camera and view.roll_source != "none":
         roll_applied = float(view.camera_roll_deg)
         levelled = level_track(track, roll_applied)

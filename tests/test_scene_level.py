@@ -104,15 +104,18 @@ def _floor(roll: float | None) -> RollEstimate:
     return RollEstimate(roll, 0.9, "floor", ci_deg=0.5, n_points=100)
 
 
-def test_policy_prefers_scene_then_confident_floor_then_nothing() -> None:
-    assert choose_roll(_scene_roll(3.0), _floor(1.0)).source == "scene_lines"
-    assert choose_roll(_scene_roll(3.0), _floor(1.0)).roll_deg == pytest.approx(3.0)
-    assert choose_roll(None, _floor(2.0)).source == "floor"
-    assert choose_roll(_scene_roll(0.0, ok=False), _floor(2.0)).roll_deg == 2.0
-    none = choose_roll(_scene_roll(0.0, ok=False), _floor(None))
-    assert (none.source, none.roll_deg) == ("none", 0.0)
-    assert none.flag.code == "roll_not_estimated"
-    assert "level the phone" in none.flag.message and "tilt" in none.flag.message
+def test_policy_applies_scene_lines_only() -> None:
+    """Scene lines win; the landmark floor line alone is never applied (pose-model feet are
+    not on the floor), and the user is told to level the phone or enter the tilt."""
+    est = choose_roll(_scene_roll(3.0), _floor(1.0))
+    assert (est.source, est.roll_deg) == ("scene_lines", pytest.approx(3.0))
+    for scene in (None, _scene_roll(0.0, ok=False)):
+        for floor in (_floor(2.0), _floor(None)):
+            none = choose_roll(scene, floor)
+            assert (none.source, none.roll_deg) == ("none", 0.0)
+            assert none.flag.code == "roll_not_estimated"
+            assert "level the phone" in none.flag.message and "tilt" in none.flag.message
+    assert "+2.0 degrees" in choose_roll(None, _floor(2.0)).flag.message
 
 
 def test_policy_refuses_implausible_scene_roll() -> None:
