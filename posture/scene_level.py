@@ -233,7 +233,10 @@ def scene_roll_for_track(track: PoseTrack, path: str | Path | None = None, *,
     """Sample frames of the track's video and estimate the scene roll.
 
     Returns None when the video file is not available (e.g. a track loaded without its
-    clip) or cannot be decoded; the caller then relies on the other estimates.
+    clip) or cannot be decoded; the caller then relies on the other estimates. The track's
+    landmarks must be in the video's own picture: a track transformed for tests (e.g.
+    ``PoseTrack.mirrored()``, which keeps ``info.path``) would be paired with unmirrored
+    frames, so pass ``path`` of a matching (mirrored) clip or analyse it without frames.
     """
     from posture.errors import PostureError
     from posture.video import iter_frames
