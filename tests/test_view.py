@@ -89,3 +89,21 @@ def test_travel_direction_detected_overground() -> None:
     assert det.facing_votes["travel"] == -1.0
     det = detect_view(stick_track(Stick(speed_px_s=120.0, facing=1)))
     assert det.facing_votes["travel"] == 1.0 and det.facing_sign == 1
+
+
+def test_scene_roll_hint_is_used_for_side_and_frontal_views() -> None:
+    from posture.scene_level import SceneRoll, family
+
+    f = family(np.full(20, 2.5), np.full(20, 100.0))
+    scene = SceneRoll(2.5, True, "", f, f, 8)
+    side = estimate_view(stick_track(Stick(facing=1, near="left")), scene_roll=scene)
+    assert (side.camera_roll_deg, side.roll_source) == (2.5, "scene_lines")
+    wide = Stick(shoulder_width_px=110.0, hip_width_px=55.0)
+    rear = estimate_view(_frontal(wide, nose_nearer=False), scene_roll=scene)
+    assert (rear.camera_roll_deg, rear.roll_source) == (2.5, "scene_lines")
+    user = estimate_view(_frontal(wide, nose_nearer=False), scene_roll=scene,
+                         roll_override_deg=-1.0)
+    assert (user.camera_roll_deg, user.roll_source) == (-1.0, "user")
+    refused = SceneRoll(float("nan"), False, "too few lines", f, f, 8)
+    none = estimate_view(stick_track(Stick(facing=1, near="left")), scene_roll=refused)
+    assert (none.camera_roll_deg, none.roll_source) == (0.0, "none")
