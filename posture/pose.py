@@ -53,7 +53,7 @@ from posture.video import (
 )
 
 #: Bump when a change to extraction changes its output (invalidates cached tracks).
-EXTRACTION_VERSION = "pose-3"
+EXTRACTION_VERSION = "pose-4"
 
 WORKING_MAX_SIDE_PX = 640
 """Long side of the frames given to the model, pixels."""

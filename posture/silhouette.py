@@ -13,10 +13,10 @@ from posture.track import TRUNK_PROFILE_S
 
 MASK_THRESHOLD = 0.5
 """Mask value at which a pixel counts as body (MediaPipe gives a probability)."""
-STEP_PX = 0.5
-"""Sampling step along each normal ray, pixels."""
-MAX_REACH = 1.5
-"""Rays stop at this multiple of the trunk length: no trunk is wider than that."""
+STEP_PX = 1.0
+"""Sampling step along each normal ray, pixels (the crossing is then interpolated)."""
+MAX_REACH = 1.0
+"""Rays stop at this multiple of the trunk length: no trunk is that wide on one side."""
 
 
 def _sample_bilinear(mask: np.ndarray, xy: np.ndarray) -> np.ndarray:
@@ -69,7 +69,7 @@ def trunk_edges_from_mask(mask: np.ndarray, hip_mid_xy_px: np.ndarray,
     ``threshold`` (sub-pixel, by linear interpolation), ``[k, 1]`` the same along ``-n``.
     ``n`` is the axis direction turned so that for an upright trunk it points to image +x.
     NaN when the axis point is not on the body, when the ray leaves the image before the
-    outline, or when no outline is met within 1.5 trunk lengths.
+    outline, or when no outline is met within one trunk length.
     """
     s = TRUNK_PROFILE_S
     out = np.full((s.size, 2), np.nan)
@@ -86,10 +86,11 @@ def trunk_edges_from_mask(mask: np.ndarray, hip_mid_xy_px: np.ndarray,
     n = np.array([-axis[1], axis[0]])
     centres = hip[None, :] + s[:, None] * (sh - hip)[None, :]  # (K, 2)
     r = np.arange(0.0, MAX_REACH * length + STEP_PX, STEP_PX)  # (M,)
-    for channel, sign in ((0, 1.0), (1, -1.0)):
-        pts = centres[:, None, :] + sign * r[None, :, None] * n[None, None, :]  # (K, M, 2)
-        vals = _sample_bilinear(m, pts)  # (K, M)
-        out[:, channel] = _first_crossing(vals, r, threshold)
+    # Both sides in one pass: rows 0..K-1 go along +n, rows K..2K-1 along -n.
+    dirs = np.concatenate([np.tile(n, (s.size, 1)), np.tile(-n, (s.size, 1))])  # (2K, 2)
+    pts = np.concatenate([centres, centres])[:, None, :] + r[None, :, None] * dirs[:, None, :]
+    dist = _first_crossing(_sample_bilinear(m, pts), r, threshold)  # (2K,)
+    out[:, 0], out[:, 1] = dist[: s.size], dist[s.size:]
     return out
 
 
