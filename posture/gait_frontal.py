@@ -471,17 +471,35 @@ def _strides(ic: dict[str, np.ndarray], to: dict[str, np.ndarray], t_s: np.ndarr
 def cadence_spm(events: FrontalEvents, t_s: np.ndarray) -> float:
     """Clip cadence, steps/min: steps / time spanned, summed over segments (cuts excluded).
 
-    A contact the detector missed would make one "step" twice as long and bias the count
-    low, so an interval between consecutive contacts of at least 1.75 median intervals
-    counts as ``round(interval / median interval)`` steps (uneven contact timing alone
-    never reaches that).
+    Counted per leg, from one contact of a leg to its last contact in the segment (two steps
+    per stride), then summed over both legs: when the pose model times one leg's contacts
+    early (its foot can come down in two stages, 0.1 s early on a rendered front clip), the
+    intervals between consecutive contacts alternate short/long (0.23/0.47 s for 0.35 s
+    steps) and a span from a left to a right contact would be off by that bias, while
+    same-leg intervals are not. A contact the detector missed makes one "stride" twice as
+    long, so an interval of at least 1.75 median strides counts as
+    ``round(interval / median stride)`` strides. Falls back to consecutive contacts of both
+    legs (steps) when no leg has two contacts in a plausible stride.
     """
-    steps, span = 0, 0.0
+    strides_n, strides_s, steps, span = 0, 0.0, 0, 0.0
     for s, e in events.segments:
-        f = np.sort(np.concatenate([v[(v >= s) & (v < e)] for v in events.ic.values()]))
+        per_leg = [np.sort(v[(v >= s) & (v < e)]) for v in events.ic.values()]
+        gaps = [np.diff(t_s[v]) for v in per_leg if v.size >= 2]
+        both = np.concatenate(gaps) if gaps else np.array([])
+        ok = both[(both >= MIN_STRIDE_S) & (both <= MAX_STRIDE_S)]
+        if ok.size:
+            med = float(np.median(ok))
+            for d in gaps:
+                ratio = d / med
+                strides_n += int(np.sum(np.where(ratio >= 1.75, np.round(ratio), 1)))
+                strides_s += float(d.sum())
+            continue
+        f = np.sort(np.concatenate(per_leg))
         if f.size >= 2:
             dt = np.diff(t_s[f])
             ratio = dt / np.median(dt)
             steps += int(np.sum(np.where(ratio >= 1.75, np.round(ratio), 1)))
             span += float(t_s[f[-1]] - t_s[f[0]])
-    return 60.0 * steps / span if span > 0 else float("nan")
+    n = 2 * strides_n + steps
+    time = strides_s + span
+    return 60.0 * n / time if time > 0 else float("nan")

@@ -265,6 +265,26 @@ def test_cadence_survives_a_missed_contact() -> None:
     assert cadence_spm(fewer, tr.t_s) == pytest.approx(180, abs=1.5)
 
 
+def test_cadence_with_one_leg_timed_early() -> None:
+    """One leg's contacts 0.12 s early (the pose model's foot comes down in two stages):
+    intervals alternate 0.23/0.47 s for 0.35 s steps. The clip cadence must stay the true
+    one (it read +50 % when long intervals were taken for missed contacts)."""
+    from posture.gait_frontal import FrontalEvents
+
+    t = np.arange(600) / 60.0
+    stride = 120.0 / 170.0
+    left = np.arange(0.3, 9.5, stride)
+    right = left + stride / 2 - 0.12
+    ev = FrontalEvents(ic={"left": np.searchsorted(t, left), "right": np.searchsorted(t, right)},
+                       toeoff={"left": np.array([], int), "right": np.array([], int)},
+                       segments=((0, 600),))
+    assert cadence_spm(ev, t) == pytest.approx(170.0, rel=0.005)
+    for leg in ("left", "right"):  # and with a missed contact
+        fewer = FrontalEvents(ic={**ev.ic, leg: np.delete(ev.ic[leg], 5)}, toeoff=ev.toeoff,
+                              segments=ev.segments)
+        assert cadence_spm(fewer, t) == pytest.approx(170.0, rel=0.005)
+
+
 def test_false_contact_pairs_are_dropped() -> None:
     from posture.gait_frontal import _alternate
 
