@@ -18,24 +18,24 @@ def _scene(roll_deg: float, *, vertical_roll_deg: float | None = None,
     """A wall with level and plumb edges, turned by the camera like the renderer does
     (clockwise on screen for roll > 0). Vertical edges may be turned differently."""
     rng = np.random.default_rng(seed)
-    big = np.full((3 * H, 3 * W, 3), 120, np.uint8)
+    big = np.full((2 * H, 2 * W, 3), 120, np.uint8)
     big += rng.integers(0, 6, big.shape, dtype=np.uint8)
     if lines:
-        for y in range(0, 3 * H, 70):
-            cv2.line(big, (0, y), (3 * W, y), (200, 200, 200), 3)
+        for y in range(0, 2 * H, 70):
+            cv2.line(big, (0, y), (2 * W, y), (200, 200, 200), 3)
     vert = np.full_like(big, 0)
     if lines:
-        for x in range(0, 3 * W, 90):
-            cv2.line(vert, (x, 0), (x, 3 * H), (60, 60, 60), 3)
+        for x in range(0, 2 * W, 90):
+            cv2.line(vert, (x, 0), (x, 2 * H), (60, 60, 60), 3)
 
     def turn(img: np.ndarray, r: float) -> np.ndarray:
-        m = cv2.getRotationMatrix2D((1.5 * W, 1.5 * H), -r, 1.0)
-        return cv2.warpAffine(img, m, (3 * W, 3 * H), flags=cv2.INTER_LINEAR)
+        m = cv2.getRotationMatrix2D((W, H), -r, 1.0)
+        return cv2.warpAffine(img, m, (2 * W, 2 * H), flags=cv2.INTER_LINEAR)
 
     vr = roll_deg if vertical_roll_deg is None else vertical_roll_deg
     a, b = turn(big, roll_deg), turn(vert, vr)
     out = np.where(b.sum(axis=-1, keepdims=True) > 0, b, a)
-    return np.ascontiguousarray(out[H:2 * H, W:2 * W])
+    return np.ascontiguousarray(out[H // 2:H // 2 + H, W // 2:W // 2 + W])
 
 
 def _runner(img: np.ndarray, lean_deg: float) -> np.ndarray:
@@ -61,7 +61,7 @@ def _runner(img: np.ndarray, lean_deg: float) -> np.ndarray:
 @pytest.mark.parametrize("roll", [-4.0, 0.0, 3.0])
 def test_scene_lines_recover_roll_with_runner_masked(roll: float) -> None:
     frames = []
-    for k in range(8):
+    for k in range(4):
         img = _scene(roll, seed=k)
         frames.append((img, _runner(img, 6.0)))
     est = estimate_roll_scene(frames)
@@ -80,13 +80,13 @@ def test_runner_mask_covers_the_limbs_only() -> None:
 
 
 def test_plain_scene_is_refused() -> None:
-    frames = [(_scene(0.0, lines=False, seed=k), None) for k in range(8)]
+    frames = [(_scene(0.0, lines=False, seed=k), None) for k in range(4)]
     est = estimate_roll_scene(frames)
     assert not est.ok and "too few" in est.reason
 
 
 def test_disagreeing_level_and_plumb_lines_are_refused() -> None:
-    frames = [(_scene(3.0, vertical_roll_deg=-1.0, seed=k), None) for k in range(8)]
+    frames = [(_scene(3.0, vertical_roll_deg=-1.0, seed=k), None) for k in range(4)]
     est = estimate_roll_scene(frames)
     assert not est.ok and "disagree" in est.reason
 
