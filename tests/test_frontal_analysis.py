@@ -379,7 +379,15 @@ def test_rendered_rear_and_front_clips() -> None:
     found = {}
     for view, drop, sway in (("rear", 2.0, 10.0), ("rear", 12.0, 10.0), ("front", 8.0, 25.0)):
         track, truth = _rendered(view, drop, sway)
-        a = analyze_track(track, AnalysisOptions(runner_height_m=1.75))
+        # with its video the roll comes from the scene's straight lines: the true 0 deg
+        scene = analyze_track(track, AnalysisOptions(runner_height_m=1.75))
+        assert scene.view.roll_source == "scene_lines"
+        assert scene.summary["camera_roll_deg"] == pytest.approx(0.0, abs=0.3)
+        # landmarks alone (as before frames were read): the pelvis-based roll, which also
+        # absorbs the pose model's small sideways-lean bias (+0.4-0.8 deg at the true roll)
+        landmarks_only = replace(track, info=replace(track.info, path="/nonexistent.mp4"))
+        a = analyze_track(landmarks_only, AnalysisOptions(runner_height_m=1.75))
+        assert a.view.roll_source in ("pelvis", "none")
         s, true = a.summary, truth.strides
         assert a.view.view == view
         assert a.n_strides >= 15
