@@ -233,13 +233,13 @@ def scene_roll_for_track(track: PoseTrack, path: str | Path | None = None, *,
     """Sample frames of the track's video and estimate the scene roll.
 
     Returns None when the video file is not available (e.g. a track loaded without its
-    clip) or cannot be decoded; the caller then relies on the other estimates. The track's
-    landmarks must be in the video's own picture: a track transformed for tests (e.g.
-    ``PoseTrack.mirrored()``, which keeps ``info.path``) would be paired with unmirrored
-    frames, so pass ``path`` of a matching (mirrored) clip or analyse it without frames.
+    clip) or cannot be decoded; the caller then relies on the other estimates. Frames of a
+    mirrored track (``PoseTrack.mirrored()`` marks ``extraction["mirrored"]``) are flipped
+    to match its landmarks. Frames are fetched by seeking, so a cached re-analysis of a long
+    clip does not decode it through.
     """
     from posture.errors import PostureError
-    from posture.video import iter_frames
+    from posture.video import frames_at
 
     path = Path(path or track.info.path)
     if not path.is_file() or track.n_frames == 0:
@@ -249,14 +249,13 @@ def scene_roll_for_track(track: PoseTrack, path: str | Path | None = None, *,
         rows = np.arange(track.n_frames)
     pick = rows[np.linspace(0, rows.size - 1, min(n_frames, rows.size)).round().astype(int)]
     wanted = {int(track.frame_index[r]): int(r) for r in pick}
-    last = max(wanted)
+    mirrored = bool(track.extraction.get("mirrored", False))
     pairs = []
     try:
-        for fr in iter_frames(path, slowmo_factor=track.info.slowmo_factor, max_side_px=960):
-            if fr.index in wanted:
-                pairs.append((fr.image_rgb, track.image_xy_px[wanted[fr.index]] * fr.scale))
-            if fr.index >= last:
-                break
+        for fr in frames_at(path, list(wanted), slowmo_factor=track.info.slowmo_factor,
+                            max_side_px=960):
+            image = np.ascontiguousarray(fr.image_rgb[:, ::-1]) if mirrored else fr.image_rgb
+            pairs.append((image, track.image_xy_px[wanted[fr.index]] * fr.scale))
     except (PostureError, OSError, ValueError):
         return None
     if not pairs:

@@ -146,6 +146,8 @@ class PoseTrack:
             visibility=self.visibility[:, perm].copy(),
             world_xyz_m=world,
             trunk_edges_px=self.trunk_edges_px[..., ::-1].copy(),
+            # so that stages reading the clip's pixels (scene roll) flip them to match
+            extraction={**self.extraction, "mirrored": not self.extraction.get("mirrored", False)},
         )
 
     def take(self, idx: np.ndarray | slice) -> PoseTrack:

@@ -122,3 +122,31 @@ def test_policy_refuses_implausible_scene_roll() -> None:
     est = choose_roll(_scene_roll(8.0), _floor(None))
     assert est.source == "none" and est.roll_deg == 0.0
     assert "8 degrees" in est.flag.message
+
+
+def test_scene_roll_from_the_clip_and_its_mirror(tmp_path) -> None:
+    """Frames are read from the track's own video; a mirrored track gets mirrored frames,
+    so its roll flips sign instead of being paired with the wrong picture."""
+    from posture.scene_level import scene_roll_for_track
+    from posture.track import PoseTrack, VideoInfo, empty_arrays
+    from tests.videogen import regular_times, write_clip
+
+    times = regular_times(2.0, 30)
+    scene = _scene(3.0, seed=1)
+    xy = _runner(scene, 6.0)
+    path = write_clip(tmp_path / "tilted.mp4", times, make_frame=lambda i, t: scene.copy(),
+                      width=W, height=H)
+    arrays = empty_arrays(times.size)
+    arrays["image_xy_px"][:] = xy
+    arrays["visibility"][:] = 0.9
+    info = VideoInfo(path=str(path), width_px=W, height_px=H, rotation_deg=0, codec="h264",
+                     n_frames=times.size, fps_nominal=30.0, fps_capture=30.0, duration_s=2.0,
+                     is_vfr=False)
+    track = PoseTrack(t_s=np.asarray(times, float), frame_index=np.arange(times.size),
+                      frame_size_px=(W, H), info=info, **arrays)
+    est = scene_roll_for_track(track)
+    assert est is not None and est.ok, est
+    assert est.roll_deg == pytest.approx(3.0, abs=0.4)
+    back = scene_roll_for_track(track.mirrored())
+    assert back is not None and back.ok
+    assert back.roll_deg == pytest.approx(-3.0, abs=0.4)
