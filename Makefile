@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow lint bench samples clean
+.PHONY: run test test-slow lint bench samples screenshots clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -31,6 +31,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+
+screenshots: $(STAMP)
+	POSTURE_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/test_browser.py
 
 samples: $(STAMP)
 	$(BIN)/python -m posture.synth.samples sample_videos
