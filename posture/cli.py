@@ -41,21 +41,28 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _analyze(args: argparse.Namespace) -> int:
+def _options(args: argparse.Namespace):  # -> AnalysisOptions
+    from posture.pipeline import AnalysisOptions
+
+    return AnalysisOptions(start_s=args.start, end_s=args.end, runner_height_m=args.height,
+                           view=args.view, use_cache=not args.no_cache,
+                           slowmo_factor=args.slowmo, camera_roll_deg=args.tilt)
+
+
+def _run(video: str, args: argparse.Namespace):  # -> ClipAnalysis
+    """Analyse one clip with a progress bar on stderr (refusing bad input before the bar)."""
     from tqdm import tqdm
 
-    from posture.pipeline import AnalysisOptions, analyze_video
+    from posture.pipeline import analyze_video
     from posture.video import probe
 
-    options = AnalysisOptions(start_s=args.start, end_s=args.end, runner_height_m=args.height,
-                              view=args.view, use_cache=not args.no_cache)
-    probe(args.video)  # refuse bad input before drawing a progress bar
+    probe(video, slowmo_factor=args.slowmo)
     bars: list[tqdm] = []  # created on the first report, so errors print alone
 
     def progress(done: int, total: int) -> None:
         if not bars:
-            bars.append(tqdm(total=total, unit="frame", desc="pose", disable=args.quiet,
-                             file=sys.stderr))
+            bars.append(tqdm(total=total, unit="frame", desc=Path(video).name[:24],
+                             disable=args.quiet, file=sys.stderr))
         bar = bars[0]
         if bar.total != total:
             bar.total = total
@@ -63,30 +70,80 @@ def _analyze(args: argparse.Namespace) -> int:
         bar.refresh()
 
     try:
-        analysis = analyze_video(args.video, options, progress=progress)
+        return analyze_video(video, _options(args), progress=progress)
     finally:
         for bar in bars:
             bar.close()
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from posture.compare import compare_windows
+    from posture.findings import report
+
+    analysis = _run(args.video, args)
+    comparison = compare_windows(analysis)
+    findings = report(comparison, analyses=analysis)
     if args.out is not None:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        analysis.strides.to_csv(out / "strides.csv", index=False)
-        (out / "analysis.json").write_text(analysis.to_json())
+        _write_outputs(Path(args.out), analysis, comparison, findings)
     if args.json:
         print(analysis.to_json())
     else:
         _print_summary(analysis)
+        _print_findings(findings, "early versus late")
     return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from posture.compare import compare_clips
+    from posture.findings import report
+
+    fresh, tired = _run(args.fresh, args), _run(args.fatigued, args)
+    comparison = compare_clips(fresh, tired)
+    findings = report(comparison, analyses=[fresh, tired])
+    if args.out is not None:
+        out = Path(args.out)
+        _write_outputs(out / "fresh", fresh, None, None)
+        _write_outputs(out / "fatigued", tired, comparison, findings)
+    if args.json:
+        print(comparison.to_json())
+    else:
+        _print_findings(findings, "fresh versus fatigued")
+    return 0
+
+
+def _write_outputs(out: Path, analysis, comparison, findings) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    analysis.strides.to_csv(out / "strides.csv", index=False)
+    (out / "analysis.json").write_text(analysis.to_json())
+    if comparison is not None:
+        comparison.table().to_csv(out / "comparison.csv")
+        (out / "comparison.json").write_text(comparison.to_json())
+    if findings is not None:
+        (out / "findings.json").write_text(findings.to_json())
 
 
 def _print_summary(analysis) -> None:  # ClipAnalysis
     v = analysis.view
-    print(f"view: {v.view} (facing {v.facing}, confidence {v.confidence:.2f})")
+    print(f"view: {v.view} (facing {v.facing}, confidence {v.confidence:.2f}); "
+          f"camera tilt corrected: {v.camera_roll_deg:+.1f} deg ({v.roll_source})")
     print(f"strides: {analysis.n_strides}")
     for key, value in analysis.summary.items():
         print(f"{key}: {value:.2f}")
     for flag in analysis.quality:
         print(f"{flag.severity}: {flag.message}")
+
+
+def _print_findings(rep, what: str) -> None:  # FindingsReport
+    print(f"\nfindings ({what}):")
+    for w in rep.warnings:
+        print(f"  {w.severity}: {w.message}")
+    if not rep.shown:
+        print("  nothing changed beyond what video can detect.")
+    for f in rep.shown:
+        print("\n" + "\n".join("  " + line for line in f.text().splitlines()))
+    if rep.more:
+        print(f"\n  ({len(rep.more)} more, less important: see findings.json with --out)")
+    print(f"\n{rep.care_note}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,18 +156,33 @@ def build_parser() -> argparse.ArgumentParser:
                         help="slow-motion factor if the phone did not record it (e.g. 8)")
     p_info.set_defaults(func=_info)
 
-    p_an = sub.add_parser("analyze", help="measure posture stride by stride")
+    p_an = sub.add_parser("analyze", help="measure posture stride by stride; early vs late")
     p_an.add_argument("video")
-    p_an.add_argument("--start", type=float, default=None, help="start of the window, s")
-    p_an.add_argument("--end", type=float, default=None, help="end of the window, s")
-    p_an.add_argument("--out", default=None, help="folder for strides.csv and analysis.json")
-    p_an.add_argument("--json", action="store_true", help="print the analysis as JSON")
-    p_an.add_argument("--height", type=float, default=None, help="runner height, m")
-    p_an.add_argument("--view", choices=["auto", "side", "rear", "front"], default="auto")
-    p_an.add_argument("--no-cache", action="store_true", help="ignore cached landmarks")
-    p_an.add_argument("--quiet", action="store_true", help="no progress bar")
+    _analysis_arguments(p_an)
     p_an.set_defaults(func=_analyze)
+
+    p_cmp = sub.add_parser("compare", help="a fresh and a fatigued clip of the same runner")
+    p_cmp.add_argument("fresh")
+    p_cmp.add_argument("fatigued")
+    _analysis_arguments(p_cmp)
+    p_cmp.set_defaults(func=_compare)
     return parser
+
+
+def _analysis_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--start", type=float, default=None, help="start of the window, s")
+    p.add_argument("--end", type=float, default=None, help="end of the window, s")
+    p.add_argument("--out", default=None,
+                   help="folder for strides.csv, analysis.json, comparison and findings")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--height", type=float, default=None, help="runner height, m")
+    p.add_argument("--view", choices=["auto", "side", "rear", "front"], default="auto")
+    p.add_argument("--slowmo", type=float, default=None,
+                   help="slow-motion factor if the phone did not record it (e.g. 4)")
+    p.add_argument("--tilt", type=float, default=None,
+                   help="camera tilt in degrees (clockwise +) instead of the estimate")
+    p.add_argument("--no-cache", action="store_true", help="ignore cached landmarks")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
