@@ -111,6 +111,35 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _session(args: argparse.Namespace) -> int:
+    """A side clip and a rear (or front) clip of the same run: one report, both planes."""
+    from posture.compare import compare_windows
+    from posture.errors import WrongViewError
+    from posture.findings import merge_reports, report
+
+    side, frontal = _run(args.side, args), _run(args.frontal, args)
+    if side.view.view != "side" or frontal.view.view == "side":
+        raise WrongViewError(
+            f"'posture session' needs a side clip first and a rear or front clip second; "
+            f"found {side.view.view} and {frontal.view.view}. Swap them or use --view.")
+    parts = []
+    for name, clip in (("side", side), ("frontal", frontal)):
+        comparison = compare_windows(clip)
+        parts.append(report(comparison, analyses=clip))
+        if args.out is not None:
+            _write_outputs(Path(args.out) / name, clip, comparison, parts[-1])
+    combined = merge_reports(parts)
+    if args.out is not None:
+        (Path(args.out) / "findings.json").write_text(combined.to_json())
+    if args.json:
+        print(combined.to_json())
+    else:
+        _print_summary(side)
+        _print_summary(frontal)
+        _print_findings(combined, "side and rear/front clips, early versus late in each")
+    return 0
+
+
 def _write_outputs(out: Path, analysis, comparison, findings) -> None:
     out.mkdir(parents=True, exist_ok=True)
     analysis.strides.to_csv(out / "strides.csv", index=False)
@@ -166,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_cmp.add_argument("fatigued")
     _analysis_arguments(p_cmp)
     p_cmp.set_defaults(func=_compare)
+    p_ses = sub.add_parser("session", help="a side and a rear/front clip of the same run")
+    p_ses.add_argument("side")
+    p_ses.add_argument("frontal")
+    _analysis_arguments(p_ses)
+    p_ses.set_defaults(func=_session)
     return parser
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -327,6 +327,20 @@ def report(comparison: Comparison | None = None, *,
         warnings = list(clip.quality)
     return FindingsReport(shown=[f for f in fs if f.shown],
                           more=[f for f in fs if not f.shown], warnings=warnings)
+
+
+def merge_reports(reports: Sequence[FindingsReport], *,
+                  max_shown: int = MAX_SHOWN) -> FindingsReport:
+    """One report for several clips of the same run (e.g. a side and a rear clip).
+
+    Findings of all clips are ranked together by score with the same rule as one clip (at
+    most one shown per family); warnings are kept from every clip.
+    """
+    fs = [replace(f) for r in reports for f in (*r.shown, *r.more)]
+    ranked = _rank(fs, max_shown)
+    return FindingsReport(shown=[f for f in ranked if f.shown],
+                          more=[f for f in ranked if not f.shown],
+                          warnings=[w for r in reports for w in r.warnings])
 
 
 # ---------------------------------------------------------------------------- builders

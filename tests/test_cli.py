@@ -163,3 +163,40 @@ def test_compare_finds_the_lean_change(tmp_path: Path, monkeypatch: pytest.Monke
     assert any(f["metric"].startswith("trunk_lean") for f in found["shown"])
     printed = capsys.readouterr().out
     assert "trunk lean" in printed and "physical therapist" in printed
+
+
+@pytest.mark.skipif(not HAS_ANALYSIS, reason="analysis modules not written yet")
+def test_session_merges_side_and_rear_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture) -> None:
+    """Lean grows in the side clip and sway grows in the rear clip of the same run: one
+    report names both; clips given in the wrong order are refused with one line."""
+    from posture.synth.camera import CameraParams
+    from posture.synth.kinematics import RunnerParams
+    from posture.synth.tracks import synthetic_track
+
+    side_p = RunnerParams(trunk_lean_deg=5.0, fatigue={"trunk_lean_deg": 12.0})
+    rear_p = RunnerParams(lateral_sway_pct_hip=8.0, fatigue={"lateral_sway_pct_hip": 30.0})
+    tracks = {
+        "side": synthetic_track(side_p, CameraParams(fps=60), duration_s=24.0, seed=3,
+                                noise_px=1.0)[0],
+        "rear": synthetic_track(rear_p, CameraParams(view="rear", fps=60, width_px=360,
+                                                     height_px=640),
+                                duration_s=24.0, seed=4, noise_px=1.0)[0],
+    }
+    clips = {name: vg.write_clip(tmp_path / f"{name}.mp4", vg.regular_times(2.2, 30))
+             for name in tracks}
+    monkeypatch.setattr(pose, "extract_pose_cached",
+                        lambda path, **kw: tracks[Path(path).stem])
+    out = tmp_path / "out"
+    code = cli.main(["session", str(clips["side"]), str(clips["rear"]), "--quiet", "--tilt",
+                     "0", "--out", str(out)])
+    assert code == 0
+    found = json.loads((out / "findings.json").read_text())
+    shown = {f["metric"] for f in found["shown"]}
+    assert any(m.startswith("trunk_lean") for m in shown)
+    assert any(m.startswith("lateral_") for m in shown)
+    assert len(found["shown"]) <= 3
+    assert (out / "side" / "strides.csv").exists() and (out / "frontal" / "strides.csv").exists()
+    capsys.readouterr()
+    assert cli.main(["session", str(clips["rear"]), str(clips["side"]), "--quiet"]) == 2
+    assert "side clip first" in capsys.readouterr().err

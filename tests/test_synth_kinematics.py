@@ -208,3 +208,16 @@ def test_ground_truth_json_round_trip() -> None:
     np.testing.assert_allclose(back.strides["trunk_lean_deg"], gt.strides["trunk_lean_deg"],
                                atol=1e-5)
     np.testing.assert_array_equal(back.events["left"]["ic_frame"], gt.events["left"]["ic_frame"])
+
+
+def test_sway_fatigue_ramp_drives_the_derived_lean() -> None:
+    """With lateral_lean_deg=None the lean comes from the sway, so a sway ramp must show up
+    in the rear-view truth (it was once silently ignored)."""
+    p = RunnerParams(lateral_sway_pct_hip=8.0, fatigue={"lateral_sway_pct_hip": 30.0})
+    assert float(p.value("lateral_lean_deg", 0.0)) == pytest.approx(p.derived_lateral_lean_deg())
+    assert float(p.value("lateral_lean_deg", 1.0)) > 3 * float(p.value("lateral_lean_deg", 0.0))
+    run = simulate(p, CameraParams(view="rear", fps=60, width_px=360, height_px=640),
+                   duration_s=20)
+    sway = ground_truth(run).strides_exact["lateral_sway_pct_hip"]
+    assert sway.iloc[:3].mean() == pytest.approx(8.0, rel=0.15)
+    assert sway.iloc[-3:].mean() == pytest.approx(28.0, rel=0.15)

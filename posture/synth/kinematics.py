@@ -98,10 +98,13 @@ class RunnerParams:
 
     def value(self, name: str, frac: float | np.ndarray) -> np.ndarray:
         """Value of parameter ``name`` at clip fraction ``frac`` (0 = start, 1 = end)."""
+        frac = np.clip(np.asarray(frac, dtype=float), 0.0, 1.0)
         start = getattr(self, name)
         if start is None:
+            if name not in self.fatigue:
+                # derived lean follows the sway, including a sway fatigue ramp
+                return self.lean_for_sway_deg(self.value("lateral_sway_pct_hip", frac))
             start = self.derived_lateral_lean_deg()
-        frac = np.clip(np.asarray(frac, dtype=float), 0.0, 1.0)
         end = self.fatigue.get(name, start)
         return start + (end - start) * frac
 
@@ -112,8 +115,12 @@ class RunnerParams:
 
     def derived_lateral_lean_deg(self) -> float:
         """Peak sideways lean giving ``lateral_sway_pct_hip`` with symmetric legs."""
-        ratio = self.lateral_sway_pct_hip / 100.0 * body.HIP_WIDTH_H / body.TRUNK_H
-        return float(np.rad2deg(np.arcsin(np.clip(ratio / (2.0 + self.asymmetry), -1, 1))))
+        return float(self.lean_for_sway_deg(self.lateral_sway_pct_hip))
+
+    def lean_for_sway_deg(self, sway_pct_hip: float | np.ndarray) -> np.ndarray:
+        """Peak sideways lean (deg) that gives this sway (% hip width)."""
+        ratio = np.asarray(sway_pct_hip) / 100.0 * body.HIP_WIDTH_H / body.TRUNK_H
+        return np.rad2deg(np.arcsin(np.clip(ratio / (2.0 + self.asymmetry), -1, 1)))
 
     def to_dict(self) -> dict:
         d = {f.name: getattr(self, f.name) for f in fields(self)}
