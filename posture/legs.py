@@ -24,17 +24,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from posture.landmarks import LM
+from posture.landmarks import LEG_LEFT, LEG_RIGHT, LM
 from posture.track import PoseTrack
 
 #: Landmarks swapped together (left, right) and used for the continuity cost.
-LEG_PAIRS: tuple[tuple[LM, LM], ...] = (
-    (LM.LEFT_HIP, LM.RIGHT_HIP),
-    (LM.LEFT_KNEE, LM.RIGHT_KNEE),
-    (LM.LEFT_ANKLE, LM.RIGHT_ANKLE),
-    (LM.LEFT_HEEL, LM.RIGHT_HEEL),
-    (LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX),
-)
+LEG_PAIRS: tuple[tuple[LM, LM], ...] = tuple(zip(LEG_LEFT, LEG_RIGHT, strict=True))
 
 
 @dataclass(frozen=True)
