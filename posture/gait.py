@@ -45,7 +45,7 @@ import pandas as pd
 from scipy.signal import find_peaks
 from scipy.stats import theilslopes
 
-from posture.landmarks import LM
+from posture.landmarks import JOINTS, LM
 from posture.metrics.geometry import distance, midpoint, quiet_empty_slices
 from posture.results import STRIDE_ID_COLUMNS, QualityFlag
 from posture.track import PoseTrack
@@ -64,11 +64,6 @@ MAX_FILL_S = 0.1
 MAX_MISSING_FRACTION = 0.2
 
 LEGS: tuple[str, str] = ("left", "right")
-_HEEL = {"left": LM.LEFT_HEEL, "right": LM.RIGHT_HEEL}
-_TOE = {"left": LM.LEFT_FOOT_INDEX, "right": LM.RIGHT_FOOT_INDEX}
-_ANKLE = {"left": LM.LEFT_ANKLE, "right": LM.RIGHT_ANKLE}
-_KNEE = {"left": LM.LEFT_KNEE, "right": LM.RIGHT_KNEE}
-_HIP = {"left": LM.LEFT_HIP, "right": LM.RIGHT_HIP}
 
 
 @dataclass(frozen=True)
@@ -123,8 +118,8 @@ class GaitEvents:
 # ---------------------------------------------------------------------------- helpers
 def leg_length_px(xy: np.ndarray, leg: str) -> np.ndarray:
     """(T,) thigh + shank length of one leg in pixels (hip-knee + knee-ankle)."""
-    return (distance(xy[:, _HIP[leg]], xy[:, _KNEE[leg]])
-            + distance(xy[:, _KNEE[leg]], xy[:, _ANKLE[leg]]))
+    return (distance(xy[:, JOINTS[leg]["hip"]], xy[:, JOINTS[leg]["knee"]])
+            + distance(xy[:, JOINTS[leg]["knee"]], xy[:, JOINTS[leg]["ankle"]]))
 
 
 def _fill_short_gaps(t: np.ndarray, y: np.ndarray, max_gap_s: float) -> np.ndarray:
@@ -235,10 +230,10 @@ def _leg_signals(track: PoseTrack, leg: str, facing: int) -> tuple[np.ndarray, n
     """(heel - hip_mid, toe - hip_mid) along the running direction, pixels, gaps bridged."""
     xy = track.image_xy_px
     hip_x = midpoint(xy[:, LM.LEFT_HIP], xy[:, LM.RIGHT_HIP])[:, 0]
-    heel = xy[:, _HEEL[leg], 0]
-    heel = np.where(np.isfinite(heel), heel, xy[:, _ANKLE[leg], 0])
-    toe = xy[:, _TOE[leg], 0]
-    toe = np.where(np.isfinite(toe), toe, xy[:, _ANKLE[leg], 0])
+    heel = xy[:, JOINTS[leg]["heel"], 0]
+    heel = np.where(np.isfinite(heel), heel, xy[:, JOINTS[leg]["ankle"], 0])
+    toe = xy[:, JOINTS[leg]["toe"], 0]
+    toe = np.where(np.isfinite(toe), toe, xy[:, JOINTS[leg]["ankle"], 0])
     s_ic = facing * (heel - hip_x)
     s_to = facing * (toe - hip_x)
     return (_fill_short_gaps(track.t_s, s_ic, MAX_FILL_S),
@@ -414,8 +409,8 @@ def detect_leg_events(track: PoseTrack, leg: str, *, facing: int, period_s: floa
     to = _pair_toeoffs(ic, to_all, period_s)
     if refine and ic.size:
         xy = track.image_xy_px
-        feet = [(xy[:, _HEEL[leg], 0], -xy[:, _HEEL[leg], 1]),
-                (xy[:, _TOE[leg], 0], -xy[:, _TOE[leg], 1])]
+        feet = [(xy[:, JOINTS[leg]["heel"], 0], -xy[:, JOINTS[leg]["heel"], 1]),
+                (xy[:, JOINTS[leg]["toe"], 0], -xy[:, JOINTS[leg]["toe"], 1])]
         slope, tol = ground_model(track.t_s, feet, ic, to, leg_px=leg_px)
         # a contact cut by the clip end has no TO: refine its IC with a typical contact span
         typical = float(np.nanmedian(to - ic)) if np.isfinite(to).any() else 0.3 * period_s
@@ -453,7 +448,8 @@ def leg_seen(track: PoseTrack, leg: str) -> np.ndarray:
 
     Strides are judged on these only: a lost wrist or far-side ear does not spoil a stride.
     """
-    ids = [LM.LEFT_HIP, LM.RIGHT_HIP, _KNEE[leg], _ANKLE[leg], _HEEL[leg], _TOE[leg]]
+    joints = JOINTS[leg]
+    ids = [LM.LEFT_HIP, LM.RIGHT_HIP, *(joints[k] for k in ("knee", "ankle", "heel", "toe"))]
     return np.isfinite(track.image_xy_px[:, ids]).all(axis=(1, 2))
 
 

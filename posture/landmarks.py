@@ -72,6 +72,15 @@ LEG_LEFT: tuple[LM, ...] = (LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE, LM.LEFT_HE
 LEG_RIGHT: tuple[LM, ...] = (LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE, LM.RIGHT_HEEL,
                              LM.RIGHT_FOOT_INDEX)
 
+#: Per-leg (per-side) joints by name: ``JOINTS["left"]["heel"]`` is ``LM.LEFT_HEEL``.
+JOINTS: dict[str, dict[str, LM]] = {
+    side: {"hip": LM[f"{side.upper()}_HIP"], "knee": LM[f"{side.upper()}_KNEE"],
+           "ankle": LM[f"{side.upper()}_ANKLE"], "heel": LM[f"{side.upper()}_HEEL"],
+           "toe": LM[f"{side.upper()}_FOOT_INDEX"], "shoulder": LM[f"{side.upper()}_SHOULDER"],
+           "elbow": LM[f"{side.upper()}_ELBOW"]}
+    for side in ("left", "right")
+}
+
 SKELETON_EDGES: tuple[tuple[LM, LM], ...] = (
     (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER),
     (LM.LEFT_HIP, LM.RIGHT_HIP),

@@ -33,7 +33,7 @@ import numpy as np
 from scipy.stats import theilslopes
 
 from posture.gait import LEGS, GaitEvents
-from posture.landmarks import LM
+from posture.landmarks import JOINTS
 from posture.metrics.geometry import quiet_empty_slices, rotate_points
 from posture.results import QualityFlag
 from posture.track import PoseTrack
@@ -50,8 +50,6 @@ MAX_CI_DEG = 1.5
 #: Only the middle part of each stance is used (IC/TO timing is least exact at its ends).
 STANCE_CORE = (0.2, 0.8)
 
-_HEEL = {"left": LM.LEFT_HEEL, "right": LM.RIGHT_HEEL}
-_TOE = {"left": LM.LEFT_FOOT_INDEX, "right": LM.RIGHT_FOOT_INDEX}
 
 
 @dataclass(frozen=True)
@@ -99,7 +97,7 @@ def floor_points(track: PoseTrack, events: GaitEvents, leg: str) -> np.ndarray:
         b = t_ic + STANCE_CORE[1] * (t_to - t_ic)
         rows = np.flatnonzero((track.t_s >= a) & (track.t_s <= b))
         for r in rows:
-            heel, toe = xy[r, _HEEL[leg]], xy[r, _TOE[leg]]
+            heel, toe = xy[r, JOINTS[leg]["heel"]], xy[r, JOINTS[leg]["toe"]]
             if not (np.isfinite(heel).all() and np.isfinite(toe).all()):
                 continue
             pts.append(heel if heel[1] >= toe[1] else toe)

@@ -12,12 +12,10 @@ from typing import Literal
 
 import numpy as np
 
-from posture.landmarks import LM
+from posture.landmarks import JOINTS, LM
 
 Leg = Literal["left", "right"]
 
-_HIP = {"left": LM.LEFT_HIP, "right": LM.RIGHT_HIP}
-_ANKLE = {"left": LM.LEFT_ANKLE, "right": LM.RIGHT_ANKLE}
 _OTHER: dict[str, Leg] = {"left": "right", "right": "left"}
 #: +1 when the stance leg is the runner's right (toward +x_lat), -1 for the left.
 SIDE_SIGN = {"left": -1.0, "right": 1.0}
@@ -73,7 +71,7 @@ def pelvic_drop_series_deg(xy_lat: np.ndarray, stance: Leg) -> np.ndarray:
 
     ``atan2(y(swing hip) - y(stance hip), |x(swing hip) - x(stance hip)|)`` with y down.
     """
-    sw, st = xy_lat[..., _HIP[_OTHER[stance]], :], xy_lat[..., _HIP[stance], :]
+    sw, st = xy_lat[..., JOINTS[_OTHER[stance]]["hip"], :], xy_lat[..., JOINTS[stance]["hip"], :]
     return np.degrees(np.arctan2(sw[..., 1] - st[..., 1], np.abs(sw[..., 0] - st[..., 0])))
 
 
@@ -150,8 +148,8 @@ def stride_values(xy_lat: np.ndarray, *, leg: Leg, ic: int, next_ic: int, toeoff
         out["lateral_lean_mean_deg"] = _nanstat(np.mean, lean)
         out["pelvic_drop_deg"] = _nanstat(np.max, pelvic_drop_series_deg(xy_lat[st], leg))
     if prev_other_ic >= 0:
-        a = xy_lat[ic, _ANKLE[leg], 0]
-        b = xy_lat[prev_other_ic, _ANKLE[_OTHER[leg]], 0]
+        a = xy_lat[ic, JOINTS[leg]["ankle"], 0]
+        b = xy_lat[prev_other_ic, JOINTS[_OTHER[leg]]["ankle"], 0]
         out["step_width_pct_hip"] = 100.0 * abs(a - b) / w
     return out
 

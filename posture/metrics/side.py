@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from posture.gait import GaitEvents, leg_length_px
-from posture.landmarks import LM
+from posture.landmarks import JOINTS, LM
 from posture.metrics.geometry import (
     angle_from_vertical_deg,
     distance,
@@ -41,14 +41,6 @@ SIDE_METRICS: tuple[str, ...] = (
     "cadence_spm", "contact_time_ms", "flight_time_ms",
 )
 
-_J = {
-    "left": {"hip": LM.LEFT_HIP, "knee": LM.LEFT_KNEE, "ankle": LM.LEFT_ANKLE,
-             "heel": LM.LEFT_HEEL, "toe": LM.LEFT_FOOT_INDEX, "shoulder": LM.LEFT_SHOULDER,
-             "elbow": LM.LEFT_ELBOW},
-    "right": {"hip": LM.RIGHT_HIP, "knee": LM.RIGHT_KNEE, "ankle": LM.RIGHT_ANKLE,
-              "heel": LM.RIGHT_HEEL, "toe": LM.RIGHT_FOOT_INDEX, "shoulder": LM.RIGHT_SHOULDER,
-              "elbow": LM.RIGHT_ELBOW},
-}
 _TRUNK = (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP)
 
 
@@ -216,7 +208,7 @@ def frame_leg_length_px(track: PoseTrack, near: str, *, min_vis: float = 0.5) ->
     far = "right" if near == "left" else "left"
     ln = leg_length_px(xy, near)
     lf = leg_length_px(xy, far)
-    fj = [_J[far]["hip"], _J[far]["knee"], _J[far]["ankle"]]
+    fj = [JOINTS[far]["hip"], JOINTS[far]["knee"], JOINTS[far]["ankle"]]
     far_vis = np.nanmean(vis[:, fj], axis=1) if np.isfinite(vis).any() else np.ones(len(xy))
     far_vis = np.where(np.isfinite(far_vis), far_vis, 1.0)
     use_far = np.isfinite(lf) & (far_vis >= min_vis)
@@ -257,14 +249,15 @@ def side_stride_metrics(track: PoseTrack, events: GaitEvents, view: ViewEstimate
     arch = lumbar_arch_pct(track.trunk_edges_px, trunk_len, facing=facing)
     leg_px = frame_leg_length_px(track, near)
     leg_clip = float(np.nanmedian(leg_px)) if np.isfinite(leg_px).any() else np.nan
-    arm = arm_angle_deg(xy[:, _J[near]["shoulder"]], xy[:, _J[near]["elbow"]], facing=facing)
+    arm = arm_angle_deg(xy[:, JOINTS[near]["shoulder"]], xy[:, JOINTS[near]["elbow"]],
+                        facing=facing)
     view_factor = 0.5 + 0.5 * float(np.clip(view.confidence, 0.0, 1.0))
     detected = track.detected
 
     rows = []
     for _, st in events.valid_strides.iterrows():
         leg = st["leg"]
-        j = _J[leg]
+        j = JOINTS[leg]
         t0, t1 = float(st["t_start_s"]), float(st["t_end_s"])
         ev = events.legs[leg]
         k = int(np.argmin(np.abs(ev.ic_t_s - t0)))
@@ -341,7 +334,7 @@ def side_stride_metrics(track: PoseTrack, events: GaitEvents, view: ViewEstimate
             "foot_angle_ic_deg": base * vf([j["heel"], j["toe"]], f_ic),
             "vertical_oscillation_pct_leg": base * vf(list(_TRUNK[2:]), fr),
             "vertical_oscillation_cm": base * vf(list(_TRUNK[2:]), fr),
-            "arm_swing_deg": base * vf([_J[near]["shoulder"], _J[near]["elbow"]], fr),
+            "arm_swing_deg": base * vf([JOINTS[near]["shoulder"], JOINTS[near]["elbow"]], fr),
             "cadence_spm": view_factor * present,
             "contact_time_ms": view_factor * present * vf([j["heel"], j["toe"]], f_ic),
             "flight_time_ms": view_factor * present * vf([j["heel"], j["toe"]], f_ic),
