@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -61,8 +62,9 @@ def analyze_track(track: PoseTrack, options: AnalysisOptions = AnalysisOptions()
 
     clean = clean_track(track)
     scene = scene_roll_for_track(clean) if options.camera_roll_deg is None else None
-    view = estimate_view(clean, forced=None if options.view == "auto" else options.view,
-                         roll_override_deg=options.camera_roll_deg, scene_roll=scene)
+    view_of = partial(estimate_view, forced=None if options.view == "auto" else options.view,
+                      roll_override_deg=options.camera_roll_deg, scene_roll=scene)
+    view = view_of(clean)
     if view.view == "side":
         from posture.legs import repair_leg_swaps
         from posture.side import analyze_side
@@ -71,8 +73,7 @@ def analyze_track(track: PoseTrack, options: AnalysisOptions = AnalysisOptions()
         fixed, repair = repair_leg_swaps(track)
         if repair.swapped.any():
             clean = clean_track(fixed)
-            view = estimate_view(clean, forced=None if options.view == "auto" else options.view,
-                                 roll_override_deg=options.camera_roll_deg, scene_roll=scene)
+            view = view_of(clean)
 
         return analyze_side(clean, view=view, options=options)
     from posture.frontal import analyze_frontal
