@@ -78,11 +78,11 @@ def _run(video: str, args: argparse.Namespace):  # -> ClipAnalysis
 
 def _analyze(args: argparse.Namespace) -> int:
     from posture.compare import compare_windows
-    from posture.findings import report
+    from posture.findings import report_or_levels
 
     analysis = _run(args.video, args)
     comparison = compare_windows(analysis)
-    findings = report(comparison, analyses=analysis)
+    findings = report_or_levels(comparison, analyses=analysis)
     if args.out is not None:
         _write_outputs(Path(args.out), analysis, comparison, findings)
     if args.json:
@@ -95,11 +95,11 @@ def _analyze(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     from posture.compare import compare_clips
-    from posture.findings import report
+    from posture.findings import report_or_levels
 
     fresh, tired = _run(args.fresh, args), _run(args.fatigued, args)
     comparison = compare_clips(fresh, tired)
-    findings = report(comparison, analyses=[fresh, tired])
+    findings = report_or_levels(comparison, analyses=[fresh, tired])
     if args.out is not None:
         out = Path(args.out)
         _write_outputs(out / "fresh", fresh, None, None)
@@ -115,7 +115,7 @@ def _session(args: argparse.Namespace) -> int:
     """A side clip and a rear (or front) clip of the same run: one report, both planes."""
     from posture.compare import compare_windows
     from posture.errors import WrongViewError
-    from posture.findings import merge_reports, report
+    from posture.findings import merge_reports, report_or_levels
 
     side, frontal = _run(args.side, args), _run(args.frontal, args)
     if side.view.view != "side" or frontal.view.view == "side":
@@ -125,7 +125,7 @@ def _session(args: argparse.Namespace) -> int:
     parts = []
     for name, clip in (("side", side), ("frontal", frontal)):
         comparison = compare_windows(clip)
-        parts.append(report(comparison, analyses=clip))
+        parts.append(report_or_levels(comparison, analyses=clip))
         if args.out is not None:
             _write_outputs(Path(args.out) / name, clip, comparison, parts[-1])
     combined = merge_reports(parts)

@@ -329,6 +329,21 @@ def report(comparison: Comparison | None = None, *,
                           more=[f for f in fs if not f.shown], warnings=warnings)
 
 
+def report_or_levels(comparison: Comparison, *,
+                     analyses: ClipAnalysis | Sequence[ClipAnalysis],
+                     max_shown: int = MAX_SHOWN) -> FindingsReport:
+    """The comparison's report; when no metric could be judged (too few strides in the
+    windows), how the (last) clip's levels compare with the usual ranges instead, keeping the
+    comparison's warnings."""
+    fr = report(comparison, analyses=analyses, max_shown=max_shown)
+    if fr.shown or any(c.verdict != "not enough data" for c in comparison.changes.values()):
+        return fr
+    last = analyses if isinstance(analyses, ClipAnalysis) else analyses[-1]
+    levels = report(None, analyses=last, max_shown=max_shown)
+    return FindingsReport(shown=levels.shown, more=levels.more,
+                          warnings=[*fr.warnings, *levels.warnings])
+
+
 def merge_reports(reports: Sequence[FindingsReport], *,
                   max_shown: int = MAX_SHOWN) -> FindingsReport:
     """One report for several clips of the same run (e.g. a side and a rear clip).

@@ -249,3 +249,20 @@ def test_shown_findings_name_different_problems() -> None:
     assert len(shown) == 2 and "trunk_lean_deg" in shown
     assert len({m for m in shown if m in ("overstride_pct_leg", "shank_angle_ic_deg")}) == 1
     assert [f.rank for f in fs] == [1, 2, 3] and not fs[2].shown
+
+
+def test_too_few_strides_to_judge_change_falls_back_to_levels() -> None:
+    """Windows of 3 strides cannot be judged; the clip's level (lean 13 deg, above the usual
+    range) is reported instead, and the comparison's warnings are kept."""
+    from posture.findings import report_or_levels
+
+    short = make_clip({"trunk_lean_deg": (13.0, 1.0)}, n=9, seed=31)
+    comp = compare_windows(short)
+    assert all(c.verdict == "not enough data" for c in comp.changes.values())
+    rep = report_or_levels(comp, analyses=short)
+    assert [f.metric for f in rep.shown] == ["trunk_lean_deg"] and rep.shown[0].kind == "level"
+    assert {w.code for w in comp.warnings} <= {w.code for w in rep.warnings}
+    judged = report_or_levels(compare_windows(make_clip({"trunk_lean_deg": (6.0, 1.0)},
+                                                        n=30, seed=32)),
+                              analyses=make_clip({"trunk_lean_deg": (6.0, 1.0)}, n=30, seed=32))
+    assert judged.shown == []  # judged and unchanged: no fallback

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from posture.compare import Comparison, compare_clips, compare_windows
-from posture.findings import Finding, FindingsReport, report
+from posture.findings import Finding, FindingsReport, report_or_levels
 from posture.metrics.registry import spec
 from posture.report import plots
 from posture.report.annotate import annotate_frame, context_from_view
@@ -84,13 +84,7 @@ def build_session(clips: list[AnalysedClip], *, runner: str = "",
                                    labels=labels or ("fresh", "fatigued"))
     else:
         comparison = compare_windows(analyses[0], labels=labels or ("early", "late"))
-    fr = report(comparison, analyses=analyses)
-    if not fr.shown and not _any_verdict(comparison):
-        # Too few strides to judge change: still say how the (last) clip's levels compare
-        # with the usual ranges, and keep the comparison's warnings.
-        levels = report(None, analyses=analyses[-1])
-        fr = FindingsReport(shown=levels.shown, more=levels.more,
-                            warnings=[*fr.warnings, *levels.warnings])
+    fr = report_or_levels(comparison, analyses=analyses)
     return Session(runner=runner, session_date=session_date or date.today(), clips=clips,
                    comparison=comparison, findings=fr,
                    treadmill_speed_kmh=treadmill_speed_kmh)
