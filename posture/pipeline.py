@@ -58,14 +58,16 @@ def analyze_track(track: PoseTrack, options: AnalysisOptions = AnalysisOptions()
     """
     from posture.scene_level import scene_roll_for_track
     from posture.signal import clean_track
-    from posture.view import estimate_view
+    from posture.view import detect_view, estimate_view
 
     clean = clean_track(track)
     scene = scene_roll_for_track(clean) if options.camera_roll_deg is None else None
-    view_of = partial(estimate_view, forced=None if options.view == "auto" else options.view,
-                      roll_override_deg=options.camera_roll_deg, scene_roll=scene)
-    view = view_of(clean)
-    if view.view == "side":
+    forced = None if options.view == "auto" else options.view
+    view_of = partial(estimate_view, forced=forced, roll_override_deg=options.camera_roll_deg,
+                      scene_roll=scene)
+    # the cheap view class decides the path; the full estimate (roll, gait events) is made
+    # once, on the landmarks that are finally measured
+    if (forced or detect_view(clean).view) == "side":
         from posture.legs import repair_leg_swaps
         from posture.side import analyze_side
 
@@ -73,12 +75,11 @@ def analyze_track(track: PoseTrack, options: AnalysisOptions = AnalysisOptions()
         fixed, repair = repair_leg_swaps(track)
         if repair.swapped.any():
             clean = clean_track(fixed)
-            view = view_of(clean)
 
-        return analyze_side(clean, view=view, options=options)
+        return analyze_side(clean, view=view_of(clean), options=options)
     from posture.frontal import analyze_frontal
 
-    return analyze_frontal(clean, view=view, options=options)
+    return analyze_frontal(clean, view=view_of(clean), options=options)
 
 
 def analyze_video(path: str | Path, options: AnalysisOptions = AnalysisOptions(), *,

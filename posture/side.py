@@ -113,9 +113,10 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
 
     extra: list[QualityFlag | None] = []
     roll_applied = 0.0
+    unlevelled_events = None
     if view.roll_source == "none":
-        extra.append(choose_roll(None, estimate_roll_floor(
-            track, detect_events(track, facing=facing))).flag)
+        unlevelled_events = detect_events(track, facing=facing)
+        extra.append(choose_roll(None, estimate_roll_floor(track, unlevelled_events)).flag)
     if options.level_camera and view.roll_source != "none":
         roll_applied = float(view.camera_roll_deg)
         levelled = level_track(track, roll_applied)
@@ -127,7 +128,9 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
             notes["camera_level"] = (f"camera-level correction off (estimated roll "
                                      f"{view.camera_roll_deg:+.1f} deg not applied)")
 
-    events = detect_events(levelled, facing=facing)
+    # nothing levelled: the events found above on the same landmarks stand
+    events = unlevelled_events if levelled is track and unlevelled_events is not None \
+        else detect_events(levelled, facing=facing)
     strides = side_stride_metrics(levelled, events, view,
                                   runner_height_m=options.runner_height_m)
     if len(strides) < MIN_STRIDES:

@@ -137,6 +137,9 @@ def fill_short_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndar
     x = np.asarray(x, float)
     flat = x.reshape(x.shape[0], -1).copy()
     frame_dt = float(np.median(np.diff(t_s))) if t_s.size > 1 else 0.0
+    # Columns whose gap has the same span and the same context rows share one spline
+    # (CubicSpline fits each column of a (n, k) array on its own).
+    spans: dict[tuple[int, int, int, int], list[int]] = {}
     for ok, cols in _column_groups(flat):
         if ok.sum() < 2 or ok.all():
             continue
@@ -145,7 +148,9 @@ def fill_short_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndar
                 continue
             if t_s[b] - t_s[a - 1] - frame_dt > max_gap_s + 1e-9:
                 continue
-            flat[a:b, cols] = _bridge(flat[:, cols], ok, t_s, a, b)
+            spans.setdefault(_gap_context(ok, a, b), []).extend(cols)
+    for (before, a, b, after), cols in spans.items():
+        flat[a:b, cols] = _bridge(flat[:, cols], t_s, before, a, b, after)
     return flat.reshape(x.shape)
 
 
@@ -153,14 +158,37 @@ FILL_CONTEXT = 4
 """Finite samples used on each side of a gap to bridge it."""
 
 
-def _bridge(cols: np.ndarray, ok: np.ndarray, t_s: np.ndarray, a: int, b: int) -> np.ndarray:
-    """Values for rows ``a:b`` of ``cols`` (T, C) from the finite rows around the gap."""
+def _fill_together(arrays: list[np.ndarray], t_s: np.ndarray,
+                   max_gap_s: float) -> list[np.ndarray]:
+    """:func:`fill_short_gaps` of several (T, ...) arrays in one pass.
+
+    Columns are filled independently, so this equals filling each array on its own; the
+    image, world and visibility arrays mostly miss the same frames, so their gaps share
+    one spline each.
+    """
+    flats = [np.asarray(a, float).reshape(t_s.size, -1) for a in arrays]
+    filled = fill_short_gaps(np.concatenate(flats, axis=1), t_s, max_gap_s)
+    ends = np.cumsum([f.shape[1] for f in flats])[:-1]
+    return [part.reshape(np.shape(a))
+            for part, a in zip(np.split(filled, ends, axis=1), arrays, strict=True)]
+
+
+def _gap_context(ok: np.ndarray, a: int, b: int) -> tuple[int, int, int, int]:
+    """``(before, a, b, after)``: the gap ``a:b`` and the first and last finite rows around
+    it used to bridge it (up to ``FILL_CONTEXT`` on each side, all finite)."""
     before = a - 1
     while before - 1 >= 0 and ok[before - 1] and a - before < FILL_CONTEXT:
         before -= 1
     after = b
     while after + 1 < ok.size and ok[after + 1] and after - b + 1 < FILL_CONTEXT:
         after += 1
+    return int(before), int(a), int(b), int(after)
+
+
+def _bridge(cols: np.ndarray, t_s: np.ndarray, before: int, a: int, b: int,
+            after: int) -> np.ndarray:
+    """Values for rows ``a:b`` of ``cols`` (T, C) from the finite rows ``before:a`` and
+    ``b:after + 1`` around the gap."""
     if a - before < 2 or after + 1 - b < 2:
         w = (t_s[a:b] - t_s[a - 1]) / (t_s[b] - t_s[a - 1])
         return cols[a - 1][None, :] * (1 - w[:, None]) + cols[b][None, :] * w[:, None]
@@ -330,11 +358,9 @@ def clean_track(track: PoseTrack, *, cutoff_hz: float | None = None,
     rejected = ~np.isfinite(xy).all(axis=-1) & ~raw_missing
     world = repaired.world_xyz_m.copy()
     world[rejected] = np.nan
-    xy = fill_short_gaps(xy, t, max_gap_s)
-    world = fill_short_gaps(world, t, max_gap_s)
-    vis = fill_short_gaps(repaired.visibility, t, max_gap_s)
+    xy, world, vis, edges = _fill_together(
+        [xy, world, repaired.visibility, repaired.trunk_edges_px], t, max_gap_s)
     vis = np.where(np.isfinite(xy).all(axis=-1), vis, np.nan)
-    edges = fill_short_gaps(repaired.trunk_edges_px, t, max_gap_s)
     filled = np.isfinite(xy).all(axis=-1) & (raw_missing | rejected)
     cleaning = {
         "cutoff_hz": fc,

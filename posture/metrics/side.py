@@ -127,20 +127,24 @@ def lumbar_arch_depth_px(back: np.ndarray, *, s: np.ndarray = TRUNK_PROFILE_S) -
     back = np.asarray(back, float)
     lead = back.shape[:-1]
     flat = back.reshape(-1, back.shape[-1])
-    out = np.full(flat.shape[0], np.nan)
+    k = np.arange(s.size)
     lo_win = (s >= -0.2 - 1e-9) & (s <= 0.05 + 1e-9)
     hi_win = (s >= 0.45 - 1e-9) & (s <= 1.0 + 1e-9)
-    for i, b in enumerate(flat):
-        if not (np.isfinite(b[lo_win]).any() and np.isfinite(b[hi_win]).any()):
-            continue
-        ib = np.flatnonzero(lo_win)[np.nanargmax(b[lo_win])]
-        iu = np.flatnonzero(hi_win)[np.nanargmax(b[hi_win])]
-        inner = np.arange(ib + 1, iu)
-        if inner.size == 0 or not np.isfinite(b[inner]).all():
-            continue
-        chord = b[ib] + (b[iu] - b[ib]) * (s[inner] - s[ib]) / (s[iu] - s[ib])
-        out[i] = float(np.max(chord - b[inner]))
-    return out.reshape(lead)
+    finite = np.isfinite(flat)
+    anchored = finite[:, lo_win].any(axis=1) & finite[:, hi_win].any(axis=1)
+    # anchors: the outermost point of each window (first of equals, as nanargmax)
+    ib = np.flatnonzero(lo_win)[np.argmax(np.where(finite[:, lo_win], flat[:, lo_win],
+                                                   -np.inf), axis=1)]
+    iu = np.flatnonzero(hi_win)[np.argmax(np.where(finite[:, hi_win], flat[:, hi_win],
+                                                   -np.inf), axis=1)]
+    rows = np.arange(flat.shape[0])
+    b_ib, b_iu = flat[rows, ib][:, None], flat[rows, iu][:, None]
+    inner = (k > ib[:, None]) & (k < iu[:, None])
+    ok = anchored & inner.any(axis=1) & (finite | ~inner).all(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        chord = b_ib + (b_iu - b_ib) * (s - s[ib][:, None]) / (s[iu] - s[ib])[:, None]
+    depth = np.where(inner, chord - flat, -np.inf).max(axis=1, initial=-np.inf)
+    return np.where(ok, depth, np.nan).reshape(lead)
 
 
 def lumbar_arch_pct(trunk_edges: np.ndarray, trunk_length_px: np.ndarray, *,
