@@ -35,6 +35,8 @@ class ClipRequest:
     role: Role = "single"
     start_s: float | None = None
     end_s: float | None = None
+    view: str | None = None
+    """Camera view for this clip ("auto", "side", "rear", "front"); None: the request's."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,9 @@ class AppRequest:
 
     @property
     def mode(self) -> str:
-        return "two clips" if len(self.clips) == 2 else "one clip"
+        if len(self.clips) == 1:
+            return "one clip"
+        return "view pair" if {c.role for c in self.clips} == {"side", "frontal"} else "two clips"
 
 
 def samples_dir() -> Path:
@@ -77,6 +81,13 @@ def sample_pair() -> tuple[Path, Path] | None:
     if "fresh" in files and "fatigued" in files:
         return files["fresh"], files["fatigued"]
     return None
+
+
+def sample_view_pair() -> tuple[Path, Path] | None:
+    """A bundled side clip and the bundled rear clip (a two-camera session), when both exist."""
+    files = {p.name: p for p in list_samples()}
+    side, rear = files.get("fresh_side.mp4"), files.get("rear_sway.mp4")
+    return (side, rear) if side and rear else None
 
 
 def default_sample() -> Path | None:
@@ -138,7 +149,8 @@ def store_upload(name: str, data: bytes) -> Path:
 
 
 def clip_options(request: AppRequest, clip: ClipRequest) -> AnalysisOptions:
-    return replace(request.options, start_s=clip.start_s, end_s=clip.end_s)
+    return replace(request.options, start_s=clip.start_s, end_s=clip.end_s,
+                   view=clip.view or request.options.view)
 
 
 def analyse_clip(request: AppRequest, clip: ClipRequest, *,

@@ -10,7 +10,7 @@ import streamlit as st
 from posture.history import SUMMARY_COLUMNS, History, StoredClip, default_db_path
 from posture.metrics.registry import spec
 from posture.report.plots import figure_png, history_figure
-from posture.report.session import AnalysedClip, Session, build_session
+from posture.report.session import AnalysedClip, Session, build_session, comparison_doc
 
 
 @st.cache_resource
@@ -27,8 +27,7 @@ def save_session(session: Session) -> int:
     clips = [StoredClip(c.name, c.role, c.analysis) for c in session.clips]
     height = session.clips[0].analysis.runner_height_m
     return history().save_session(session.runner, clips, session_date=session.session_date,
-                                  comparison=session.comparison.to_dict()
-                                  if session.comparison else None,
+                                  comparison=comparison_doc(session),
                                   findings=session.findings.to_dict(), height_m=height)
 
 

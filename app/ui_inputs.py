@@ -1,5 +1,6 @@
-"""Sidebar: choose clips (sample, one upload, or fresh + fatigued), runner details, view
-override and time window. Produces an :class:`AppRequest` when the user presses Analyse."""
+"""Sidebar: choose clips (sample, one upload, fresh + fatigued, or a side + rear/front pair),
+runner details, view override and time window. Produces an :class:`AppRequest` when the user
+presses Analyse."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ui_core import (
     ClipRequest,
     list_samples,
     sample_pair,
+    sample_view_pair,
     store_upload,
 )
 
@@ -20,7 +22,8 @@ from posture.errors import PostureError
 from posture.pipeline import AnalysisOptions
 from posture.video import probe
 
-SOURCES = ("Bundled sample", "One clip (early vs late)", "Two clips (fresh vs fatigued)")
+SOURCES = ("Bundled sample", "One clip (early vs late)", "Two clips (fresh vs fatigued)",
+           "Side + rear/front clips (same run)")
 VIEWS = {"Detect automatically": "auto", "Side": "side", "From behind": "rear",
          "From the front": "front"}
 VIDEO_TYPES = ["mp4", "mov", "m4v", "avi", "mkv", "webm"]
@@ -41,16 +44,17 @@ def _trim(path: Path, key: str) -> tuple[float | None, float | None]:
     return (lo if lo > 0 else None), (hi if hi < round(dur, 1) else None)
 
 
-def _upload(label: str, key: str, role: str) -> ClipRequest | None:
+def _upload(label: str, key: str, role: str, *, view: str | None = None) -> ClipRequest | None:
     up = st.file_uploader(label, type=VIDEO_TYPES, key=f"up_{key}")
     if up is None:
         return None
     path = store_upload(up.name, up.getvalue())
     start, end = _trim(path, key)
-    return ClipRequest(str(path), up.name, role, start, end)
+    return ClipRequest(str(path), up.name, role, start, end, view=view)
 
 
 PAIR_LABEL = "fresh_side + fatigued_side (two clips)"
+VIEW_PAIR_LABEL = "fresh_side + rear_sway (side and rear cameras)"
 
 
 def _sample() -> tuple[ClipRequest, ...]:
@@ -58,12 +62,16 @@ def _sample() -> tuple[ClipRequest, ...]:
     if not samples:
         st.info("No bundled samples found (run `make samples`).")
         return ()
-    pair = sample_pair()
-    names = [p.name for p in samples] + ([PAIR_LABEL] if pair else [])
+    pair, views = sample_pair(), sample_view_pair()
+    names = ([p.name for p in samples] + ([PAIR_LABEL] if pair else [])
+             + ([VIEW_PAIR_LABEL] if views else []))
     name = st.selectbox("Sample clip", names, key="sample_name")
     if name == PAIR_LABEL and pair:
         return (ClipRequest(str(pair[0]), pair[0].name, "fresh"),
                 ClipRequest(str(pair[1]), pair[1].name, "fatigued"))
+    if name == VIEW_PAIR_LABEL and views:
+        return (ClipRequest(str(views[0]), views[0].name, "side", view="auto"),
+                ClipRequest(str(views[1]), views[1].name, "frontal", view="auto"))
     path = samples[names.index(name)]
     start, end = _trim(path, "sample")
     return (ClipRequest(str(path), name, "single", start, end),)
@@ -75,8 +83,16 @@ def _clips(source: str) -> tuple[ClipRequest, ...]:
     if source == SOURCES[1]:
         c = _upload("Clip of your run (at least 20 s of steady running)", "one", "single")
         return (c,) if c else ()
-    a = _upload("Fresh clip (start of the run)", "fresh", "fresh")
-    b = _upload("Fatigued clip (end of the run)", "fatigued", "fatigued")
+    if source == SOURCES[2]:
+        a = _upload("Fresh clip (start of the run)", "fresh", "fresh")
+        b = _upload("Fatigued clip (end of the run)", "fatigued", "fatigued")
+        return (a, b) if a and b else ()
+    # The view of each clip is detected (the sidebar's one override would fit only one).
+    st.caption("Two cameras on the same run: one beside the runner (lean, arch, overstride) "
+               "and one behind or in front (sway, pelvic drop). Each clip is compared early "
+               "versus late; the findings of both come in one report.")
+    a = _upload("Side clip", "side", "side", view="auto")
+    b = _upload("Clip from behind or in front", "frontal", "frontal", view="auto")
     return (a, b) if a and b else ()
 
 
@@ -113,7 +129,8 @@ def sidebar_request() -> AppRequest | None:
             speed = st.number_input("Treadmill speed (km/h, optional)", 0.0, 30.0, 0.0,
                                     step=0.5, key="speed")
             view = st.selectbox("Camera view", list(VIEWS), key="view",
-                                help="Override if the detected view is wrong.")
+                                help="Override if the detected view is wrong (a side + rear pair "
+                                     "detects the view of each clip).")
             roll = _roll_choice()
             day = st.date_input("Date of the run", date.today(), key="run_date")
         go = st.button("Analyse", type="primary", disabled=not clips, key="analyse",

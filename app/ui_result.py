@@ -20,6 +20,7 @@ from posture.report import export
 from posture.report.annotate import context_from_view
 from posture.report.plots import figure_png
 from posture.report.session import (
+    VIEW_TITLES,
     Session,
     annotated_frame,
     change_judged,
@@ -83,9 +84,8 @@ def view_text(session: Session) -> list[str]:
 
 
 def render_header(session: Session) -> None:
-    a_lab, b_lab = session.labels
     who = session.runner or "Unnamed runner"
-    st.subheader(f"{who} - {session.session_date:%d %b %Y} - {a_lab} versus {b_lab}")
+    st.subheader(f"{who} - {session.session_date:%d %b %Y} - {session.title}")
     if session.treadmill_speed_kmh:
         st.caption(f"Treadmill speed {session.treadmill_speed_kmh:g} km/h")
     for line in view_text(session):
@@ -246,7 +246,8 @@ def render_downloads(session: Session, key: str) -> None:
     cols = st.columns(4)
     for i, c in enumerate(session.clips):
         cols[0].download_button(
-            "Per-stride table (CSV)" if not session.two_clips else f"Per-stride table, {c.role}",
+            "Per-stride table (CSV)" if len(session.clips) == 1
+            else f"Per-stride table, {c.role}",
             export.strides_csv(c.analysis, clip_name=c.name),
             file_name=f"{Path(c.name).stem}_{c.role}_strides.csv", mime="text/csv",
             key=f"csv_{key}_{i}")
@@ -290,16 +291,38 @@ def _video_download(session: Session, key: str, col: DeltaGenerator) -> None:
                             mime="video/mp4", key=f"vid_{key}_{i}")
 
 
+def _guarded(draw: Callable[[Session, str], None], session: Session, key: str) -> None:
+    """Draw one part of the page; library errors become messages."""
+    try:
+        draw(session, key)
+    except PostureError as exc:
+        st.error(str(exc))
+    except Exception as exc:  # a picture failing must not take the page down
+        log.exception("could not draw %s", draw.__name__)
+        st.error(f"This part of the page could not be drawn ({type(exc).__name__}: {exc}).")
+
+
+def render_view_parts(session: Session, key: str) -> None:
+    """A side + rear/front pair: one tab per clip with its numbers, frames and plots."""
+    tabs = st.tabs([f"{VIEW_TITLES[p.view]}: {p.clips[0].name}" for p in session.parts])
+    for i, (tab, part) in enumerate(zip(tabs, session.parts, strict=True)):
+        with tab:
+            st.caption("This clip's early part against its late part.")
+            render_glance(part)
+            for draw in (render_key_frames, render_plots):
+                _guarded(draw, part, f"{key}_p{i}")
+
+
 def render_session(session: Session, key: str) -> None:
     """The whole result page; library errors while drawing show as messages."""
     render_header(session)
-    render_glance(session)
-    render_findings(session)
-    for part in (render_key_frames, render_scrubber, render_plots, render_downloads):
-        try:
-            part(session, key)
-        except PostureError as exc:
-            st.error(str(exc))
-        except Exception as exc:  # a picture failing must not take the page down
-            log.exception("could not draw %s", part.__name__)
-            st.error(f"This part of the page could not be drawn ({type(exc).__name__}: {exc}).")
+    if session.view_pair:
+        render_findings(session)
+        _guarded(render_view_parts, session, key)
+        draws = (render_scrubber, render_downloads)
+    else:
+        render_glance(session)
+        render_findings(session)
+        draws = (render_key_frames, render_scrubber, render_plots, render_downloads)
+    for draw in draws:
+        _guarded(draw, session, key)

@@ -113,30 +113,21 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _session(args: argparse.Namespace) -> int:
     """A side clip and a rear (or front) clip of the same run: one report, both planes."""
-    from posture.compare import compare_windows
-    from posture.errors import WrongViewError
-    from posture.findings import merge_reports, report_or_levels
+    from posture.report.session import AnalysedClip, build_view_pair
 
-    side, frontal = _run(args.side, args), _run(args.frontal, args)
-    if side.view.view != "side" or frontal.view.view == "side":
-        raise WrongViewError(
-            f"'posture session' needs a side clip first and a rear or front clip second; "
-            f"found {side.view.view} and {frontal.view.view}. Swap them or use --view.")
-    parts = []
-    for name, clip in (("side", side), ("frontal", frontal)):
-        comparison = compare_windows(clip)
-        parts.append(report_or_levels(comparison, analyses=clip))
-        if args.out is not None:
-            _write_outputs(Path(args.out) / name, clip, comparison, parts[-1])
-    combined = merge_reports(parts)
+    pair = build_view_pair(AnalysedClip(Path(args.side).name, _run(args.side, args)),
+                           AnalysedClip(Path(args.frontal).name, _run(args.frontal, args)))
     if args.out is not None:
-        (Path(args.out) / "findings.json").write_text(combined.to_json())
+        for part in pair.parts:
+            _write_outputs(Path(args.out) / part.clips[0].role, part.clips[0].analysis,
+                           part.comparison, part.findings)
+        (Path(args.out) / "findings.json").write_text(pair.findings.to_json())
     if args.json:
-        print(combined.to_json())
+        print(pair.findings.to_json())
     else:
-        _print_summary(side)
-        _print_summary(frontal)
-        _print_findings(combined, "side and rear/front clips, early versus late in each")
+        for clip in pair.clips:
+            _print_summary(clip.analysis)
+        _print_findings(pair.findings, pair.title)
     return 0
 
 
@@ -195,7 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_cmp.add_argument("fatigued")
     _analysis_arguments(p_cmp)
     p_cmp.set_defaults(func=_compare)
-    p_ses = sub.add_parser("session", help="a side and a rear/front clip of the same run")
+    p_ses = sub.add_parser("session",
+                           help="a side and a rear/front clip of the same run (either order)")
     p_ses.add_argument("side")
     p_ses.add_argument("frontal")
     _analysis_arguments(p_ses)

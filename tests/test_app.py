@@ -63,6 +63,16 @@ def run_app(**kw) -> AppTest:
     return at
 
 
+def analyse_sample(name: str) -> AppTest:
+    """Open the app, pick a bundled sample (or sample pair) and analyse it without errors."""
+    at = run_app()
+    at.selectbox(key="sample_name").select(name).run()
+    at.button(key="analyse").click().run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
 def test_first_open_shows_the_sample_fully_analysed(env, library_session):
     at = run_app()
     assert not at.error
@@ -168,11 +178,7 @@ def test_seed_refuses_a_track_of_another_video(tmp_path, monkeypatch, sample):
 def test_bundled_fresh_and_fatigued_pair(env):
     if ui_core.sample_pair() is None:
         pytest.skip("the bundled fresh/fatigued pair is missing")
-    at = run_app()
-    at.selectbox(key="sample_name").select("fresh_side + fatigued_side (two clips)").run()
-    at.button(key="analyse").click().run()
-    assert not at.exception
-    assert not at.error, [e.value for e in at.error]
+    at = analyse_sample("fresh_side + fatigued_side (two clips)")
     assert any("fresh versus fatigued" in s.value for s in at.subheader)
     labels = [b.label for b in at.get("download_button")]
     assert sum(lab.startswith("Per-stride table") for lab in labels) == 2
@@ -207,12 +213,26 @@ def test_rear_sample_and_annotated_video(env):
     rear = next((p for p in ui_core.list_samples() if p.stem.startswith("rear")), None)
     if rear is None:
         pytest.skip("no bundled rear-view sample")
-    at = run_app()
-    at.selectbox(key="sample_name").select(rear.name).run()
-    at.button(key="analyse").click().run()
-    assert not at.exception and not at.error
+    at = analyse_sample(rear.name)
     assert any(m.value.startswith(f"- **{rear.name}**: rear view") for m in at.markdown)
     next(b for b in at.button if b.label == "Prepare annotated video").click().run()
     assert not at.exception and not at.error
     assert element_types(at)["video"] == 1
     assert any(b.label.startswith("Download video") for b in at.get("download_button"))
+
+
+def test_bundled_side_and_rear_pair_is_one_report(env):
+    if ui_core.sample_view_pair() is None:
+        pytest.skip("the bundled side and rear samples are missing")
+    at = analyse_sample("fresh_side + rear_sway (side and rear cameras)")
+    assert any("side view and from behind" in s.value for s in at.subheader)
+    tabs = [t.label for t in at.tabs]
+    assert "Side view: fresh_side.mp4" in tabs and "From behind: rear_sway.mp4" in tabs
+    # Each camera has its own early-versus-late table: lean on the side, sway from behind.
+    tables = [d.value for d in at.dataframe]
+    assert len(tables) == 2
+    assert any(m.startswith("Forward trunk lean") for m in tables[0]["Metric"])
+    assert any(m.startswith("Side-to-side") or "sway" in m.lower() for m in tables[1]["Metric"])
+    labels = [b.label for b in at.get("download_button")]
+    assert sum(lab.startswith("Per-stride table") for lab in labels) == 2
+    assert element_types(at)["image"] >= 10  # 4 key frames + 1 overview + 1 plot per camera

@@ -169,7 +169,8 @@ def test_compare_finds_the_lean_change(tmp_path: Path, monkeypatch: pytest.Monke
 def test_session_merges_side_and_rear_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                capsys: pytest.CaptureFixture) -> None:
     """Lean grows in the side clip and sway grows in the rear clip of the same run: one
-    report names both; clips given in the wrong order are refused with one line."""
+    report names both, whichever order the clips come in; two side clips are refused with
+    one line."""
     from posture.synth.camera import CameraParams
     from posture.synth.kinematics import RunnerParams
     from posture.synth.tracks import synthetic_track
@@ -197,6 +198,10 @@ def test_session_merges_side_and_rear_findings(tmp_path: Path, monkeypatch: pyte
     assert any(m.startswith("lateral_") for m in shown)
     assert len(found["shown"]) <= 3
     assert (out / "side" / "strides.csv").exists() and (out / "frontal" / "strides.csv").exists()
+    swapped = tmp_path / "swapped"
+    assert cli.main(["session", str(clips["rear"]), str(clips["side"]), "--quiet", "--tilt",
+                     "0", "--out", str(swapped)]) == 0
+    assert json.loads((swapped / "findings.json").read_text()) == found
     capsys.readouterr()
-    assert cli.main(["session", str(clips["rear"]), str(clips["side"]), "--quiet"]) == 2
-    assert "side clip first" in capsys.readouterr().err
+    assert cli.main(["session", str(clips["side"]), str(clips["side"]), "--quiet"]) == 2
+    assert "one clip filmed from the side and one from behind" in capsys.readouterr().err

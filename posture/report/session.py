@@ -1,5 +1,9 @@
-"""One analysed session (one clip early vs late, or fresh vs fatigued) and everything drawn
-from it: comparison, findings, summary table, plots, key frames, PDF and JSON.
+"""One analysed session and everything drawn from it: comparison, findings, summary table,
+plots, key frames, PDF and JSON.
+
+Three kinds of session: one clip (early versus late), two clips of the same view (fresh
+versus fatigued), and a side clip with a rear or front clip of the same run (each clip early
+versus late, one merged list of findings: :func:`build_view_pair`).
 
 The app and the CLI build a :class:`Session` with :func:`build_session` and then only ask it
 for pictures and files. No metric is computed here; the comparison and findings come from
@@ -9,7 +13,7 @@ for pictures and files. No metric is computed here; the comparison and findings 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
@@ -17,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from posture.compare import Comparison, compare_clips, compare_windows
-from posture.findings import Finding, FindingsReport, report_or_levels
+from posture.errors import WrongViewError
+from posture.findings import Finding, FindingsReport, merge_reports, report_or_levels
 from posture.metrics.registry import spec
 from posture.report import plots
 from posture.report.annotate import annotate_frame, context_from_view
@@ -27,7 +32,11 @@ from posture.report.pdf import FindingText, ReportContent, build_pdf
 from posture.results import ClipAnalysis
 from posture.track import PoseTrack
 
-Role = Literal["single", "fresh", "fatigued"]
+Role = Literal["single", "fresh", "fatigued", "side", "frontal"]
+"""What a clip is in its session; "side" and "frontal" are the two cameras of a view pair."""
+
+FRONTAL_VIEWS = ("rear", "front")
+VIEW_TITLES = {"side": "Side view", "rear": "From behind", "front": "From the front"}
 
 #: Metrics plotted first (the ones that bear on the low back), then every other one measured.
 PLOT_ORDER: tuple[str, ...] = (
@@ -58,14 +67,39 @@ class Session:
     findings: FindingsReport
     treadmill_speed_kmh: float | None = None
     notes: dict[str, str] = field(default_factory=dict)
+    parts: list[Session] = field(default_factory=list)
+    """View pair only: one early-versus-late session per clip (side first). The pair itself
+    has no single comparison; its ``findings`` merge those of the parts."""
+
+    @property
+    def view_pair(self) -> bool:
+        """A side clip and a rear/front clip of the same run."""
+        return bool(self.parts)
 
     @property
     def two_clips(self) -> bool:
-        return len(self.clips) == 2
+        """Fresh versus fatigued (two clips compared with each other)."""
+        return len(self.clips) == 2 and not self.parts
 
     @property
     def labels(self) -> tuple[str, str]:
-        return self.comparison.labels if self.comparison else ("early", "late")
+        if self.comparison is not None:
+            return self.comparison.labels
+        return self.parts[0].labels if self.parts else ("early", "late")
+
+    @property
+    def title(self) -> str:
+        """What was compared, in words."""
+        if self.view_pair:
+            views = " and ".join(VIEW_TITLES[p.view].lower() for p in self.parts)
+            return f"{views}, early versus late in each"
+        a_lab, b_lab = self.labels
+        return f"{a_lab} versus {b_lab}"
+
+    @property
+    def view(self) -> str:
+        """Camera view of the first clip ("side", "rear" or "front")."""
+        return self.clips[0].analysis.view.view
 
 
 def build_session(clips: list[AnalysedClip], *, runner: str = "",
@@ -74,10 +108,14 @@ def build_session(clips: list[AnalysedClip], *, runner: str = "",
                   labels: tuple[str, str] | None = None) -> Session:
     """Compare (early vs late in one clip, or the two clips) and rank the findings.
 
-    ``labels`` name the two sides (default "early"/"late" or "fresh"/"fatigued").
+    ``labels`` name the two sides (default "early"/"late" or "fresh"/"fatigued"). Two clips
+    with the roles "side" and "frontal" make a view pair (:func:`build_view_pair`).
     """
     if not 1 <= len(clips) <= 2:
         raise ValueError("a session holds one or two clips")
+    if len(clips) == 2 and {c.role for c in clips} == {"side", "frontal"}:
+        return build_view_pair(clips[0], clips[1], runner=runner, session_date=session_date,
+                               treadmill_speed_kmh=treadmill_speed_kmh)
     analyses = [c.analysis for c in clips]
     if len(clips) == 2:
         comparison = compare_clips(analyses[0], analyses[1],
@@ -90,13 +128,61 @@ def build_session(clips: list[AnalysedClip], *, runner: str = "",
                    treadmill_speed_kmh=treadmill_speed_kmh)
 
 
+def order_view_pair(a: AnalysedClip, b: AnalysedClip) -> tuple[AnalysedClip, AnalysedClip]:
+    """The side clip and the rear/front clip of a view pair, in that order, roles set.
+
+    The clips may come in either order; their detected (or overridden) views decide.
+
+    Raises
+    ------
+    WrongViewError
+        Unless exactly one clip is a side view and the other a rear or front view.
+    """
+    views = [c.analysis.view.view for c in (a, b)]
+    if sorted(v == "side" for v in views) != [False, True] or not any(
+            v in FRONTAL_VIEWS for v in views):
+        names = " and ".join(f"{c.name} ({v} view)" for c, v in zip((a, b), views, strict=True))
+        raise WrongViewError(
+            f"A side + rear/front session needs one clip filmed from the side and one from "
+            f"behind or in front; found {names}. For a fresh and a fatigued clip from the same "
+            "angle choose 'Two clips (fresh vs fatigued)'.")
+    side, frontal = (a, b) if views[0] == "side" else (b, a)
+    return replace(side, role="side"), replace(frontal, role="frontal")
+
+
+def build_view_pair(a: AnalysedClip, b: AnalysedClip, *, runner: str = "",
+                    session_date: date | None = None,
+                    treadmill_speed_kmh: float | None = None) -> Session:
+    """One report from a side clip and a rear (or front) clip of the same run.
+
+    Each clip is compared early versus late on its own (the metrics of the two planes do not
+    overlap, and the clips need not be filmed at the same moment); the findings of both are
+    ranked together (:func:`posture.findings.merge_reports`).
+    """
+    side, frontal = order_view_pair(a, b)
+    day = session_date or date.today()
+    parts = [build_session([c], runner=runner, session_date=day,
+                           treadmill_speed_kmh=treadmill_speed_kmh) for c in (side, frontal)]
+    return Session(runner=runner, session_date=day, clips=[side, frontal], comparison=None,
+                   findings=merge_reports([p.findings for p in parts]),
+                   treadmill_speed_kmh=treadmill_speed_kmh, parts=parts)
+
+
+def comparisons(session: Session) -> list[tuple[str, Comparison]]:
+    """(title, comparison) of the session: one, or one per clip of a view pair."""
+    if session.view_pair:
+        return [(VIEW_TITLES[p.view], p.comparison) for p in session.parts
+                if p.comparison is not None]
+    return [("", session.comparison)] if session.comparison is not None else []
+
+
 def _any_verdict(comparison: Comparison) -> bool:
     return any(c.verdict != "not enough data" for c in comparison.changes.values())
 
 
 def change_judged(session: Session) -> bool:
     """True when at least one metric had enough strides on both sides for a verdict."""
-    return session.comparison is not None and _any_verdict(session.comparison)
+    return any(_any_verdict(c) for _, c in comparisons(session))
 
 
 # ---------------------------------------------------------------------------- tables
@@ -156,6 +242,8 @@ def plotted_metrics(session: Session, *, limit: int | None = None) -> list[str]:
 # ---------------------------------------------------------------------------- plots
 def plot_series(session: Session) -> tuple[list[plots.Series], tuple[plots.Window, ...]]:
     """What to draw: one series per clip; early/late windows shaded for a single clip."""
+    if session.view_pair:
+        raise ValueError("a view pair is drawn one clip at a time (session.parts)")
     colours = (plots.EARLY_COLOUR, plots.LATE_COLOUR)
     if session.two_clips:
         series = [plots.Series(f"{c.role}: {c.name}", c.analysis.strides, colours[i])
@@ -252,7 +340,17 @@ def annotated_frame(clip: AnalysedClip, row: int, *, phase: str = "none",
 
 def key_frame_images(session: Session, *,
                      max_side_px: int = 720) -> list[tuple[str, np.ndarray]]:
-    """Annotated frames: A and B at initial contact, then A and B at midstance."""
+    """Annotated frames: A and B at initial contact, then A and B at midstance (for a view
+    pair: those four for each clip, captions starting with the view)."""
+    if session.view_pair:
+        return [img for p in session.parts
+                for img in _key_frame_images(p, max_side_px=max_side_px,
+                                             prefix=f"{VIEW_TITLES[p.view]}: ")]
+    return _key_frame_images(session, max_side_px=max_side_px)
+
+
+def _key_frame_images(session: Session, *, max_side_px: int,
+                      prefix: str = "") -> list[tuple[str, np.ndarray]]:
     pair = key_frame_pair(session)
     if pair is None or any(c.video_path is None or c.track is None for c in session.clips):
         return []
@@ -261,7 +359,7 @@ def key_frame_images(session: Session, *,
     for phase, word in (("ic", "landing"), ("midstance", "midstance")):
         for lab, kf, ci in ((a_lab, pair.a, pair.clip_a), (b_lab, pair.b, pair.clip_b)):
             row = kf.frame_ic if phase == "ic" else kf.frame_midstance
-            caption = f"{lab.capitalize()} - {word} (stride {kf.stride}, {kf.leg} leg)"
+            caption = f"{prefix}{lab.capitalize()} - {word} (stride {kf.stride}, {kf.leg} leg)"
             img = annotated_frame(session.clips[ci], row, phase=phase, stride=kf.stride,
                                   caption=caption, max_side_px=max_side_px)
             out.append((caption, img))
@@ -295,18 +393,39 @@ def session_meta(session: Session) -> dict:
             "clips": [{"name": c.name, "role": c.role} for c in session.clips]}
 
 
+def comparison_doc(session: Session) -> dict | None:
+    """The comparison as JSON-able data; for a view pair ``{"pair": {view: comparison}}``."""
+    if session.view_pair:
+        return {"pair": {p.view: p.comparison.to_dict() for p in session.parts
+                         if p.comparison is not None}}
+    return session.comparison.to_dict() if session.comparison else None
+
+
 def session_json(session: Session) -> str:
     return analysis_json({c.name: c.analysis for c in session.clips},
-                         comparison=session.comparison.to_dict() if session.comparison else None,
+                         comparison=comparison_doc(session),
                          findings=session.findings.to_dict(), meta=session_meta(session))
 
 
-def _pdf_table(comparison: Comparison) -> pd.DataFrame:
-    t = summary_table(comparison)
-    if t.empty:
-        return t
-    t["Metric"] = t["Metric"] + " (" + t["Unit"] + ")"
-    return t.drop(columns=["Unit"])
+def _pdf_table(session: Session) -> pd.DataFrame | None:
+    """Summary rows of every comparison; a view pair gets a leading "View" column."""
+    tables = []
+    for title, comparison in comparisons(session):
+        t = summary_table(comparison)
+        if t.empty:
+            continue
+        t["Metric"] = t["Metric"] + " (" + t["Unit"] + ")"
+        t = t.drop(columns=["Unit"])
+        if session.view_pair:
+            t.insert(0, "View", title)
+        tables.append(t)
+    return pd.concat(tables, ignore_index=True) if tables else None
+
+
+def overview_pngs(session: Session, *, dpi: int = 110) -> list[bytes]:
+    """The per-stride overview plot (one per clip of a view pair) as PNG."""
+    sessions = session.parts or [session]
+    return [plots.figure_png(overview_figure(s), dpi=dpi) for s in sessions]
 
 
 def session_pdf(session: Session, *, key_frames_rgb: list[tuple[str, np.ndarray]] | None = None,
@@ -314,14 +433,13 @@ def session_pdf(session: Session, *, key_frames_rgb: list[tuple[str, np.ndarray]
     """The PDF report (key frames decoded from the videos unless given)."""
     if key_frames_rgb is None:
         key_frames_rgb = key_frame_images(session, max_side_px=480)
-    a_lab, b_lab = session.labels
     content = ReportContent(
         runner=session.runner, session_date=session.session_date,
         clips=[clip_line(c) for c in session.clips],
-        comparison_title=f"{a_lab} versus {b_lab}",
+        comparison_title=session.title,
         key_frames=key_frames_rgb,
-        plots_png=[plots.figure_png(overview_figure(session), dpi=110)],
-        summary=_pdf_table(session.comparison) if session.comparison else None,
+        plots_png=overview_pngs(session),
+        summary=_pdf_table(session),
         findings=[finding_text(f) for f in all_findings(session)],
         warnings=[w.message for w in session.findings.warnings]
         + [q.message for c in session.clips for q in c.analysis.quality],
