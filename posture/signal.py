@@ -283,6 +283,9 @@ def detect_leg_swaps(xy: np.ndarray, t_s: np.ndarray, *, max_gap_s: float = 0.25
     states = np.stack([np.stack([left[idx], right[idx]], 1),
                        np.stack([right[idx], left[idx]], 1)], 0)  # (2, N, 2 legs, 4, D)
     n = idx.size
+    # jumps[i - 1][a, b]: summed leg-point motion from frame i-1 in state a to frame i in b
+    jumps = np.moveaxis(np.linalg.norm(states[None, :, 1:] - states[:, None, :-1],
+                                       axis=-1).sum(axis=(-1, -2)), -1, 0)  # (N-1, 2, 2)
     cost = np.array([0.0, penalty])
     back = np.zeros((n, 2), np.int8)
     for i in range(1, n):
@@ -292,9 +295,7 @@ def detect_leg_swaps(xy: np.ndarray, t_s: np.ndarray, *, max_gap_s: float = 0.25
             back[i] = best
             cost = np.array([cost[best], cost[best] + penalty])
             continue
-        jump = np.linalg.norm(states[:, i][None] - states[:, i - 1][:, None],
-                              axis=-1).sum(axis=(-1, -2))  # (from a, to b)
-        total = cost[:, None] + jump + switch
+        total = cost[:, None] + jumps[i - 1] + switch
         back[i] = np.argmin(total, axis=0)
         cost = total.min(axis=0) + np.array([0.0, penalty])
     state = int(np.argmin(cost))

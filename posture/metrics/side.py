@@ -325,23 +325,25 @@ def side_stride_metrics(track: PoseTrack, events: GaitEvents, view: ViewEstimate
         f_ms = np.array([f_mid]) if f_mid >= 0 else np.array([], int)
         leg_ids = [j["hip"], j["knee"], j["ankle"]]
         edges_ok = float(np.isfinite(arch[fr]).mean()) if fr.size else 0.0
+        trunk_seen, hips_seen = vf(list(_TRUNK), fr), vf(list(_TRUNK[2:]), fr)
+        foot_seen_ic = vf([j["heel"], j["toe"]], f_ic)
         conf = {
-            "trunk_lean_deg": base * vf(list(_TRUNK), fr),
+            "trunk_lean_deg": base * trunk_seen,
             "trunk_lean_midstance_deg": base * vf(list(_TRUNK), f_ms),
-            "lumbar_arch_pct": base * vf(list(_TRUNK), fr) * edges_ok * 0.6,
+            "lumbar_arch_pct": base * trunk_seen * edges_ok * 0.6,
             "trunk_thigh_toeoff_deg": base * vf([*_TRUNK, j["knee"]], f_to),
             "hip_extension_toeoff_deg": base * vf([j["hip"], j["knee"]], f_to),
             "overstride_pct_leg": base * vf([*_TRUNK[2:], j["ankle"]], f_ic),
             "shank_angle_ic_deg": base * vf([j["knee"], j["ankle"]], f_ic),
             "knee_flexion_ic_deg": base * vf(leg_ids, f_ic),
             "knee_flexion_midstance_deg": base * vf(leg_ids, f_ms),
-            "foot_angle_ic_deg": base * vf([j["heel"], j["toe"]], f_ic),
-            "vertical_oscillation_pct_leg": base * vf(list(_TRUNK[2:]), fr),
-            "vertical_oscillation_cm": base * vf(list(_TRUNK[2:]), fr),
+            "foot_angle_ic_deg": base * foot_seen_ic,
+            "vertical_oscillation_pct_leg": base * hips_seen,
+            "vertical_oscillation_cm": base * hips_seen,
             "arm_swing_deg": base * vf([JOINTS[near]["shoulder"], JOINTS[near]["elbow"]], fr),
             "cadence_spm": view_factor * present,
-            "contact_time_ms": view_factor * present * vf([j["heel"], j["toe"]], f_ic),
-            "flight_time_ms": view_factor * present * vf([j["heel"], j["toe"]], f_ic),
+            "contact_time_ms": view_factor * present * foot_seen_ic,
+            "flight_time_ms": view_factor * present * foot_seen_ic,
         }
         row = {c: st[c] for c in ("stride", "leg", "t_start_s", "t_end_s", "frame_start",
                                   "frame_end")}
