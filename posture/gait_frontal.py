@@ -58,6 +58,10 @@ MIN_STEP_SHARE = 0.4
 MAX_STRIDE_DEVIATION = 0.15
 #: Longest run of missing frames that is bridged by interpolation (s).
 MAX_GAP_S = 0.1
+#: IC is gated to where the foot has come within this share of its descent of the stance line.
+IC_LEVEL_SHARE = 0.06
+#: How many frames after the level crossing the sharpest velocity drop may lie.
+IC_GATE_FRAMES = 2
 
 
 @dataclass(frozen=True)
@@ -241,17 +245,71 @@ def leg_events(y_px: np.ndarray, fps: float, *, scale_px: float) -> tuple[np.nda
         # both events are sharp drops of dy/dt: the earlier one is IC, the later one TO
         drops = _contact_drops(acc, v_dn, v_up, reach)
         if drops.size == 2:
-            ics.append(int(drops[0]))
+            ics.append(_gate_ic(ys, acc, int(a0), int(a1), int(drops[0]), int(drops[1]) - 1))
             tos.append(int(drops[1]))
             depth_ic.append(acc[drops[0]])
             depth_to.append(acc[drops[1]])
     if speed_dn and depth_ic:
         typical = _Typical(float(np.median(speed_dn)), float(np.median(speed_up)),
                            float(np.median(depth_ic)), float(np.median(depth_to)))
-        ic_e, to_e = _edge_events(vel, acc, int(apex[0]), int(apex[-1]), typical)
+        ic_e, to_e = _edge_events(ys, vel, acc, int(apex[0]), int(apex[-1]), typical)
         ics += ic_e
         tos += to_e
     return np.array(sorted(ics), int), np.array(sorted(tos), int)
+
+
+def stance_height(ys: np.ndarray, a0: int, a1: int, *, core_share: float = 0.3) -> np.ndarray:
+    """(a1 - a0 + 1,) height of the foot above its stance line between two swing apexes, px.
+
+    The stance line is a straight line fitted to the frames near the cycle's lowest foot
+    position (within ``core_share`` of the swing range, refitted once): a foot sliding back
+    toward a camera above foot height drifts down the picture during stance, one sliding
+    away drifts up, and a tilted line follows either. Positive = above the line (y down).
+    """
+    seg = ys[a0:a1 + 1]
+    idx = np.arange(seg.size, dtype=float)
+    rng = float(seg.max() - min(seg[0], seg[-1]))
+    line = np.full(seg.size, float(seg.max()))
+    for _ in range(2):
+        near = (line - seg) <= core_share * rng
+        k = int(np.argmin(line - seg))
+        lo, hi = k, k
+        while lo > 0 and near[lo - 1]:
+            lo -= 1
+        while hi < seg.size - 1 and near[hi + 1]:
+            hi += 1
+        if hi - lo < 2:
+            break
+        line = np.polyval(np.polyfit(idx[lo:hi + 1], seg[lo:hi + 1], 1), idx)
+    return line - seg
+
+
+def _crossing(h: np.ndarray, thr: float) -> float:
+    """First fractional index where ``h`` comes down to ``thr`` from above, NaN if never."""
+    for i in range(h.size - 1):
+        if h[i] > thr >= h[i + 1]:
+            return i + (h[i] - thr) / (h[i] - h[i + 1])
+    return float("nan")
+
+
+def _gate_ic(ys: np.ndarray, acc: np.ndarray, a0: int, a1: int, ic_acc: int, last: int) -> int:
+    """IC of the cycle between swing apexes ``a0`` and ``a1``, gated by the stance level.
+
+    ``ic_acc`` (the sharpest velocity drop after the fastest descent) is kept unless it lies
+    more than ``IC_GATE_FRAMES`` before the foot comes within ``IC_LEVEL_SHARE`` of its
+    descent of the stance line (see :func:`stance_height`). A pose model that smooths the
+    foot lets it come down in two stages (a first stop above the ground, up to 0.1 s early on
+    rendered front clips); then IC is the sharpest drop from that level crossing to
+    ``IC_GATE_FRAMES`` after it (at most ``last``).
+    """
+    h = stance_height(ys, a0, a1)
+    lvl = _crossing(h, IC_LEVEL_SHARE * h[0])
+    if not np.isfinite(lvl) or ic_acc >= a0 + lvl - IC_GATE_FRAMES:
+        return ic_acc  # the sharpest drop is already at the stance level
+    lo = max(a0 + int(np.floor(lvl)), a0 + 1)
+    hi = min(a0 + int(np.ceil(lvl)) + int(IC_GATE_FRAMES), last)
+    d = _two_drops(acc, lo, hi) if hi > lo else np.array([], int)
+    return int(d[np.argmin(acc[d])]) if d.size else int(np.rint(a0 + lvl))
 
 
 @dataclass(frozen=True)
@@ -291,8 +349,8 @@ def _two_drops(acc: np.ndarray, lo: int, hi: int) -> np.ndarray:
     return np.sort(pk[np.argsort(w[pk])[:2]]) + lo
 
 
-def _edge_events(vel: np.ndarray, acc: np.ndarray, first_apex: int, last_apex: int,
-                 typ: _Typical) -> tuple[list[int], list[int]]:
+def _edge_events(ys: np.ndarray, vel: np.ndarray, acc: np.ndarray, first_apex: int,
+                 last_apex: int, typ: _Typical) -> tuple[list[int], list[int]]:
     """Events in the partial cycles before the first and after the last swing apex.
 
     Accepted only when the motion there looks like the leg's full cycles: a descent and a
@@ -327,7 +385,8 @@ def _edge_events(vel: np.ndarray, acc: np.ndarray, first_apex: int, last_apex: i
             else:
                 drops = _two_drops(acc, d, n - 2)[:1]
             if drops.size and acc[drops[0]] <= 0.4 * typ.ic_acc:
-                ics.append(int(drops[0]))
+                stop = int(drops[1]) - 1 if drops.size == 2 else n - 2
+                ics.append(_gate_ic(ys, acc, last_apex, n - 1, int(drops[0]), stop))
                 if drops.size == 2 and acc[drops[1]] <= 0.4 * typ.to_acc:
                     tos.append(int(drops[1]))
     return ics, tos
