@@ -53,7 +53,7 @@ from posture.video import (
 )
 
 #: Bump when a change to extraction changes its output (invalidates cached tracks).
-EXTRACTION_VERSION = "pose-4"
+EXTRACTION_VERSION = "pose-5"
 
 WORKING_MAX_SIDE_PX = 640
 """Long side of the frames given to the model, pixels."""
@@ -130,7 +130,7 @@ def _new_pose(settings: ExtractionSettings):  # -> mediapipe Pose
         model_complexity=settings.model_complexity,
         smooth_landmarks=True,
         enable_segmentation=True,
-        smooth_segmentation=True,
+        smooth_segmentation=False,  # identical masks measured, and our own filter follows
         min_detection_confidence=settings.min_detection_confidence,
         min_tracking_confidence=settings.min_tracking_confidence,
     )
@@ -232,7 +232,7 @@ def _run_segment(path: str, info: VideoInfo, settings: ExtractionSettings,
 
     frames = iter_frames(path, start_s=start_s, end_s=end_s,
                          slowmo_factor=settings.slowmo_factor,
-                         max_side_px=settings.working_max_side_px)
+                         max_side_px=settings.working_max_side_px, fast_scaling=True)
     prefetch = _Prefetch(frames)
     pose = _new_pose(settings)
     try:
