@@ -14,7 +14,11 @@ We take the *lowest* image point of the foot (max y of ankle, heel and toe), so 
 the contact of whichever part touches first (heel or forefoot) and the lift of whichever
 part leaves last (the toes). Per leg, swing apexes are the prominent minima of that signal;
 between the fastest descent and the fastest rise that follow an apex lie two sharp drops
-of dy/dt: the earlier is the IC, the later the TO. This follows the marker-based detectors
+of dy/dt: the earlier is the IC, the later the TO. Two corrections for what a pose model
+makes of an end-on foot: the IC must lie where the foot has (nearly) reached its stance
+line, not at a first stop above the ground (:func:`_gate_ic`), and a lowest point that
+leaves the stance line with the heel, hovers and only then rises with the swing gives the
+TO halfway between the two (:func:`_two_stage_to`). This follows the marker-based detectors
 that time events from the foot's vertical kinematics (peak vertical acceleration: Hreljac
 & Marshall 2000; vertical foot velocity: O'Connor et al. 2007), applied here to image y.
 The events of the two legs must alternate (L, R, L, R); anything that breaks the alternation is
@@ -62,6 +66,15 @@ MAX_GAP_S = 0.1
 IC_LEVEL_SHARE = 0.06
 #: How many frames after the level crossing the sharpest velocity drop may lie.
 IC_GATE_FRAMES = 2
+#: Running mean of the hip height (s) that the foot height for lift-off is measured from.
+HIP_TREND_S = 0.7
+#: Lift-off: the foot has risen this share of its rise to the next apex above the stance line.
+TO_LEVEL_SHARE = 0.06
+#: A lift-off this long (s) before the sharp start of the swing rise makes a two-stage lift.
+TWO_STAGE_S = 0.035
+#: Stance line for lift-off: fitted to frames within this share of the swing range (a hovering
+#: toe point, a quarter of the range up, must stay out of it).
+TO_CORE_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -204,7 +217,8 @@ def _smooth_window(fps: float) -> int:
     return n if n % 2 else n + 1
 
 
-def leg_events(y_px: np.ndarray, fps: float, *, scale_px: float) -> tuple[np.ndarray, np.ndarray]:
+def leg_events(y_px: np.ndarray, fps: float, *, scale_px: float,
+               lift_px: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """IC and TO frames (relative to the start of ``y_px``) of one leg.
 
     Parameters
@@ -212,6 +226,9 @@ def leg_events(y_px: np.ndarray, fps: float, *, scale_px: float) -> tuple[np.nda
     y_px : (T,) image y of the foot's lowest point, px (y down); no NaN.
     fps : frames per second (uniform sampling assumed within a segment).
     scale_px : hip width in px, the scale for the prominence threshold.
+    lift_px : (T,) the same foot's height measured from a slow hip trend, px, for the
+        lift-off of a two-stage toe-off (see :func:`_two_stage_to`); None: TO is always the
+        sharp start of the swing rise.
 
     Returns
     -------
@@ -245,8 +262,10 @@ def leg_events(y_px: np.ndarray, fps: float, *, scale_px: float) -> tuple[np.nda
         # both events are sharp drops of dy/dt: the earlier one is IC, the later one TO
         drops = _contact_drops(acc, v_dn, v_up, reach)
         if drops.size == 2:
-            ics.append(_gate_ic(ys, acc, int(a0), int(a1), int(drops[0]), int(drops[1]) - 1))
-            tos.append(int(drops[1]))
+            ic = _gate_ic(ys, acc, int(a0), int(a1), int(drops[0]), int(drops[1]) - 1)
+            ics.append(ic)
+            tos.append(_two_stage_to(lift_px, int(a0), int(a1), ic, int(drops[1]), fps)
+                       if lift_px is not None else int(drops[1]))
             depth_ic.append(acc[drops[0]])
             depth_to.append(acc[drops[1]])
     if speed_dn and depth_ic:
@@ -310,6 +329,34 @@ def _gate_ic(ys: np.ndarray, acc: np.ndarray, a0: int, a1: int, ic_acc: int, las
     hi = min(a0 + int(np.ceil(lvl)) + int(IC_GATE_FRAMES), last)
     d = _two_drops(acc, lo, hi) if hi > lo else np.array([], int)
     return int(d[np.argmin(acc[d])]) if d.size else int(np.rint(a0 + lvl))
+
+
+def _two_stage_to(lift_px: np.ndarray, a0: int, a1: int, ic: int, to_acc: int,
+                  fps: float) -> int:
+    """TO of the cycle between swing apexes ``a0`` and ``a1`` (frames of ``lift_px``).
+
+    ``to_acc`` is the sharpest velocity drop before the fastest rise: the toes leaving the
+    ground when the foot's lowest point is seen clearly (it stays on the stance line until
+    then). Seen from behind or in front, a pose model cannot see the toes under the shoe
+    and carries the toe point up with the heel as the heel rises in late stance: the
+    lowest point then leaves the stance line early (3-6 frames before the true toe-off at
+    60 fps on rendered clips), hovers, and the sharp rise comes 3-6 frames late. When the
+    lift-off (the foot ``TO_LEVEL_SHARE`` of its rise above the stance line, read backward
+    from the next apex on ``lift_px``) precedes ``to_acc`` by more than ``TWO_STAGE_S``,
+    the toe-off lies somewhere between the two and the midpoint is taken.
+
+    ``lift_px`` is the foot height from the hips' running mean (not from the hips
+    themselves: the hips rise in push-off, which would hide the foot's lift-off).
+    """
+    ys = savgol_filter(lift_px, _smooth_window(fps), 2)
+    h = stance_height(ys, a0, a1, core_share=TO_CORE_SHARE)[::-1]
+    back = _crossing(h, TO_LEVEL_SHARE * h[0])
+    if not np.isfinite(back):
+        return to_acc
+    lift = a1 - back
+    if lift <= ic or to_acc - lift <= TWO_STAGE_S * fps:
+        return to_acc
+    return int(np.rint((lift + to_acc) / 2.0))
 
 
 @dataclass(frozen=True)
@@ -462,11 +509,15 @@ def detect_frontal_events(track: PoseTrack, xy_px: np.ndarray | None = None) -> 
         # approaching the camera moves the whole ground line down the picture and grows,
         # which the raw image y of a foot would mix into its swing
         hip_y = hip_mid_y(xy[s:e])
+        hip_trend = pd.Series(hip_y).rolling(max(round(HIP_TREND_S * fps), 3), center=True,
+                                             min_periods=1).mean().to_numpy()
         w_roll = pd.Series(w).rolling(max(round(fps), 3), center=True, min_periods=1).median()
         size = scale / w_roll.to_numpy()
         for leg in LEGS:
-            y = fill_short_gaps((foot_bottom_y(xy[s:e], leg) - hip_y) * size, max_gap)
-            ic, to = _events_with_gaps(y, fps, scale)
+            foot = foot_bottom_y(xy[s:e], leg)
+            y = fill_short_gaps((foot - hip_y) * size, max_gap)
+            lift = fill_short_gaps((foot - hip_trend) * size, max_gap)
+            ic, to = _events_with_gaps(y, fps, scale, lift)
             seg_ic[leg], seg_to[leg] = ic + s, to + s
         seg_ic["left"], seg_ic["right"] = _alternate(seg_ic["left"], seg_ic["right"])
         for leg in LEGS:
@@ -482,13 +533,15 @@ def detect_frontal_events(track: PoseTrack, xy_px: np.ndarray | None = None) -> 
     )
 
 
-def _events_with_gaps(y: np.ndarray, fps: float, scale: float) -> tuple[np.ndarray, np.ndarray]:
+def _events_with_gaps(y: np.ndarray, fps: float, scale: float,
+                      lift: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Run :func:`leg_events` on each NaN-free run of ``y``."""
     ok = np.isfinite(y)
     edges = np.diff(np.concatenate([[0], ok.astype(int), [0]]))
     ics, tos = [], []
     for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
-        ic, to = leg_events(y[s:e], fps, scale_px=scale)
+        ic, to = leg_events(y[s:e], fps, scale_px=scale,
+                            lift_px=None if lift is None else lift[s:e])
         ics.append(ic + s)
         tos.append(to + s)
     if not ics:
