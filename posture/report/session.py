@@ -359,10 +359,10 @@ def _key_frame_images(session: Session, *, max_side_px: int,
     for phase, word in (("ic", "landing"), ("midstance", "midstance")):
         for lab, kf, ci in ((a_lab, pair.a, pair.clip_a), (b_lab, pair.b, pair.clip_b)):
             row = kf.frame_ic if phase == "ic" else kf.frame_midstance
-            caption = f"{prefix}{lab.capitalize()} - {word} (stride {kf.stride}, {kf.leg} leg)"
+            caption = f"{lab.capitalize()} - {word} (stride {kf.stride}, {kf.leg} leg)"
             img = annotated_frame(session.clips[ci], row, phase=phase, stride=kf.stride,
                                   caption=caption, max_side_px=max_side_px)
-            out.append((caption, img))
+            out.append((prefix + caption, img))  # the view goes under the picture only
     return out
 
 
