@@ -221,6 +221,7 @@ def _stride_table(track: PoseTrack, xy_lat: np.ndarray, events: FrontalEvents,
             "frame_toeoff": s.toeoff,
         }
         row.update(vals)
+        row["hip_width_px"] = w  # runner size: lets a comparison check the camera distance
         row["cadence_spm"] = 120.0 / float(t[s.next_ic] - t[s.ic])
         size = float(np.clip(w / SMALL_HIP_PX, 0.0, 1.0)) if np.isfinite(w) else 0.0
         frames = slice(s.ic, s.next_ic)
@@ -238,7 +239,8 @@ def _stride_table(track: PoseTrack, xy_lat: np.ndarray, events: FrontalEvents,
                 conf *= fps_factor
             row[f"{col}_conf"] = conf if np.isfinite(row[col]) else 0.0
         rows.append(row)
-    cols = [*STRIDE_ID_COLUMNS, *METRIC_COLUMNS, *(f"{c}_conf" for c in METRIC_COLUMNS)]
+    cols = [*STRIDE_ID_COLUMNS, *METRIC_COLUMNS, *(f"{c}_conf" for c in METRIC_COLUMNS),
+            "hip_width_px"]
     return pd.DataFrame(rows, columns=cols)
 
 

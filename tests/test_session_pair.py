@@ -69,6 +69,9 @@ def test_pair_holds_one_early_late_comparison_per_plane(pair):
     assert {"lateral_sway_pct_hip", "pelvic_drop_deg"} <= rear_m
     assert "lateral_sway_pct_hip" not in side_m and "trunk_lean_deg" not in rear_m
     assert pair.title == "side view and from behind, early versus late in each"
+    # Both clips carry the runner's size, so each early/late comparison checks the distance.
+    assert pair.clips[1].analysis.strides["hip_width_px"].gt(10).all()
+    assert "camera_distance_unchecked" not in {w.code for w in pair.findings.warnings}
     assert change_judged(pair) == any(
         c.verdict != "not enough data" for _, comp in comparisons(pair)
         for c in comp.changes.values())
