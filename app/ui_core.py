@@ -49,12 +49,6 @@ class AppRequest:
     treadmill_speed_kmh: float | None = None
     session_date: date = field(default_factory=date.today)
 
-    @property
-    def mode(self) -> str:
-        if len(self.clips) == 1:
-            return "one clip"
-        return "view pair" if {c.role for c in self.clips} == {"side", "frontal"} else "two clips"
-
 
 def samples_dir() -> Path:
     """``$POSTURE_SAMPLES`` or the repository's ``sample_videos``."""

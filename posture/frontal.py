@@ -213,7 +213,7 @@ def _stride_table(track: PoseTrack, xy_lat: np.ndarray, events: FrontalEvents,
     for k, s in enumerate(events.strides):
         vals = fm.stride_values(xy_lat, leg=s.leg, ic=s.ic, next_ic=s.next_ic, toeoff=s.toeoff,
                                 prev_other_ic=s.prev_other_ic, runner_height_m=runner_height_m)
-        w = vals.pop("hip_width_px")
+        w = vals["hip_width_px"]  # runner size: lets a comparison check the camera distance
         mid = (s.ic + s.toeoff) // 2 if s.toeoff > s.ic else -1
         row: dict[str, object] = {
             "stride": k, "leg": s.leg, "t_start_s": float(t[s.ic]), "t_end_s": float(t[s.next_ic]),
@@ -221,7 +221,6 @@ def _stride_table(track: PoseTrack, xy_lat: np.ndarray, events: FrontalEvents,
             "frame_toeoff": s.toeoff,
         }
         row.update(vals)
-        row["hip_width_px"] = w  # runner size: lets a comparison check the camera distance
         row["cadence_spm"] = 120.0 / float(t[s.next_ic] - t[s.ic])
         size = float(np.clip(w / SMALL_HIP_PX, 0.0, 1.0)) if np.isfinite(w) else 0.0
         frames = slice(s.ic, s.next_ic)

@@ -35,7 +35,6 @@ from posture.track import PoseTrack
 Role = Literal["single", "fresh", "fatigued", "side", "frontal"]
 """What a clip is in its session; "side" and "frontal" are the two cameras of a view pair."""
 
-FRONTAL_VIEWS = ("rear", "front")
 VIEW_TITLES = {"side": "Side view", "rear": "From behind", "front": "From the front"}
 
 #: Metrics plotted first (the ones that bear on the low back), then every other one measured.
@@ -139,8 +138,7 @@ def order_view_pair(a: AnalysedClip, b: AnalysedClip) -> tuple[AnalysedClip, Ana
         Unless exactly one clip is a side view and the other a rear or front view.
     """
     views = [c.analysis.view.view for c in (a, b)]
-    if sorted(v == "side" for v in views) != [False, True] or not any(
-            v in FRONTAL_VIEWS for v in views):
+    if views.count("side") != 1:  # the other view is then "rear" or "front"
         names = " and ".join(f"{c.name} ({v} view)" for c, v in zip((a, b), views, strict=True))
         raise WrongViewError(
             f"A side + rear/front session needs one clip filmed from the side and one from "
