@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow lint bench samples screenshots clean
+.PHONY: run run-shared test test-slow lint bench samples screenshots clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -16,8 +16,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# Settings (localhost only, no usage statistics, upload limit) live in app/.streamlit/config.toml.
 run: $(STAMP)
-	$(BIN)/streamlit run app/streamlit_app.py --server.headless true --browser.gatherUsageStats false
+	$(BIN)/streamlit run app/streamlit_app.py
+
+# Opt-in: serve the app to other machines on the network (see README, Privacy).
+run-shared: $(STAMP)
+	$(BIN)/streamlit run app/streamlit_app.py --server.address 0.0.0.0 --browser.serverAddress "$$(hostname)"
 
 test: $(STAMP)
 	$(BIN)/ruff check posture app tests benchmarks

@@ -25,6 +25,7 @@ from ui_core import (
     default_sample,
     run_request,
     seed_pose_cache,
+    served_beyond_this_computer,
 )
 from ui_history import render_history, render_save
 from ui_inputs import sidebar_request
@@ -106,6 +107,10 @@ def main() -> None:
     st.title("Stride posture")
     st.caption("How your running posture holds up as you tire: trunk lean, low-back arch, "
                "overstride and sway, stride by stride.")
+    if served_beyond_this_computer():
+        st.sidebar.warning("Shared on the network (make run-shared): anyone who can reach "
+                           "this computer can analyse clips here, see every runner's history "
+                           "and delete it.")
     request = sidebar_request()
     if request is not None:
         session = analyse(request)

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "stride-posture-uploads"
 MAX_UPLOAD_MB = 500
-"""Keep equal to ``server.maxUploadSize`` in ``.streamlit/config.toml``."""
+"""Keep equal to ``server.maxUploadSize`` in ``app/.streamlit/config.toml``."""
 
 #: ``progress(stage_text, frames_done, frames_total)``
 StageProgress = Callable[[str, int, int], None]
@@ -48,6 +48,18 @@ class AppRequest:
     runner: str = ""
     treadmill_speed_kmh: float | None = None
     session_date: date = field(default_factory=date.today)
+
+
+def served_beyond_this_computer() -> bool:
+    """True when the server listens on more than loopback (``make run-shared``).
+
+    Unset (no server, e.g. the app under test) counts as local: the shipped config sets it.
+    """
+    from streamlit import config
+
+    addr = config.get_option("server.address")
+    return addr is not None and not (addr in ("127.0.0.1", "localhost", "::1")
+                                     or addr.startswith("unix://"))
 
 
 def samples_dir() -> Path:
