@@ -34,6 +34,7 @@ class Stick:
     height_px: int = 720
     shoulder_width_px: float = 6.0   # image width of the shoulders (side view: small)
     hip_width_px: float = 4.0
+    knee_lag_rad: float = 2.0        # knee flexion's phase lag behind the thigh swing
 
     @property
     def stride_s(self) -> float:
@@ -44,7 +45,7 @@ def _angles(s: Stick, t: np.ndarray, phase: float) -> tuple[np.ndarray, np.ndarr
     """Thigh and shank angles from vertical-down (forward positive), degrees."""
     w = 2 * np.pi / s.stride_s
     thigh = s.thigh_mean_deg + s.thigh_amp_deg * np.sin(w * t + phase)
-    knee_flex = 35.0 + 30.0 * np.sin(w * t + phase - 2.0)
+    knee_flex = 35.0 + 30.0 * np.sin(w * t + phase - s.knee_lag_rad)
     return thigh, thigh - knee_flex
 
 
