@@ -9,12 +9,15 @@ deleted and rebuilt by the caller.
 
 The folder is ``platformdirs.user_cache_dir("stride-posture")/tracks`` unless the
 environment variable ``POSTURE_CACHE_DIR`` names another one (tests use a temporary folder).
+The default folder is private to the user (0700). The cache only saves time: when an entry
+cannot be written (full disk, no permission) the analysis goes on without it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import zipfile
@@ -24,19 +27,36 @@ from pathlib import Path
 import numpy as np
 from platformdirs import user_cache_dir
 
-from posture.errors import CacheCorruptError
+from posture.errors import CacheCorruptError, StorageError
 from posture.track import TRUNK_PROFILE_S, PoseTrack
 
 ENV_VAR = "POSTURE_CACHE_DIR"
 _CHUNK_BYTES = 1 << 20
+log = logging.getLogger(__name__)
+
+
+def private_dir(path: Path, *, what: str, hint: str) -> Path:
+    """Create ``path`` (and its parents) readable by this user only (0700); an existing
+    folder of ours is tightened to 0700. Failures become one :class:`StorageError` line."""
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = path.stat()
+        if st.st_uid == os.getuid() and st.st_mode & 0o077:
+            path.chmod(0o700)
+    except OSError as exc:
+        raise StorageError(f"The {what} {path} cannot be created or used "
+                           f"({exc.strerror or exc}); {hint}") from exc
+    if not path.is_dir():
+        raise StorageError(f"The {what} {path} is not a folder; {hint}")
+    return path
 
 
 def cache_dir() -> Path:
-    """The cache folder (created if missing)."""
+    """The cache folder (created if missing, private to the user)."""
     override = os.environ.get(ENV_VAR)
     root = Path(override) if override else Path(user_cache_dir("stride-posture")) / "tracks"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+    return private_dir(root, what="pose cache folder",
+                       hint=f"set {ENV_VAR} to a folder you can write, or use --no-cache.")
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -73,11 +93,21 @@ def content_hash(path: str | os.PathLike) -> str:
     index[stamp] = digest
     if len(index) > 1000:  # keep the index small: drop the oldest entries
         index = dict(list(index.items())[-1000:])
-    fd, tmp = tempfile.mkstemp(dir=index_path.parent, prefix=".tmp-", suffix=".json")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(index, fh)
-    os.replace(tmp, index_path)
+    try:
+        _write_json_atomic(index_path, index)
+    except OSError as exc:  # the index only saves time; never fail an analysis over it
+        log.warning("could not update %s: %s", index_path, exc)
     return digest
+
+
+def _write_json_atomic(path: Path, obj: object) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(obj, fh)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def cache_key(path: str | os.PathLike, settings: dict, *, code_version: str) -> str:
@@ -123,14 +153,25 @@ def load(key: str, *, video_path: str | os.PathLike | None = None) -> PoseTrack 
     return track
 
 
-def store(key: str, track: PoseTrack) -> Path:
-    """Write an entry atomically (a crash mid-write never leaves a half file under the key)."""
+def store(key: str, track: PoseTrack) -> Path | None:
+    """Write an entry atomically (a crash mid-write never leaves a half file under the key).
+
+    Returns None, with a logged warning and nothing left behind, when the entry cannot be
+    written (full disk, no permission): the caller keeps its track in memory.
+    """
     final = entry_path(key)
-    fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-", suffix=".npz")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-", suffix=".npz")
+    except OSError as exc:
+        log.warning("pose cache not written (%s): %s", final.parent, exc)
+        return None
     os.close(fd)
     try:
         track.save(tmp)
         os.replace(tmp, final)
+    except OSError as exc:
+        log.warning("pose cache not written (%s): %s", final, exc)
+        return None
     finally:
         Path(tmp).unlink(missing_ok=True)
     return final

@@ -1,17 +1,63 @@
-"""Command line: ``posture info VIDEO`` and ``posture analyze VIDEO``.
+"""Command line: ``posture info|analyze|compare|session``.
 
-Every :class:`posture.errors.PostureError` ends the program with one line
-``error: <message>`` on stderr and exit code 2 (never a traceback).
+Every refusal ends the program with one line ``error: <message>`` on stderr and exit code 2
+(never a traceback): bad options (checked at parse time, before any analysis), an ``--out``
+folder that cannot take files, a clip the library refuses (:class:`PostureError`), a file
+that cannot be read or written (permission, full disk; results are written to a temporary
+file and renamed, so none is left half-written), and a ``compare`` pair whose clips cannot be
+compared (its results are still printed and written). Ctrl-C exits with 130.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
+import os
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from posture.errors import PostureError
+from posture.errors import PostureError, StorageError
+
+#: Accepted ranges of the numeric options (inclusive), with their units.
+TILT_RANGE_DEG = (-45.0, 45.0)
+HEIGHT_RANGE_M = (1.0, 2.5)
+SLOWMO_RANGE = (1.0, 16.0)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line refusals: ``error: ...`` on stderr and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"error: {message}\n")
+
+
+def _number(lo: float | None = None, hi: float | None = None,
+            unit: str = "") -> Callable[[str], float]:
+    """An argparse type: a finite number, within [lo, hi] when given (argparse prefixes the
+    message with the option's name)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number, not {text!r}")
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            span = f"between {lo:g} and {hi:g}" if hi is not None else f"at least {lo:g}"
+            raise argparse.ArgumentTypeError(f"must be {span}{unit}, not {text}")
+        return value
+
+    return parse
+
+
+TILT_DEG = _number(*TILT_RANGE_DEG, " deg")
+HEIGHT_M = _number(*HEIGHT_RANGE_M, " m (e.g. 1.75)")
+SLOWMO = _number(*SLOWMO_RANGE, " (how many times slower than life)")
+SECONDS = _number(0.0, None, " s")
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -108,7 +154,10 @@ def _compare(args: argparse.Namespace) -> int:
         print(comparison.to_json())
     else:
         _print_findings(findings, "fresh versus fatigued")
-    return 0
+    refusals = [w for w in comparison.warnings if w.severity == "error"]
+    for w in refusals:
+        print(f"error: {w.message}", file=sys.stderr)
+    return 2 if refusals else 0
 
 
 def _session(args: argparse.Namespace) -> int:
@@ -121,7 +170,7 @@ def _session(args: argparse.Namespace) -> int:
         for part in pair.parts:
             _write_outputs(Path(args.out) / part.clips[0].role, part.clips[0].analysis,
                            part.comparison, part.findings)
-        (Path(args.out) / "findings.json").write_text(pair.findings.to_json())
+        write_atomic(Path(args.out) / "findings.json", pair.findings.to_json())
     if args.json:
         print(pair.findings.to_json())
     else:
@@ -133,13 +182,29 @@ def _session(args: argparse.Namespace) -> int:
 
 def _write_outputs(out: Path, analysis, comparison, findings) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    analysis.strides.to_csv(out / "strides.csv", index=False)
-    (out / "analysis.json").write_text(analysis.to_json())
+    write_atomic(out / "strides.csv", analysis.strides.to_csv(index=False))
+    write_atomic(out / "analysis.json", analysis.to_json())
     if comparison is not None:
-        comparison.table().to_csv(out / "comparison.csv")
-        (out / "comparison.json").write_text(comparison.to_json())
+        write_atomic(out / "comparison.csv", comparison.table().to_csv())
+        write_atomic(out / "comparison.json", comparison.to_json())
     if findings is not None:
-        (out / "findings.json").write_text(findings.to_json())
+        write_atomic(out / "findings.json", findings.to_json())
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it into place: a full
+    disk or a crash leaves the old file (or none), never a half-written one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc  # name the result file
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _print_summary(analysis) -> None:  # ClipAnalysis
@@ -167,12 +232,12 @@ def _print_findings(rep, what: str) -> None:  # FindingsReport
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="posture", description="Running posture from video.")
+    parser = _Parser(prog="posture", description="Running posture from video.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p_info = sub.add_parser("info", help="describe what intake finds in a clip")
     p_info.add_argument("video")
-    p_info.add_argument("--slowmo", type=float, default=None,
+    p_info.add_argument("--slowmo", type=SLOWMO, default=None,
                         help="slow-motion factor if the phone did not record it (e.g. 8)")
     p_info.set_defaults(func=_info)
 
@@ -196,32 +261,155 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _analysis_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--start", type=float, default=None, help="start of the window, s")
-    p.add_argument("--end", type=float, default=None, help="end of the window, s")
+    p.add_argument("--start", type=SECONDS, default=None, help="start of the window, s")
+    p.add_argument("--end", type=SECONDS, default=None, help="end of the window, s")
     p.add_argument("--out", default=None,
                    help="folder for strides.csv, analysis.json, comparison and findings")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.add_argument("--height", type=float, default=None, help="runner height, m")
+    p.add_argument("--height", type=HEIGHT_M, default=None,
+                   help=f"runner height, m ({HEIGHT_RANGE_M[0]:g}-{HEIGHT_RANGE_M[1]:g})")
     p.add_argument("--view", choices=["auto", "side", "rear", "front"], default="auto")
-    p.add_argument("--slowmo", type=float, default=None,
-                   help="slow-motion factor if the phone did not record it (e.g. 4)")
-    p.add_argument("--tilt", type=float, default=None,
-                   help="camera tilt in degrees (clockwise +) instead of the estimate")
+    p.add_argument("--slowmo", type=SLOWMO, default=None,
+                   help="slow-motion factor if the phone did not record it (e.g. 4; 1-16)")
+    p.add_argument("--tilt", type=TILT_DEG, default=None,
+                   help="camera tilt in degrees (clockwise +) instead of the estimate "
+                        f"({TILT_RANGE_DEG[0]:g} to {TILT_RANGE_DEG[1]:+g})")
     p.add_argument("--no-cache", action="store_true", help="ignore cached landmarks")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bar and no pose-model log lines")
+
+
+def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Checks that need more than one option, or the file system, before any analysis."""
+    start, end = getattr(args, "start", None), getattr(args, "end", None)
+    if start is not None and end is not None and not start < end:
+        parser.error(f"--start ({start:g} s) must be before --end ({end:g} s)")
+    if getattr(args, "out", None) is not None:
+        problem = out_dir_problem(Path(args.out))
+        if problem:
+            parser.error(problem)
+
+
+def out_dir_problem(out: Path) -> str | None:
+    """Why ``out`` cannot take the results (None when it can), checked without creating it."""
+    if out.exists() and not out.is_dir():
+        return f"--out {out} is a file, not a folder"
+    probe = out
+    while not probe.exists():  # the nearest folder that exists must let us create the rest
+        if probe.is_symlink():
+            return f"--out {out}: {probe} is a broken link"
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"--out {out}: {probe} is a file, not a folder"
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return f"--out {out}: no permission to write in {probe}"
+    return None
+
+
+def make_out_dir(out: Path) -> list[Path]:
+    """Create ``out`` before the analysis and prove a file can be written there.
+
+    Returns the folders created (deepest first), so a failed run can remove them again.
+    Raises :class:`StorageError` with one line when the folder cannot take files.
+    """
+    created = [p for p in (out, *out.parents) if not p.exists()]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out, prefix=".write-test-")
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        remove_empty(created)
+        raise StorageError(f"--out {out} cannot take the results "
+                           f"({exc.strerror or exc}).") from exc
+    return created
+
+
+def remove_empty(folders: list[Path]) -> None:
+    """Remove the given folders (deepest first) when they are empty."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+@contextlib.contextmanager
+def _native_logs_silenced(quiet: bool) -> Iterator[None]:
+    """Under ``--quiet``, send what native code (TFLite, glog) writes to fd 2 to /dev/null;
+    Python's own stderr (our ``error:`` line) keeps the real stream."""
+    if not quiet:
+        yield
+        return
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    swap = _is_fd2(sys.stderr)
+    old_stderr = sys.stderr
+    if swap:
+        sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    try:
+        yield
+    finally:
+        if swap:
+            sys.stderr.flush()
+            sys.stderr.close()
+            sys.stderr = old_stderr
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _is_fd2(stream: object) -> bool:
+    try:
+        return stream.fileno() == 2  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _os_message(exc: OSError) -> str:
+    """One line for a file-system failure, naming the file involved."""
+    import errno
+
+    what = exc.filename or "a file"
+    if exc.errno == errno.ENOSPC:
+        return f"the disk is full: {what} could not be written; free some space and try again."
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"no permission to use {what}."
+    if exc.errno == errno.EROFS:
+        return f"{what} is on a read-only disk."
+    return f"{what}: {exc.strerror or exc}."
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        args = parser.parse_args(argv)
+        _check_args(parser, args)
+    except SystemExit as exc:  # refusals of the options (and --help) end here, not in Python
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    created: list[Path] = []
+    code = 1
+    try:
+        if getattr(args, "out", None) is not None:
+            created = make_out_dir(Path(args.out))
+        with _native_logs_silenced(getattr(args, "quiet", False)):
+            code = int(args.func(args))
     except PostureError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        code = exc.exit_code
+    except OSError as exc:
+        print(f"error: {_os_message(exc)}", file=sys.stderr)
+        code = StorageError.exit_code
     except KeyboardInterrupt:
         print("error: interrupted.", file=sys.stderr)
-        return 130
+        code = 130
+    finally:
+        if code != 0:
+            remove_empty(created)  # a refused run leaves no empty --out folder behind
+    return code
 
 
 if __name__ == "__main__":

@@ -38,3 +38,7 @@ class TooFewStridesError(PostureError):
 
 class CacheCorruptError(PostureError):
     """A cache entry could not be read; callers rebuild it."""
+
+
+class StorageError(PostureError):
+    """A file or folder could not be read or written (permission, full disk, bad path)."""

@@ -95,13 +95,26 @@ def _looks_like_container(path: Path) -> bool:
     return any(head[off:off + len(sig)] == sig for off, sig in _CONTAINER_MAGIC)
 
 
-def _open(path: Path) -> av.container.InputContainer:
+def _check_file(path: Path) -> None:
+    """Refuse what is not a readable, non-empty regular file, saying what it is instead."""
     if not path.exists():
+        if path.is_symlink():
+            raise _fail(f"{path.name} is a link that leads nowhere (or to itself); "
+                        "give the video file itself.")
         raise _fail(f"The file {path.name} does not exist.")
     if path.is_dir():
         raise _fail(f"{path.name} is a folder, not a video file.")
+    if not path.is_file():
+        raise _fail(f"{path.name} is not a regular file (a pipe, socket or device); save the "
+                    "video as a file first.")
+    if not os.access(path, os.R_OK):
+        raise _fail(f"The file {path.name} cannot be read (no permission).")
     if path.stat().st_size == 0:
         raise _fail(f"The file {path.name} is empty (0 bytes); copy the video again.")
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    _check_file(path)
     try:
         return av.open(str(path), metadata_errors="ignore")
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
@@ -142,8 +155,17 @@ def _scan_packets(container: av.container.InputContainer, stream: av.video.Video
             ) from exc
     arr = np.unique(np.asarray(pts, dtype=np.int64))
     tb = float(stream.time_base) if stream.time_base else 0.0
+    if arr.size == 1 and len(pts) == 1 and tb > 0:
+        raise _fail(f"The file {name} holds a single frame: a still picture, not a video.")
     if arr.size < 2 or tb <= 0:
         raise _fail(f"The file {name} has no readable video frames.")
+    n_repeated = len(pts) - arr.size
+    if n_repeated > max(2, 0.01 * len(pts)):
+        # Two frames at one instant: no true time for either, so no speeds or timings.
+        raise _fail(
+            f"The file {name} gives {n_repeated} of its {len(pts)} frames the same time as "
+            "another frame (broken timestamps); export it again from the phone or an editor."
+        )
     dt = np.diff(arr) * tb
     return _Scan(pts=arr, time_base=tb, frame_interval_s=float(np.median(dt)),
                  declared_frames=int(stream.frames or 0))
@@ -157,11 +179,20 @@ def _first_frame(container: av.container.InputContainer, stream: av.video.VideoS
         for frame in container.decode(stream):
             return frame
     except av.error.FFmpegError as exc:
-        raise _fail(
-            f"The video in {name} could not be decoded (codec {codec}); it may be corrupt or use "
-            "an unsupported codec: export it as H.264 or HEVC."
-        ) from exc
-    raise _fail(f"The video in {name} could not be decoded (codec {codec}); export it as H.264.")
+        raise _undecodable(name, codec) from exc
+    raise _undecodable(name, codec)
+
+
+#: Codecs FFmpeg decodes here: when they fail, the file is damaged, not exotic.
+_COMMON_CODECS = frozenset({"h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "mjpeg", "prores"})
+
+
+def _undecodable(name: str, codec: str) -> UnreadableVideoError:
+    if codec in _COMMON_CODECS:
+        return _fail(f"The video in {name} is damaged: none of its {codec} frames can be "
+                     "decoded; copy the complete video again.")
+    return _fail(f"The video in {name} could not be decoded (codec {codec}); export it as "
+                 "H.264 or HEVC.")
 
 
 def _capture_fps_from_metadata(container: av.container.InputContainer,
