@@ -23,6 +23,7 @@ from ui_core import (
     ClipRequest,
     ProgressClock,
     default_sample,
+    md,
     run_request,
     seed_pose_cache,
     served_beyond_this_computer,
@@ -65,11 +66,11 @@ def analyse(request: AppRequest) -> Session | None:
     try:
         return run_request(request, progress=progress)
     except PostureError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
     except Exception as exc:  # the page must stay usable whatever happens
         log.exception("analysis failed")
-        st.error(f"The analysis stopped unexpectedly ({type(exc).__name__}: {exc}). "
-                 "Try another clip or a shorter time window.")
+        st.error(md(f"The analysis stopped unexpectedly ({type(exc).__name__}: {exc}). "
+                    "Try another clip or a shorter time window."))
     finally:
         bar.empty()
     return None
@@ -134,7 +135,7 @@ def main() -> None:
         try:
             reopened = render_history()
         except (PostureError, sqlite3.Error, OSError, ValueError, KeyError) as exc:
-            st.error(f"The history could not be used: {exc}")
+            st.error(md(f"The history could not be used: {exc}"))
             reopened = None
         if reopened is not None:
             show(reopened)

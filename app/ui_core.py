@@ -8,19 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
+from posture.errors import PostureError, StorageError
 from posture.pipeline import AnalysisOptions, analyze_track, extract_track
 from posture.report.session import AnalysedClip, Role, Session, build_session
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "stride-posture-uploads"
+UPLOAD_ENV = "POSTURE_UPLOADS"
+"""Folder for uploaded clips; default ``uploads`` in the user cache folder (private, 0700)."""
+UPLOAD_KEEP_S = 12 * 3600
+"""An upload not used for this long is deleted (its analysis no longer needs it)."""
 MAX_UPLOAD_MB = 500
 """Keep equal to ``server.maxUploadSize`` in ``app/.streamlit/config.toml``."""
 
@@ -144,14 +150,116 @@ def seed_pose_cache(video: Path) -> bool:
     return True
 
 
-def store_upload(name: str, data: bytes) -> Path:
-    """Keep an uploaded clip on this machine (temp folder), named by its content hash."""
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    path = UPLOAD_DIR / f"{digest}{Path(name).suffix.lower() or '.mp4'}"
-    if not path.exists():
-        path.write_bytes(data)
+def upload_dir() -> Path:
+    """The private upload folder (created 0700 if missing)."""
+    from platformdirs import user_cache_dir
+
+    from posture.cache import private_dir
+
+    env = os.environ.get(UPLOAD_ENV)
+    root = Path(env) if env else Path(user_cache_dir("stride-posture")) / "uploads"
+    return private_dir(root, what="upload folder",
+                       hint=f"set {UPLOAD_ENV} to a folder you can write.")
+
+
+def _chunks(source: bytes | BinaryIO, size: int = 1 << 20) -> Iterable[bytes]:
+    if isinstance(source, bytes | bytearray | memoryview):
+        yield bytes(source)
+        return
+    source.seek(0)
+    while chunk := source.read(size):
+        yield chunk
+
+
+def _suffix(name: str) -> str:
+    ext = Path(name).suffix.lower()
+    return ext if re.fullmatch(r"\.[a-z0-9]{1,5}", ext) else ".mp4"
+
+
+def store_upload(name: str, source: bytes | BinaryIO) -> Path:
+    """Keep an uploaded clip on this machine, in the private upload folder, named by the
+    SHA-256 of its content (the same clip uploaded twice is one file).
+
+    The bytes are streamed to a new temporary file and renamed into place, so a planted
+    link under the final name is replaced, never followed, and a full disk leaves nothing.
+    """
+    folder = upload_dir()
+    sweep_uploads(folder)
+    digest = hashlib.sha256()
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".part-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in _chunks(source):
+                digest.update(chunk)
+                fh.write(chunk)
+        path = folder / f"{digest.hexdigest()[:16]}{_suffix(name)}"
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise StorageError(f"The clip {name} could not be kept for analysis "
+                           f"({exc.strerror or exc}).") from exc
     return path
+
+
+def sweep_uploads(folder: Path | None = None, *, now_s: float | None = None) -> int:
+    """Delete uploads not used for :data:`UPLOAD_KEEP_S` (and stale partial files)."""
+    folder = folder or upload_dir()
+    now_s = time.time() if now_s is None else now_s
+    n = 0
+    for f in folder.iterdir():
+        try:
+            st = f.lstat()
+            if not f.is_symlink() and not f.is_file():
+                continue
+            if now_s - max(st.st_mtime, st.st_atime) > UPLOAD_KEEP_S or f.is_symlink():
+                f.unlink()
+                n += 1
+        except OSError:
+            continue
+    return n
+
+
+def delete_runner_files(video_sha256: Iterable[str]) -> int:
+    """Delete the uploads and cached pose tracks of these videos; returns files deleted."""
+    from posture import cache
+
+    n = 0
+    folder = upload_dir()
+    for sha in video_sha256:
+        for f in folder.glob(f"{sha[:16]}.*"):
+            f.unlink(missing_ok=True)
+            n += 1
+        n += cache.forget_video(sha)
+    return n
+
+
+def clip_sha256(path: str | None) -> str | None:
+    """Content hash of a clip still on this machine (None when it is gone)."""
+    from posture.cache import content_hash
+
+    if not path or not Path(path).is_file():
+        return None
+    return content_hash(path)
+
+
+MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=])")
+
+
+def md(text: object) -> str:
+    """``text`` safe inside Streamlit markdown: every markup character escaped, so a name
+    like ``![x](http://host/p.png)`` shows as typed and never loads or links anything."""
+    return MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def user_message(exc: PostureError, clips: Iterable[ClipRequest]) -> str:
+    """The library's message with each stored upload's hashed name replaced by the name
+    of the file the user chose."""
+    text = str(exc)
+    for clip in clips:
+        stored = Path(clip.path).name
+        if stored != clip.name:
+            text = text.replace(stored, clip.name)
+    return text
 
 
 def clip_options(request: AppRequest, clip: ClipRequest) -> AnalysisOptions:
@@ -174,7 +282,8 @@ def analyse_clip(request: AppRequest, clip: ClipRequest, *,
 def run_request(request: AppRequest, *, progress: StageProgress | None = None) -> Session:
     """The core call: analyse each clip, compare, rank findings.
 
-    Raises the library's :class:`posture.errors.PostureError` subclasses unchanged.
+    Raises the library's :class:`posture.errors.PostureError` subclasses, their message
+    naming the files the user chose.
     """
     clips = []
     for k, clip in enumerate(request.clips, 1):
@@ -184,7 +293,11 @@ def run_request(request: AppRequest, *, progress: StageProgress | None = None) -
             if progress is not None:
                 progress(stage, done, total)
 
-        clips.append(analyse_clip(request, clip, progress=cb))
+        try:
+            clips.append(analyse_clip(request, clip, progress=cb))
+        except PostureError as exc:  # name the user's file, not the hashed upload
+            exc.args = (user_message(exc, request.clips),)
+            raise
     return build_session(clips, runner=request.runner, session_date=request.session_date,
                          treadmill_speed_kmh=request.treadmill_speed_kmh)
 

@@ -6,7 +6,10 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
+from ui_core import clip_sha256, delete_runner_files, md
+from ui_result import forget_pictures
 
+from posture.errors import PostureError
 from posture.history import SUMMARY_COLUMNS, History, StoredClip, default_db_path
 from posture.metrics.registry import spec
 from posture.report.plots import figure_png, history_figure
@@ -24,7 +27,8 @@ def history() -> History:
 
 
 def save_session(session: Session) -> int:
-    clips = [StoredClip(c.name, c.role, c.analysis) for c in session.clips]
+    clips = [StoredClip(c.name, c.role, c.analysis, clip_sha256(c.video_path))
+             for c in session.clips]
     height = session.clips[0].analysis.runner_height_m
     return history().save_session(session.runner, clips, session_date=session.session_date,
                                   comparison=comparison_doc(session),
@@ -35,12 +39,30 @@ def render_save(session: Session, key: str) -> None:
     if not session.runner:
         st.caption("Give a runner name in the sidebar to keep this session in the history.")
         return
+    who = md(session.runner)
     if st.session_state.get(f"saved_{key}"):
-        st.success(f"Saved in the history under {session.runner}.")
-    elif st.button(f"Save to {session.runner}'s history", key=f"save_{key}"):
-        save_session(session)
+        st.success(f"Saved in the history under {who}.")
+    elif st.button(f"Save to {who}'s history", key=f"save_{key}"):
+        try:
+            save_session(session)
+        except PostureError as exc:  # nothing saved; the result stays here to try again
+            st.error(md(str(exc)))
+            return
         st.session_state[f"saved_{key}"] = True
-        st.success(f"Saved in the history under {session.runner}.")
+        st.success(f"Saved in the history under {who}.")
+
+
+def delete_runner(runner: str) -> int:
+    """The runner's sessions, uploads, cached pose tracks and kept pictures, all deleted;
+    returns the number of sessions."""
+    videos = history().runner_videos(runner)
+    n = history().delete_runner(runner)
+    delete_runner_files(videos)
+    forget_pictures()
+    shown = st.session_state.get("session")
+    if shown is not None and shown.runner.casefold() == runner.casefold():
+        st.session_state.pop("session", None)  # its pictures must not come back
+    return n
 
 
 def _table(df: pd.DataFrame) -> pd.DataFrame:
@@ -77,7 +99,10 @@ def render_history() -> Session | None:
     """Returns a session to show when the user reopens or compares."""
     h = history()
     runners = h.runners()
-    st.caption(f"Stored on this computer in {h.path} (set POSTURE_DB to move it).")
+    st.caption(f"Stored on this computer in {md(h.path)} (set POSTURE\\_DB to move it).")
+    if h.set_aside is not None:
+        st.warning(md(f"The history file was damaged, so it was set aside as {h.set_aside} "
+                      "(nothing in it was deleted) and a new history was started."))
     if not runners:
         st.info("Nothing saved yet. Analyse a clip with a runner name, then press Save.")
         return None
@@ -99,11 +124,11 @@ def render_history() -> Session | None:
                            format_func=labels.get, key="hist_pick")
     if st.button("Compare", disabled=len(picks) != 2, key="hist_cmp"):
         out = compare_stored(df, picks, runner)
-    with st.expander(f"Delete {runner}'s data"):
-        sure = st.checkbox(f"Yes, delete every session of {runner} from this computer",
-                           key="hist_sure")
+    with st.expander(f"Delete {md(runner)}'s data"):
+        sure = st.checkbox(f"Yes, delete every session of {md(runner)} from this computer "
+                           "(with their uploaded videos and cached results)", key="hist_sure")
         if st.button("Delete", disabled=not sure, key="hist_del"):
-            n = h.delete_runner(runner)
-            st.success(f"Deleted {n} session(s) of {runner}.")
+            n = delete_runner(runner)
+            st.success(f"Deleted {n} session(s) of {md(runner)}.")
             st.rerun()
     return out

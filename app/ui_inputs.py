@@ -13,6 +13,7 @@ from ui_core import (
     AppRequest,
     ClipRequest,
     list_samples,
+    md,
     sample_pair,
     sample_view_pair,
     store_upload,
@@ -29,12 +30,13 @@ VIEWS = {"Detect automatically": "auto", "Side": "side", "From behind": "rear",
 VIDEO_TYPES = ["mp4", "mov", "m4v", "avi", "mkv", "webm"]
 
 
-def _trim(path: Path, key: str) -> tuple[float | None, float | None]:
-    """Time-window slider for a clip (whole clip by default)."""
+def _trim(path: Path, key: str, name: str | None = None) -> tuple[float | None, float | None]:
+    """Time-window slider for a clip (whole clip by default); ``name``: the user's name
+    for an upload (messages name it, not the stored file)."""
     try:
         dur = probe(path).duration_s
     except PostureError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc).replace(path.name, name or path.name)))
         return None, None
     if dur <= 4:
         return None, None
@@ -48,8 +50,12 @@ def _upload(label: str, key: str, role: str, *, view: str | None = None) -> Clip
     up = st.file_uploader(label, type=VIDEO_TYPES, key=f"up_{key}")
     if up is None:
         return None
-    path = store_upload(up.name, up.getvalue())
-    start, end = _trim(path, key)
+    try:
+        path = store_upload(up.name, up)  # streamed to disk in chunks, not copied whole
+    except PostureError as exc:
+        st.error(md(str(exc)))
+        return None
+    start, end = _trim(path, key, up.name)
     return ClipRequest(str(path), up.name, role, start, end, view=view)
 
 

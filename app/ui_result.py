@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 from matplotlib.figure import Figure
 from streamlit.delta_generator import DeltaGenerator
+from ui_core import md, upload_dir
 
 from posture.errors import PostureError
 from posture.findings import Finding
@@ -47,6 +48,11 @@ def _memo_store() -> dict[str, dict[str, object]]:
     return {}
 
 
+def forget_pictures() -> None:
+    """Drop every kept picture, PDF and video (after a runner's data were deleted)."""
+    _memo_store().clear()
+
+
 def _memo_of(session_key: str) -> dict[str, object]:
     store = _memo_store()
     if session_key not in store and len(store) >= 20:
@@ -78,14 +84,14 @@ def view_text(session: Session) -> list[str]:
                "pelvis": "estimated from the pelvis"}.get(v.roll_source, v.roll_source)
         roll = (f"; camera tilt {v.camera_roll_deg:+.1f} deg ({how}) corrected"
                 if v.roll_source != "none" and abs(v.camera_roll_deg) >= 0.1 else "")
-        out.append(f"**{c.name}**: {v.view} view, {where} (confidence {v.confidence:.0%}){roll}"
+        out.append(f"**{md(c.name)}**: {v.view} view, {where} (confidence {v.confidence:.0%}){roll}"
                    f" - {c.analysis.n_strides} strides")
     return out
 
 
 def render_header(session: Session) -> None:
     who = session.runner or "Unnamed runner"
-    st.subheader(f"{who} - {session.session_date:%d %b %Y} - {session.title}")
+    st.subheader(f"{md(who)} - {session.session_date:%d %b %Y} - {md(session.title)}")
     if session.treadmill_speed_kmh:
         st.caption(f"Treadmill speed {session.treadmill_speed_kmh:g} km/h")
     for line in view_text(session):
@@ -161,11 +167,11 @@ def render_warnings(session: Session) -> None:
     serious = [q for q in flags if q.severity in ("warning", "error")]
     minor = [q for q in flags if q.severity == "info"]
     for q in serious:
-        st.warning(q.message)
+        st.warning(md(q.message))
     if minor:
         with st.expander(f"How far to trust these numbers ({len(minor)} note(s))"):
             for q in minor:
-                st.markdown(f"- {q.message}")
+                st.markdown(f"- {md(q.message)}")
 
 
 def render_key_frames(session: Session, key: str) -> None:
@@ -275,18 +281,20 @@ def _video_download(session: Session, key: str, col: DeltaGenerator) -> None:
         bar = st.progress(0.0, text="Drawing the video...")
         outs = {}
         for c in clips:
-            out = Path(tempfile.mkdtemp()) / f"{Path(c.name).stem}_{c.role}_annotated.mp4"
-            write_annotated_mp4(c.video_path, c.track, c.analysis.strides,
-                                context_from_view(c.analysis.view), out,
-                                progress=lambda d, t: bar.progress(min(1.0, d / max(t, 1)),
-                                                                   text=f"{d} of {t} frames"))
-            outs[f"{c.role}: {c.name}"] = out.read_bytes()
+            # Drawn in the private upload folder and deleted at once: only the page keeps it.
+            with tempfile.TemporaryDirectory(dir=upload_dir(), prefix=".video-") as tmp:
+                out = Path(tmp) / "annotated.mp4"
+                write_annotated_mp4(c.video_path, c.track, c.analysis.strides,
+                                    context_from_view(c.analysis.view), out,
+                                    progress=lambda d, t: bar.progress(
+                                        min(1.0, d / max(t, 1)), text=f"{d} of {t} frames"))
+                outs[f"{c.role}: {c.name}"] = out.read_bytes()
         bar.empty()
         _memo_of(key)["videos"] = outs
     videos = _memo_of(key).get("videos", {})
     for i, (name, data) in enumerate(videos.items()):
         st.video(data, format="video/mp4")
-        col.download_button(f"Download video ({name})", data,
+        col.download_button(f"Download video ({md(name)})", data,
                             file_name=f"{Path(name.split(': ')[-1]).stem}_annotated.mp4",
                             mime="video/mp4", key=f"vid_{key}_{i}")
 
@@ -296,15 +304,15 @@ def _guarded(draw: Callable[[Session, str], None], session: Session, key: str) -
     try:
         draw(session, key)
     except PostureError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
     except Exception as exc:  # a picture failing must not take the page down
         log.exception("could not draw %s", draw.__name__)
-        st.error(f"This part of the page could not be drawn ({type(exc).__name__}: {exc}).")
+        st.error(md(f"This part of the page could not be drawn ({type(exc).__name__}: {exc})."))
 
 
 def render_view_parts(session: Session, key: str) -> None:
     """A side + rear/front pair: one tab per clip with its numbers, frames and plots."""
-    tabs = st.tabs([f"{VIEW_TITLES[p.view]}: {p.clips[0].name}" for p in session.parts])
+    tabs = st.tabs([f"{VIEW_TITLES[p.view]}: {md(p.clips[0].name)}" for p in session.parts])
     for i, (tab, part) in enumerate(zip(tabs, session.parts, strict=True)):
         with tab:
             st.caption("This clip's early part against its late part.")

@@ -110,11 +110,76 @@ def _write_json_atomic(path: Path, obj: object) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
+_OWNERS = "videos.json"
+_KEY_VIDEO: dict[str, str] = {}
+"""Cache key -> content hash of its video, for keys computed in this process."""
+
+
 def cache_key(path: str | os.PathLike, settings: dict, *, code_version: str) -> str:
     """Key of a track: content hash + settings (JSON, sorted) + extraction code version."""
-    blob = json.dumps({"file_sha256": content_hash(path), "settings": settings,
+    digest = content_hash(path)
+    blob = json.dumps({"file_sha256": digest, "settings": settings,
                        "code_version": code_version}, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    key = hashlib.sha256(blob.encode()).hexdigest()
+    _KEY_VIDEO[key] = digest
+    return key
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        obj = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return obj if isinstance(obj, dict) else {}
+
+
+def _remember_owner(key: str) -> None:
+    """Note which video an entry belongs to (so :func:`forget_video` finds it)."""
+    digest = _KEY_VIDEO.get(key)
+    if digest is None:
+        return
+    path = cache_dir() / _OWNERS
+    owners = _read_json(path)
+    owners[key] = digest
+    try:
+        _write_json_atomic(path, owners)
+    except OSError as exc:
+        log.warning("could not update %s: %s", path, exc)
+
+
+def forget_video(sha256_hex: str) -> int:
+    """Delete every cache file about one video (pose tracks and remembered hashes).
+
+    Entries are found by the owner index, and (for entries written before it existed) by
+    the name of the video they were made from when that name is the content hash, as the
+    app's uploads are. Returns the number of pose tracks deleted.
+    """
+    root = cache_dir()
+    owners = _read_json(root / _OWNERS)
+    keys = {k for k, v in owners.items() if v == sha256_hex}
+    stem = sha256_hex[:16]
+    for entry in root.glob("*.npz"):
+        if entry.stem in keys:
+            continue
+        try:
+            with np.load(entry, allow_pickle=False) as z:
+                info_path = json.loads(str(z["meta"]))["info"]["path"]
+        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
+            continue
+        if Path(str(info_path)).stem == stem:
+            keys.add(entry.stem)
+    n = 0
+    for key in keys:
+        if entry_path(key).exists():
+            entry_path(key).unlink()
+            n += 1
+        owners.pop(key, None)
+    index = _read_json(root / _HASH_INDEX)
+    kept = {k: v for k, v in index.items() if v != sha256_hex}
+    for name, doc, old in ((_OWNERS, owners, None), (_HASH_INDEX, kept, index)):
+        if old is None or len(doc) != len(old):
+            _write_json_atomic(root / name, doc)
+    return n
 
 
 def entry_path(key: str) -> Path:
@@ -169,6 +234,7 @@ def store(key: str, track: PoseTrack) -> Path | None:
     try:
         track.save(tmp)
         os.replace(tmp, final)
+        _remember_owner(key)
     except OSError as exc:
         log.warning("pose cache not written (%s): %s", final, exc)
         return None

@@ -4,6 +4,13 @@ The database path is, in order: the ``path`` argument, the ``POSTURE_DB`` enviro
 variable, or ``history.sqlite`` in the user data folder. Nothing leaves the machine.
 Deleting a runner removes their sessions and analyses and overwrites the freed pages
 (``secure_delete``) so the data are really gone from the file.
+
+The file is created readable by this user only (0600, folder 0700). Each thread gets its own
+connection (browser tabs run in threads), the database runs in WAL mode with a busy timeout,
+and writes take the write lock up front (``BEGIN IMMEDIATE``), so saves from several tabs or
+processes all land. Every database failure becomes a :class:`HistoryError` (one sentence); a
+damaged file is never overwritten: it is renamed aside and a new history is started
+(:attr:`History.set_aside` says where the old one went).
 """
 
 from __future__ import annotations
@@ -11,7 +18,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -21,10 +29,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from posture.errors import PostureError
 from posture.report.export import analysis_from_dict, to_jsonable
 from posture.results import ClipAnalysis
 
 ENV_VAR = "POSTURE_DB"
+BUSY_TIMEOUT_S = 15.0
+"""How long a save waits for another tab or process holding the write lock."""
+
+
+class HistoryError(PostureError):
+    """The history database cannot be used right now (busy, read-only, disk full...)."""
 
 #: Clip-level numbers kept as columns so sessions can be listed and charted without JSON.
 SUMMARY_COLUMNS: tuple[str, ...] = (
@@ -58,7 +73,8 @@ CREATE TABLE IF NOT EXISTS analyses (
     n_strides INTEGER NOT NULL,
     analysis_json TEXT NOT NULL,
     cadence_spm REAL, trunk_lean_deg REAL, overstride_pct_leg REAL, lumbar_arch_pct REAL,
-    lateral_sway_pct_hip REAL, pelvic_drop_deg REAL
+    lateral_sway_pct_hip REAL, pelvic_drop_deg REAL,
+    video_sha256 TEXT
 );
 CREATE INDEX IF NOT EXISTS sessions_by_runner ON sessions(runner_id, session_date);
 """
@@ -72,6 +88,47 @@ def default_db_path() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("stride-posture", appauthor=False)) / "history.sqlite"
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file (and its folder) readable by this user only; refuse a
+    symbolic link planted where the file should be."""
+    from posture.cache import private_dir
+
+    private_dir(path.parent, what="history folder",
+                hint=f"set {ENV_VAR} to a file in a folder you can write.")
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        raise HistoryError(f"The history file {path} cannot be opened "
+                           f"({exc.strerror or exc}); set {ENV_VAR} to a file you can "
+                           "write.") from exc
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
+def _is_corrupt(exc: sqlite3.DatabaseError) -> bool:
+    text = str(exc).lower()
+    return "not a database" in text or "malformed" in text or "corrupt" in text
+
+
+def _history_error(exc: sqlite3.Error, path: str) -> HistoryError:
+    """One sentence for a database failure."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        why = "it is busy (another window or program is writing to it); try again"
+    elif "readonly" in text or "read-only" in text:
+        why = "it is read-only; check the file's permissions or set " + ENV_VAR
+    elif "full" in text:
+        why = "the disk is full; free some space and try again"
+    elif _is_corrupt(exc):
+        why = "the file is damaged; restart the app to set it aside and start a new one"
+    else:
+        why = f"{exc}"
+    return HistoryError(f"The history {Path(path).name} could not be used: {why}.")
 
 
 def _name_key(name: str) -> str:
@@ -100,6 +157,8 @@ class StoredClip:
     role: str
     """``"single"`` (early vs late in one clip), ``"fresh"`` or ``"fatigued"``."""
     analysis: ClipAnalysis
+    video_sha256: str | None = None
+    """SHA-256 of the video's bytes, so that deleting the runner can find its files."""
 
 
 @dataclass(frozen=True)
@@ -124,20 +183,113 @@ class History:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = str(path) if path is not None else str(default_db_path())
+        self.set_aside: Path | None = None
+        """Where a damaged database found at open was moved (None when it was fine)."""
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._conns: list[sqlite3.Connection] = []
+        self._memory_uri = f"file:posture-history-{id(self)}?mode=memory&cache=shared"
+        if self.path == ":memory:":
+            self._keep = self._connect()  # the shared in-memory database lives while it does
+        else:
+            _create_private(Path(self.path))
+        try:
+            self._open_schema()
+        except sqlite3.DatabaseError as exc:
+            if self.path == ":memory:" or not _is_corrupt(exc):
+                raise _history_error(exc, self.path) from exc
+            self._set_aside_damaged()
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.path == ":memory:":
+            conn = sqlite3.connect(self._memory_uri, uri=True, check_same_thread=False,
+                                   isolation_level=None, timeout=BUSY_TIMEOUT_S)
+        else:
+            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
+                                   timeout=BUSY_TIMEOUT_S)
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")
+        with self._lock:
+            self._conns.append(conn)
+        return conn
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    def _open_schema(self) -> None:
+        conn = self._conn
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, check_same_thread=False)
-        self._conn.execute("PRAGMA foreign_keys = ON")
-        self._conn.execute("PRAGMA secure_delete = ON")
-        self._conn.executescript(_SCHEMA)
+            conn.execute("PRAGMA journal_mode = WAL")
+            check = conn.execute("PRAGMA quick_check").fetchone()
+            if check is None or check[0] != "ok":
+                raise sqlite3.DatabaseError(f"database disk image is malformed ({check})")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        conn = self._conn
+        conn.executescript(_SCHEMA)
+        cols = {r[1] for r in conn.execute("PRAGMA table_info(analyses)")}
+        if "video_sha256" not in cols:  # histories written before this column existed
+            try:
+                conn.execute("ALTER TABLE analyses ADD COLUMN video_sha256 TEXT")
+            except sqlite3.OperationalError as exc:  # another process added it just now
+                if "duplicate column" not in str(exc):
+                    raise
+
+    def _set_aside_damaged(self) -> None:
+        """Move a damaged database (and its WAL files) aside and start an empty one."""
+        self.close()
+        self._local = threading.local()
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        src = Path(self.path)
+        dest = src.with_name(f"{src.name}.damaged-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            part = Path(str(src) + suffix)
+            if part.exists():
+                os.replace(part, Path(str(dest) + suffix))
+        self.set_aside = dest
+        _create_private(src)
+        self._open_schema()
 
     def close(self) -> None:
-        self._conn.close()
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            conn.close()
+        self._local = threading.local()
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Cursor]:
-        with self._conn:
-            yield self._conn.cursor()
+        """One write transaction holding the write lock from its start (no lock upgrades,
+        which SQLite refuses without waiting); every failure becomes a HistoryError."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise _history_error(exc, self.path) from exc
+        try:
+            yield conn.cursor()
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise _history_error(exc, self.path) from exc
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _read(self, run: Callable[[sqlite3.Connection], Any]) -> Any:
+        try:
+            return run(self._conn)
+        except sqlite3.Error as exc:
+            raise _history_error(exc, self.path) from exc
 
     # ------------------------------------------------------------------ runners
     def _runner_id(self, cur: sqlite3.Cursor, name: str, height_m: float | None) -> int:
@@ -155,7 +307,8 @@ class History:
 
     def runners(self) -> list[str]:
         """Runner names, alphabetically."""
-        rows = self._conn.execute("SELECT name FROM runners ORDER BY name_key").fetchall()
+        rows = self._read(lambda c: c.execute(
+            "SELECT name FROM runners ORDER BY name_key").fetchall())
         return [r[0] for r in rows]
 
     # ------------------------------------------------------------------ sessions
@@ -179,11 +332,11 @@ class History:
                 s = clip_summary(clip.analysis)
                 cur.execute(
                     "INSERT INTO analyses (session_id, clip_name, role, view, n_strides, "
-                    "analysis_json, " + ", ".join(SUMMARY_COLUMNS) + ") VALUES "
-                    "(?, ?, ?, ?, ?, ?" + ", ?" * len(SUMMARY_COLUMNS) + ")",
+                    "analysis_json, video_sha256, " + ", ".join(SUMMARY_COLUMNS) + ") VALUES "
+                    "(?, ?, ?, ?, ?, ?, ?" + ", ?" * len(SUMMARY_COLUMNS) + ")",
                     (sid, clip.clip_name, clip.role, clip.analysis.view.view,
                      clip.analysis.n_strides, json.dumps(to_jsonable(clip.analysis)),
-                     *[s[c] for c in SUMMARY_COLUMNS]))
+                     clip.video_sha256, *[s[c] for c in SUMMARY_COLUMNS]))
         return sid
 
     def sessions(self, runner: str) -> pd.DataFrame:
@@ -197,24 +350,23 @@ class History:
              f"a.view, a.n_strides, {cols} FROM sessions s "
              "JOIN runners r ON r.id = s.runner_id JOIN analyses a ON a.session_id = s.id "
              "WHERE r.name_key = ? ORDER BY s.session_date, s.id, a.id")
-        df = pd.read_sql_query(q, self._conn, params=(_name_key(runner),))
+        df = self._read(lambda c: pd.read_sql_query(q, c, params=(_name_key(runner),)))
         df["session_date"] = pd.to_datetime(df["session_date"]).dt.date
         return df
 
     def load_session(self, session_id: int) -> StoredSession:
         """Reopen a stored session with its full analyses."""
-        row = self._conn.execute(
+        row = self._read(lambda c: c.execute(
             "SELECT s.id, r.name, s.session_date, s.label, s.comparison_json, s.findings_json "
             "FROM sessions s JOIN runners r ON r.id = s.runner_id WHERE s.id = ?",
-            (session_id,)).fetchone()
+            (session_id,)).fetchone())
         if row is None:
             raise KeyError(f"no stored session with id {session_id}")
-        clips = [
-            StoredClip(name, role, analysis_from_dict(json.loads(blob)))
-            for name, role, blob in self._conn.execute(
-                "SELECT clip_name, role, analysis_json FROM analyses WHERE session_id = ? "
-                "ORDER BY id", (session_id,))
-        ]
+        rows = self._read(lambda c: c.execute(
+            "SELECT clip_name, role, analysis_json, video_sha256 FROM analyses "
+            "WHERE session_id = ? ORDER BY id", (session_id,)).fetchall())
+        clips = [StoredClip(name, role, analysis_from_dict(json.loads(blob)), sha)
+                 for name, role, blob, sha in rows]
         return StoredSession(int(row[0]), row[1], date.fromisoformat(row[2]), row[3], clips,
                              json.loads(row[4]) if row[4] else None,
                              json.loads(row[5]) if row[5] else None)
@@ -223,13 +375,26 @@ class History:
         with self._tx() as cur:
             cur.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
 
+    def runner_videos(self, runner: str) -> set[str]:
+        """SHA-256 of every video stored for the runner (to delete its files elsewhere)."""
+        rows = self._read(lambda c: c.execute(
+            "SELECT DISTINCT a.video_sha256 FROM analyses a JOIN sessions s ON s.id = "
+            "a.session_id JOIN runners r ON r.id = s.runner_id WHERE r.name_key = ? AND "
+            "a.video_sha256 IS NOT NULL", (_name_key(runner),)).fetchall())
+        return {r[0] for r in rows}
+
     def delete_runner(self, runner: str) -> int:
-        """Remove a runner and everything stored about them; returns sessions deleted."""
+        """Remove a runner and everything stored about them; returns sessions deleted.
+
+        The freed pages are overwritten, the file compacted and the write-ahead log emptied,
+        so no copy of the runner's rows stays in the database files.
+        """
         key = _name_key(runner)
         with self._tx() as cur:
             n = cur.execute("SELECT COUNT(*) FROM sessions s JOIN runners r ON r.id = "
                             "s.runner_id WHERE r.name_key = ?", (key,)).fetchone()[0]
             cur.execute("DELETE FROM runners WHERE name_key = ?", (key,))
         if self.path != ":memory:":
-            self._conn.execute("VACUUM")
+            self._read(lambda c: (c.execute("VACUUM"),
+                                  c.execute("PRAGMA wal_checkpoint(TRUNCATE)")))
         return int(n)

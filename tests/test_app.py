@@ -45,6 +45,7 @@ def env(monkeypatch, tmp_path_factory, sample):
     monkeypatch.setenv("POSTURE_CACHE_DIR", str(cache))
     monkeypatch.setenv("POSTURE_DB", str(tmp_path_factory.mktemp("db") / "h.sqlite"))
     monkeypatch.setenv("POSTURE_SAMPLES", str(sample.parent))
+    monkeypatch.setenv("POSTURE_UPLOADS", str(tmp_path_factory.mktemp("uploads")))
     ui_core.seed_pose_cache(sample)
     return sample
 
@@ -159,10 +160,12 @@ def test_progress_clock_estimates_time_left(monkeypatch):
 
 
 def test_uploads_stay_local_and_are_named_by_content(tmp_path, monkeypatch):
-    monkeypatch.setattr(ui_core, "UPLOAD_DIR", tmp_path)
+    monkeypatch.setenv("POSTURE_UPLOADS", str(tmp_path / "up"))
     a = ui_core.store_upload("My Run.MOV", b"abc")
-    assert a.parent == tmp_path and a.suffix == ".mov" and a.read_bytes() == b"abc"
+    assert a.parent == tmp_path / "up" and a.suffix == ".mov" and a.read_bytes() == b"abc"
+    assert a.stem == "ba7816bf8f01cfea"  # SHA-256 of b"abc", first 16 hex digits
     assert ui_core.store_upload("other.mov", b"abc") == a
+    assert sorted(p.name for p in a.parent.iterdir()) == [a.name]  # no partial file left
 
 
 def test_seed_refuses_a_track_of_another_video(tmp_path, monkeypatch, sample):

@@ -36,7 +36,21 @@ def strides_csv(analysis: ClipAnalysis, *, clip_name: str = "") -> bytes:
     df = df[ordered + rest]
     if clip_name:
         df.insert(0, "clip", clip_name)
+    for col in df.select_dtypes(include=["object", "string"]).columns:
+        df[col] = df[col].map(csv_safe)
     return df.to_csv(index=False, float_format="%.4g").encode("utf-8")
+
+
+#: A spreadsheet treats a cell starting with one of these as a formula (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe
+    (shown as typed, never evaluated); numbers and other values are unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def to_jsonable(obj: Any) -> Any:
