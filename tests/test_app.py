@@ -112,7 +112,7 @@ def test_library_errors_show_as_messages(monkeypatch, tmp_path, env):
     (bad / "side_broken.mp4").write_bytes(b"this is not a video" * 100)
     monkeypatch.setenv("POSTURE_SAMPLES", str(bad))
     at = run_app()
-    errors = " ".join(e.value for e in at.error)
+    errors = " ".join(e.value for e in at.error).replace("\\", "")  # markdown escapes
     assert "side_broken.mp4" in errors  # the library's own one-sentence message
     assert "Traceback" not in errors
     assert [b.label for b in at.button if b.label == "Analyse"]  # still usable
@@ -202,7 +202,8 @@ def test_level_camera_override_reaches_the_library(env):
     at.selectbox(key="roll_how").select("Phone was level (0 deg)").run()
     at.button(key="analyse").click().run()
     assert not at.exception and not at.error
-    clip_line = next(m.value for m in at.markdown if m.value.startswith(f"- **{env.name}**"))
+    head = f"- **{ui_core.md(env.name)}**"
+    clip_line = next(m.value for m in at.markdown if m.value.startswith(head))
     assert "camera tilt" not in clip_line  # a level camera needs no correction
     level = ui_core.run_request(ui_core.AppRequest(
         clips=(ui_core.ClipRequest(str(env), env.name),),
@@ -217,7 +218,7 @@ def test_rear_sample_and_annotated_video(env):
     if rear is None:
         pytest.skip("no bundled rear-view sample")
     at = analyse_sample(rear.name)
-    assert any(m.value.startswith(f"- **{rear.name}**: rear view") for m in at.markdown)
+    assert any(m.value.startswith(f"- **{ui_core.md(rear.name)}**: rear view") for m in at.markdown)
     next(b for b in at.button if b.label == "Prepare annotated video").click().run()
     assert not at.exception and not at.error
     assert element_types(at)["video"] == 1
@@ -230,7 +231,9 @@ def test_bundled_side_and_rear_pair_is_one_report(env):
     at = analyse_sample("fresh_side + rear_sway (side and rear cameras)")
     assert any("side view and from behind" in s.value for s in at.subheader)
     tabs = [t.label for t in at.tabs]
-    assert "Side view: fresh_side.mp4" in tabs and "From behind: rear_sway.mp4" in tabs
+    md = ui_core.md  # names are escaped before markdown
+    assert f"Side view: {md('fresh_side.mp4')}" in tabs
+    assert f"From behind: {md('rear_sway.mp4')}" in tabs
     # Each camera has its own early-versus-late table: lean on the side, sway from behind.
     tables = [d.value for d in at.dataframe]
     assert len(tables) == 2
