@@ -27,6 +27,7 @@ from ui_core import (
     run_request,
     seed_pose_cache,
     served_beyond_this_computer,
+    sweep_uploads,
 )
 from ui_history import render_history, render_save
 from ui_inputs import sidebar_request
@@ -46,6 +47,15 @@ HOW_TO_FILM = """
 - 60 fps or more if you can (contact time needs 100 fps or more).
 - Tight clothes show the back outline best; one person in the picture.
 """
+
+
+@st.cache_resource
+def sweep_old_uploads() -> int:
+    """Once per server start: delete uploads no analysis has used for a while."""
+    try:
+        return sweep_uploads()
+    except PostureError:  # the folder cannot be made: the upload itself will say so
+        return 0
 
 
 @st.cache_resource
@@ -108,6 +118,7 @@ def main() -> None:
     st.title("Stride posture")
     st.caption("How your running posture holds up as you tire: trunk lean, low-back arch, "
                "overstride and sway, stride by stride.")
+    sweep_old_uploads()
     if served_beyond_this_computer():
         st.sidebar.warning("Shared on the network (make run-shared): anyone who can reach "
                            "this computer can analyse clips here, see every runner's history "

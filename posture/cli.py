@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from posture.errors import PostureError, StorageError
+from posture.errors import ClipTooShortError, PostureError, StorageError
 
 #: Accepted ranges of the numeric options (inclusive), with their units.
 TILT_RANGE_DEG = (-45.0, 45.0)
@@ -102,7 +102,10 @@ def _run(video: str, args: argparse.Namespace):  # -> ClipAnalysis
     from posture.pipeline import analyze_video
     from posture.video import probe
 
-    probe(video, slowmo_factor=args.slowmo)
+    info = probe(video, slowmo_factor=args.slowmo)
+    if args.start is not None and args.start >= info.duration_s:
+        raise ClipTooShortError(f"--start {args.start:g} s is at or after the end of "
+                                f"{Path(video).name} ({info.duration_s:.1f} s long).")
     bars: list[tqdm] = []  # created on the first report, so errors print alone
 
     def progress(done: int, total: int) -> None:

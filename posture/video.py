@@ -126,10 +126,15 @@ def _open(path: Path) -> av.container.InputContainer:
         raise _fail(f"The file {path.name} is not a video this app can read.") from exc
 
 
-def _video_stream(container: av.container.InputContainer, name: str) -> av.video.VideoStream:
+def _video_stream(container: av.container.InputContainer, name: str,
+                  path: Path | None = None) -> av.video.VideoStream:
     if not container.streams.video:
         if container.streams.audio:
             raise _fail(f"The file {name} contains only audio and no video track.")
+        if path is not None and _looks_like_container(path):
+            # A video file's start with no track list: its index was cut off or damaged.
+            raise _fail(f"The file {name} is truncated or corrupt and cannot be read; "
+                        "copy the complete video again.")
         raise _fail(f"The file {name} is not a video this app can read.")
     stream = container.streams.video[0]
     if stream.codec_context is None:
@@ -234,7 +239,7 @@ def _probe_cached(path_str: str, mtime_ns: int, size: int,
     path = Path(path_str)
     name = path.name
     with _open(path) as container:
-        stream = _video_stream(container, name)
+        stream = _video_stream(container, name, path)
         scan = _scan_packets(container, stream, name)
         first = _first_frame(container, stream, name)
         rot_ccw = _rotation_ccw_deg(first)
