@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from posture.errors import PostureError, StorageError
-from posture.pipeline import AnalysisOptions, analyze_track, extract_track
+from posture.pipeline import AnalysisOptions, analyze_track, analyze_tracks, extract_track
 from posture.report.session import AnalysedClip, Role, Session, build_session
+from posture.track import PoseTrack
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
@@ -136,7 +137,6 @@ def seed_pose_cache(video: Path) -> bool:
     """
     from posture import cache
     from posture.pose import EXTRACTION_VERSION, ExtractionSettings
-    from posture.track import PoseTrack
 
     npz = _demo_track_path(video)
     sha_file = npz.with_suffix(".sha256")
@@ -267,16 +267,26 @@ def clip_options(request: AppRequest, clip: ClipRequest) -> AnalysisOptions:
                    view=clip.view or request.options.view)
 
 
-def analyse_clip(request: AppRequest, clip: ClipRequest, *,
-                 progress: Callable[[int, int], None] | None = None) -> AnalysedClip:
-    """Pose (cached) then metrics for one clip."""
+def clip_track(request: AppRequest, clip: ClipRequest, *,
+               progress: Callable[[int, int], None] | None = None) -> PoseTrack:
+    """Pose landmarks of one clip (cached)."""
     opts = clip_options(request, clip)
     if opts.start_s is None and opts.end_s is None:
         seed_pose_cache(Path(clip.path))  # bundled samples open instantly
-    track = extract_track(clip.path, opts, progress=progress)
-    analysis = analyze_track(track, opts)
-    return AnalysedClip(name=clip.name, analysis=analysis, role=clip.role,
-                        video_path=str(clip.path), track=track)
+    return extract_track(clip.path, opts, progress=progress)
+
+
+def analyse_clips(request: AppRequest, tracks: list[PoseTrack]) -> list[AnalysedClip]:
+    """Metrics for each clip. A fresh and a fatigued clip (same camera) get one camera level
+    (:func:`posture.pipeline.analyze_tracks`); the side and rear/front clips of a view pair
+    are two cameras and are levelled apart."""
+    opts = [clip_options(request, c) for c in request.clips]
+    if len(tracks) == 2 and {c.role for c in request.clips} != {"side", "frontal"}:
+        analyses = analyze_tracks(tracks, opts)
+    else:
+        analyses = [analyze_track(t, o) for t, o in zip(tracks, opts, strict=True)]
+    return [AnalysedClip(name=c.name, analysis=a, role=c.role, video_path=str(c.path), track=t)
+            for c, a, t in zip(request.clips, analyses, tracks, strict=True)]
 
 
 def run_request(request: AppRequest, *, progress: StageProgress | None = None) -> Session:
@@ -285,19 +295,20 @@ def run_request(request: AppRequest, *, progress: StageProgress | None = None) -
     Raises the library's :class:`posture.errors.PostureError` subclasses, their message
     naming the files the user chose.
     """
-    clips = []
-    for k, clip in enumerate(request.clips, 1):
-        stage = f"Clip {k} of {len(request.clips)} ({clip.name})"
+    tracks: list[PoseTrack] = []
+    try:
+        for k, clip in enumerate(request.clips, 1):
+            stage = f"Clip {k} of {len(request.clips)} ({clip.name})"
 
-        def cb(done: int, total: int, stage: str = stage) -> None:
-            if progress is not None:
-                progress(stage, done, total)
+            def cb(done: int, total: int, stage: str = stage) -> None:
+                if progress is not None:
+                    progress(stage, done, total)
 
-        try:
-            clips.append(analyse_clip(request, clip, progress=cb))
-        except PostureError as exc:  # name the user's file, not the hashed upload
-            exc.args = (user_message(exc, request.clips),)
-            raise
+            tracks.append(clip_track(request, clip, progress=cb))
+        clips = analyse_clips(request, tracks)
+    except PostureError as exc:  # name the user's file, not the hashed upload
+        exc.args = (user_message(exc, request.clips),)
+        raise
     return build_session(clips, runner=request.runner, session_date=request.session_date,
                          treadmill_speed_kmh=request.treadmill_speed_kmh)
 

@@ -97,9 +97,16 @@ def _options(args: argparse.Namespace):  # -> AnalysisOptions
 
 def _run(video: str, args: argparse.Namespace):  # -> ClipAnalysis
     """Analyse one clip with a progress bar on stderr (refusing bad input before the bar)."""
+    from posture.pipeline import analyze_track
+
+    return analyze_track(_track(video, args), _options(args))
+
+
+def _track(video: str, args: argparse.Namespace):  # -> PoseTrack
+    """Pose landmarks of one clip (cached), with a progress bar on stderr."""
     from tqdm import tqdm
 
-    from posture.pipeline import analyze_video
+    from posture.pipeline import extract_track
     from posture.video import probe
 
     info = probe(video, slowmo_factor=args.slowmo)
@@ -119,7 +126,7 @@ def _run(video: str, args: argparse.Namespace):  # -> ClipAnalysis
         bar.refresh()
 
     try:
-        return analyze_video(video, _options(args), progress=progress)
+        return extract_track(video, _options(args), progress=progress)
     finally:
         for bar in bars:
             bar.close()
@@ -145,8 +152,11 @@ def _analyze(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from posture.compare import compare_clips
     from posture.findings import report_or_levels
+    from posture.pipeline import analyze_tracks
 
-    fresh, tired = _run(args.fresh, args), _run(args.fatigued, args)
+    # one camera, one level: both clips are levelled with one roll estimate
+    fresh, tired = analyze_tracks([_track(args.fresh, args), _track(args.fatigued, args)],
+                                  [_options(args)] * 2)
     comparison = compare_clips(fresh, tired)
     findings = report_or_levels(comparison, analyses=[fresh, tired])
     if args.out is not None:

@@ -10,10 +10,17 @@ For every metric of the registry the per-stride values of two windows are compar
   two valid strides of each leg, each window's mean weights left and right equally, so an
   uneven left/right mix (2D video measures the near and far leg differently) cannot pose as
   a change;
-* the verdict is ``"changed"`` only when that interval excludes 0 **and** ``|change|`` is at
-  least the metric's smallest detectable difference (``sdd`` in the registry); ``"not enough
-  data"`` when either window holds fewer than ``min_strides`` valid strides (default 7) or the
-  metric is missing; ``"unchanged"`` otherwise;
+* many metrics are tested at once, so their p-values are adjusted together with the
+  Benjamini-Hochberg step-up procedure (``scipy.stats.false_discovery_control``) over the
+  metrics judged in that comparison; the verdict is ``"changed"`` only when the adjusted
+  p-value is below 0.05 **and** ``|change|`` is at least the metric's smallest detectable
+  difference (``sdd`` in the registry); ``"not enough data"`` when either window holds fewer
+  than ``min_strides`` valid strides (default 7) or the metric is missing; ``"unchanged"``
+  otherwise;
+* one camera, one level: for metrics that depend on the camera level (registry
+  ``roll_gain``), two clips levelled with separately estimated rolls get the rolls' standard
+  errors added to the interval; a clip levelled while the other was not withdraws those
+  verdicts (the correction alone could make the change);
 * ``direction`` says whether the change is ``"worse"`` or ``"better"`` by the registry's
   ``worse_when`` (``"different"`` when either direction may matter).
 
@@ -49,6 +56,8 @@ MAX_CADENCE_DIFF_FRAC: float = 0.05
 MAX_SIZE_DIFF_FRAC: float = 0.15
 MAX_ROLL_DIFF_DEG: float = 3.0
 CI_LEVEL: float = 0.95
+#: False-discovery rate over the metrics of one comparison (Benjamini-Hochberg).
+FDR_LEVEL: float = 0.05
 
 
 # ---------------------------------------------------------------------------- result types
@@ -104,6 +113,11 @@ class MetricChange:
     method: str = "welch"
     """``"welch"`` (all strides pooled) or ``"welch_leg_balanced"`` (left and right strides
     weighted equally, see :func:`balanced_interval`)."""
+    p_adjusted: float = math.nan
+    """Benjamini-Hochberg adjusted p-value over the metrics judged in the comparison."""
+    roll_sd: float = 0.0
+    """Standard deviation the camera-roll uncertainty adds to the change, in ``unit``
+    (included in the interval and p-value)."""
 
 
 @dataclass
@@ -121,6 +135,11 @@ class Comparison:
     ci_method: str = "welch_t_95"
     legs: Legs = "both"
     """Which strides were used: all, or only those opened by the left / right leg."""
+    multiplicity: str = "benjamini_hochberg"
+    """How the p-values of the metrics were adjusted for testing many at once."""
+    roll_se_deg: float = 0.0
+    """Standard error of the difference of the camera rolls applied to A and B, degrees (0
+    when both were levelled with the same roll, e.g. windows of one clip)."""
 
     @property
     def labels(self) -> tuple[str, str]:
@@ -154,6 +173,8 @@ class Comparison:
             min_conf=d["min_conf"],
             ci_method=d["ci_method"],
             legs=d.get("legs", "both"),
+            multiplicity=d.get("multiplicity", "none"),
+            roll_se_deg=d.get("roll_se_deg") or 0.0,
         )
 
     @classmethod
@@ -239,18 +260,25 @@ def compare_clips(
     a_info = _with_summary_cadence(_window_info(labels[0], win_a), fresh)
     b_info = _with_summary_cadence(_window_info(labels[1], win_b), fatigued)
     warnings = _view_checks(fresh, fatigued, labels)
+    level = camera_levels(fresh, fatigued, labels)
+    warnings += level.warnings
     warnings += _size_check(win_a, win_b, labels)
     warnings += _speed_check(a_info, b_info)
     warnings += _stride_count_check(a_info, b_info, min_strides)
-    changes = _compare_tables(win_a, win_b, min_strides=min_strides, min_conf=min_conf)
+    changes = _compare_tables(win_a, win_b, min_strides=min_strides, min_conf=min_conf,
+                              roll_se_deg=level.roll_se_deg)
     if any(w.severity == "error" for w in warnings):
         changes = {m: _not_comparable(c) for m, c in changes.items()}
+    elif level.one_sided:
+        changes = {m: _level_withdrawn(c, level.one_sided) if spec(m).roll_dependent else c
+                   for m, c in changes.items()}
     return Comparison("clips", a_info, b_info, changes, warnings, fresh.view.view,
-                      min_strides=min_strides, min_conf=min_conf, legs=legs)
+                      min_strides=min_strides, min_conf=min_conf, legs=legs,
+                      roll_se_deg=level.roll_se_deg)
 
 
-def welch_interval(a: np.ndarray, b: np.ndarray, *,
-                   level: float = CI_LEVEL) -> tuple[float, float, float, float]:
+def welch_interval(a: np.ndarray, b: np.ndarray, *, level: float = CI_LEVEL,
+                   extra_sd: float = 0.0) -> tuple[float, float, float, float]:
     """Change ``mean(b) - mean(a)`` with its Welch t interval.
 
     Returns
@@ -259,17 +287,20 @@ def welch_interval(a: np.ndarray, b: np.ndarray, *,
         In the unit of the inputs; ``p_value`` of Welch's two-sided t test (1.0 when both
         windows are constant and equal, 0.0 when constant and different).
     """
-    return balanced_interval([a], [b], level=level)
+    return balanced_interval([a], [b], level=level, extra_sd=extra_sd)
 
 
 def balanced_interval(groups_a: list[np.ndarray], groups_b: list[np.ndarray], *,
-                      level: float = CI_LEVEL) -> tuple[float, float, float, float]:
+                      level: float = CI_LEVEL,
+                      extra_sd: float = 0.0) -> tuple[float, float, float, float]:
     """Change of the equally weighted mean of groups (e.g. left and right leg), Welch style.
 
     Each window's mean is the plain average of its group means, so a window that happens to
     hold one more left than right stride is not shifted by a left-right difference. The
     variance adds the groups' ``var / n / G**2`` terms; degrees of freedom follow
     Welch-Satterthwaite over all terms. With one group per window this is Welch's interval.
+    ``extra_sd`` (unit of the inputs) is a known further uncertainty of the change (e.g. from
+    the camera roll); its variance is added with unlimited degrees of freedom.
 
     Returns
     -------
@@ -281,10 +312,11 @@ def balanced_interval(groups_a: list[np.ndarray], groups_b: list[np.ndarray], *,
     change = float(np.mean([g.mean() for g in gb]) - np.mean([g.mean() for g in ga]))
     terms = [(g.var(ddof=1) / g.size / len(gs) ** 2, g.size)
              for gs in (ga, gb) for g in gs]
-    se = math.sqrt(sum(t for t, _ in terms))
+    se = math.sqrt(sum(t for t, _ in terms) + extra_sd**2)
     if se == 0.0:  # both windows constant: the change is exact
         return change, change, change, 1.0 if change == 0.0 else 0.0
-    df = se**4 / sum(t**2 / (n - 1) for t, n in terms)
+    sampled = sum(t**2 / (n - 1) for t, n in terms)
+    df = se**4 / sampled if sampled > 0 else math.inf
     half = float(stats.t.ppf(0.5 + level / 2, df)) * se
     p = float(2 * stats.t.sf(abs(change) / se, df))
     return change, change - half, change + half, p
@@ -336,16 +368,43 @@ def trend(analysis: ClipAnalysis, **options: float) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------- the statistics
 def _compare_tables(win_a: pd.DataFrame, win_b: pd.DataFrame, *, min_strides: int,
-                    min_conf: float) -> dict[str, MetricChange]:
+                    min_conf: float, roll_se_deg: float = 0.0) -> dict[str, MetricChange]:
     if min_strides < 2:
         raise ValueError("min_strides must be at least 2 for an interval")
     cols = [m for m in METRICS if m in win_a.columns or m in win_b.columns]
-    return {m: _compare_metric(m, win_a, win_b, min_strides=min_strides, min_conf=min_conf)
-            for m in cols}
+    changes = {m: _compare_metric(m, win_a, win_b, min_strides=min_strides, min_conf=min_conf,
+                                  roll_sd=spec(m).roll_gain * roll_se_deg)
+               for m in cols}
+    return adjust_for_many(changes)
+
+
+def adjust_for_many(changes: dict[str, MetricChange], *,
+                    fdr: float = FDR_LEVEL) -> dict[str, MetricChange]:
+    """Benjamini-Hochberg over the metrics that were judged, then the final verdicts.
+
+    ``p_adjusted`` is set for every judged metric; a metric whose unadjusted interval
+    excluded zero but whose adjusted p-value is not below ``fdr`` becomes "unchanged", with
+    a reason saying so.
+    """
+    judged = [m for m, c in changes.items() if c.verdict != "not enough data"
+              and math.isfinite(c.p_value)]
+    if not judged:
+        return changes
+    q = stats.false_discovery_control([changes[m].p_value for m in judged], method="bh")
+    out = dict(changes)
+    for m, q_m in zip(judged, q, strict=True):
+        c = replace(changes[m], p_adjusted=float(q_m))
+        if c.verdict == "changed" and not q_m < fdr:
+            c = replace(c, verdict="unchanged", direction=None, reason=(
+                f"The 95% interval excludes zero, but with {len(judged)} metrics tested at "
+                f"once the evidence is not strong enough (adjusted p = {q_m:.2f}, "
+                "Benjamini-Hochberg)."))
+        out[m] = c
+    return out
 
 
 def _compare_metric(metric: str, win_a: pd.DataFrame, win_b: pd.DataFrame, *,
-                    min_strides: int, min_conf: float) -> MetricChange:
+                    min_strides: int, min_conf: float, roll_sd: float = 0.0) -> MetricChange:
     s = spec(metric)
     va = valid_values(win_a, metric, min_conf=min_conf)
     vb = valid_values(win_b, metric, min_conf=min_conf)
@@ -371,12 +430,14 @@ def _compare_metric(metric: str, win_a: pd.DataFrame, win_b: pd.DataFrame, *,
     groups_a, groups_b = _leg_groups(va), _leg_groups(vb)
     if len(groups_a) > 1 and groups_a.keys() == groups_b.keys():
         method = "welch_leg_balanced"
-        change, lo, hi, p = balanced_interval(list(groups_a.values()), list(groups_b.values()))
+        change, lo, hi, p = balanced_interval(list(groups_a.values()), list(groups_b.values()),
+                                              extra_sd=roll_sd)
         base["a_mean"] = float(np.mean([g.mean() for g in groups_a.values()]))
         base["b_mean"] = float(np.mean([g.mean() for g in groups_b.values()]))
     else:
         method = "welch"
-        change, lo, hi, p = welch_interval(va["value"].to_numpy(), vb["value"].to_numpy())
+        change, lo, hi, p = welch_interval(va["value"].to_numpy(), vb["value"].to_numpy(),
+                                           extra_sd=roll_sd)
     excludes_zero = lo > 0 or hi < 0
     big_enough = abs(change) >= s.sdd
     if excludes_zero and big_enough:
@@ -390,7 +451,8 @@ def _compare_metric(metric: str, win_a: pd.DataFrame, win_b: pd.DataFrame, *,
                   f"The change is smaller than the {s.sdd:g} {s.unit} that video can "
                   "reliably detect.")
     return MetricChange(**base, change=change, ci_low=lo, ci_high=hi, p_value=p,
-                        verdict=verdict, direction=direction, reason=reason, method=method)
+                        verdict=verdict, direction=direction, reason=reason, method=method,
+                        roll_sd=roll_sd)
 
 
 def _leg_groups(v: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -406,6 +468,15 @@ def _not_comparable(c: MetricChange) -> MetricChange:
     return replace(c, verdict="not enough data", direction=None,
                    reason="Not enough data: the two clips were filmed differently, so a change "
                           "cannot be judged.")
+
+
+def _level_withdrawn(c: MetricChange, why: str) -> MetricChange:
+    """Withdraw the verdict of a metric that depends on the camera level."""
+    if c.verdict == "not enough data":
+        return c
+    return replace(c, verdict="not enough data", direction=None,
+                   reason=f"Not enough data: {why}, and this angle depends on the camera "
+                          "level, so the correction alone could make a change.")
 
 
 def _direction(worse_when: str, change: float) -> Direction:
@@ -503,18 +574,73 @@ def _view_checks(a: ClipAnalysis, b: ClipAnalysis, labels: tuple[str, str]) -> l
             f"The clips show different sides of the runner ({va.near_side} side facing "
             f"{va.facing} versus {vb.near_side} side facing {vb.facing}); film both with the "
             "camera on the same side so the same leg is nearest."))
-    if va.roll_source == "none" or vb.roll_source == "none":
+    return out
+
+
+@dataclass(frozen=True)
+class CameraLevels:
+    """How the camera level of two clips compares (see :func:`camera_levels`)."""
+
+    roll_a_deg: float
+    """Roll correction applied to clip A, degrees (0 when none)."""
+    roll_b_deg: float
+    roll_se_deg: float
+    """Standard error of ``roll_b - roll_a``, degrees (0 when one roll serves both)."""
+    one_sided: str
+    """Why angle verdicts are withdrawn ("" when they stand)."""
+    warnings: list[QualityFlag]
+
+
+def applied_roll(clip: ClipAnalysis) -> tuple[float, float]:
+    """(roll_deg, se_deg) of the camera-roll correction applied to a clip (0, 0 when none)."""
+    v = clip.view
+    roll = float(clip.summary.get("camera_roll_deg", v.camera_roll_deg))
+    if v.roll_source == "none" or not math.isfinite(roll) or roll == 0.0:
+        return 0.0, 0.0
+    se = float(v.roll_se_deg) if math.isfinite(v.roll_se_deg) else 0.0
+    return roll, se
+
+
+def camera_levels(a: ClipAnalysis, b: ClipAnalysis,
+                  labels: tuple[str, str] = ("fresh", "fatigued")) -> CameraLevels:
+    """One camera, one level: compare the roll corrections of two clips.
+
+    * the same roll applied to both (one estimate for the pair, or the same user value):
+      its error shifts both clips alike and cancels in the change;
+    * a correction in one clip and none in the other: every verdict that depends on the
+      camera level is withdrawn (``one_sided`` says why);
+    * two separately estimated rolls: their standard errors add to the interval of every
+      angle change, and a difference above ``MAX_ROLL_DIFF_DEG`` is warned about;
+    * no correction in either: noted as unchecked.
+    """
+    (ra, sa), (rb, sb) = applied_roll(a), applied_roll(b)
+    out: list[QualityFlag] = []
+    if ra == 0.0 and rb == 0.0:
         out.append(QualityFlag(
             "camera_level_unchecked", "info",
-            "Whether the camera was equally level in both clips could not be checked; keep "
-            "the phone on the same stand at the same height for both."))
-    elif abs(va.camera_roll_deg - vb.camera_roll_deg) > MAX_ROLL_DIFF_DEG:
+            "No camera-tilt correction was applied to either clip (the tilt could not be "
+            "measured), so both are compared as filmed; keep the phone on the same stand at "
+            "the same height for both."))
+        return CameraLevels(ra, rb, 0.0, "", out)
+    if (ra == 0.0) != (rb == 0.0):
+        lev, unlev = (labels[0], labels[1]) if ra != 0.0 else (labels[1], labels[0])
+        why = (f"a camera tilt of {ra or rb:+.1f} deg was corrected in the {lev} clip but "
+               f"not in the {unlev} clip")
+        out.append(QualityFlag(
+            "camera_level_one_sided", "warning",
+            f"The camera level was corrected in one clip only ({why}), so angle changes "
+            "between the clips are not judged; analyse both clips together (posture compare) "
+            "or enter the same tilt for both."))
+        return CameraLevels(ra, rb, math.hypot(sa, sb), why, out)
+    same = abs(ra - rb) < 1e-9
+    se = 0.0 if same else math.hypot(sa, sb)
+    if abs(rb - ra) > MAX_ROLL_DIFF_DEG:
         out.append(QualityFlag(
             "camera_level_mismatch", "warning",
-            f"The camera tilt differs by {abs(va.camera_roll_deg - vb.camera_roll_deg):.1f} "
-            "deg between the clips, which shifts every trunk angle; level the phone the same "
-            "way for both (use a stand and its spirit level)."))
-    return out
+            f"The camera tilt differs by {abs(rb - ra):.1f} deg between the clips, which "
+            "shifts every trunk angle; level the phone the same way for both (use a stand "
+            "and its spirit level)."))
+    return CameraLevels(ra, rb, se, "", out)
 
 
 def _size_check(win_a: pd.DataFrame, win_b: pd.DataFrame,

@@ -167,6 +167,13 @@ def choose_roll(view: ViewEstimate, options: AnalysisOptions, pelvis: tuple[floa
     return RollChoice(0.0, "none", p_deg, p_se), flags
 
 
+def _roll_se_deg(roll: RollChoice, view: ViewEstimate) -> float:
+    """Standard error of the applied roll, degrees (a user value is taken as exact)."""
+    if roll.source == "pelvis":
+        return float(roll.pelvis_se_deg)
+    return float(view.roll_se_deg) if roll.source == view.roll_source else 0.0
+
+
 def level_xy(track: PoseTrack, roll_deg: float) -> np.ndarray:
     """(T, 33, 2) landmarks rotated by ``-roll_deg`` about the image centre (as level_track)."""
     if roll_deg == 0.0:
@@ -373,7 +380,8 @@ def analyze_frontal(track: PoseTrack, *, view: ViewEstimate | None = None,
     flags += _quality(strides, track, events, xy, view)
     out_view = ViewEstimate(view=view.view, facing=view.facing, confidence=view.confidence,
                             near_side=view.near_side, camera_roll_deg=applied,
-                            roll_source=roll.source if options.level_camera else "none")
+                            roll_source=roll.source if options.level_camera else "none",
+                            roll_se_deg=_roll_se_deg(roll, view) if applied else 0.0)
     notes = {
         "events": "initial contact and toe-off from the feet's vertical image motion "
                   "(rear/front method, posture.gait_frontal)",

@@ -36,6 +36,7 @@ from posture.gait import LEGS, GaitEvents
 from posture.landmarks import JOINTS
 from posture.metrics.geometry import quiet_empty_slices, rotate_points
 from posture.results import QualityFlag
+from posture.scene_level import MIN_ROLL_SE_DEG
 from posture.track import PoseTrack
 
 #: Larger estimated rolls are treated as a failed estimate (phones are rarely that crooked
@@ -174,10 +175,10 @@ def choose_roll(scene, floor: RollEstimate) -> RollEstimate:
         if abs(scene.roll_deg) > MAX_ROLL_DEG:
             return _not_estimated(f"the scene lines came out {scene.roll_deg:.0f} degrees off "
                                   "level, more than a phone is plausibly turned")
-        mads = [f.mad_deg for f in (scene.horizontal, scene.vertical) if np.isfinite(f.mad_deg)]
         both = scene.horizontal.n_segments > 0 and scene.vertical.n_segments > 0
+        se_deg = scene.se_deg if np.isfinite(scene.se_deg) else MIN_ROLL_SE_DEG
         return RollEstimate(float(scene.roll_deg), 1.0 if both else 0.8, "scene_lines",
-                            ci_deg=float(min(mads)) if mads else float("nan"),
+                            ci_deg=1.96 * float(se_deg),
                             n_points=scene.horizontal.n_segments + scene.vertical.n_segments)
     reason = scene.reason if scene is not None else \
         "no straight level or plumb lines of the scene were available"

@@ -6,7 +6,7 @@ view -> per-stride metrics. Each stage lives in its own module; this file only w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -53,15 +53,41 @@ def analyze_track(track: PoseTrack, options: AnalysisOptions = AnalysisOptions()
     """Clean the landmarks, decide the view, and measure every stride.
 
     When the clip named in ``track.info.path`` is readable, a few of its frames are sampled
-    for a camera-roll estimate from straight scene lines; without it the landmarks alone
-    are used.
+    for a camera-roll estimate from straight scene lines
+    (:func:`posture.scene_level.stable_roll`); without it the landmarks alone are used.
     """
-    from posture.scene_level import scene_roll_for_track
+    return analyze_tracks([track], [options])[0]
+
+
+def analyze_tracks(tracks: Sequence[PoseTrack],
+                   options: Sequence[AnalysisOptions]) -> list[ClipAnalysis]:
+    """Analyse clips of one session (e.g. fresh and fatigued) with one camera level.
+
+    The scene-line roll is estimated once from the frames of all clips whose roll the user
+    did not give (:func:`posture.scene_level.shared_rolls`), so a correction is applied to
+    all of them or to none, unless each clip alone shows a stable and clearly different
+    level (the camera was moved in between).
+    """
+    from posture.scene_level import scene_votes_for_track, shared_rolls
+    from posture.signal import clean_track
+
+    if len(tracks) != len(options):
+        raise ValueError("one AnalysisOptions per track is needed")
+    cleans = [clean_track(t) for t in tracks]
+    auto = [k for k, o in enumerate(options) if o.camera_roll_deg is None]
+    scenes: list = [None] * len(tracks)
+    rolls = shared_rolls([scene_votes_for_track(cleans[k]) for k in auto])
+    for k, roll in zip(auto, rolls, strict=True):
+        scenes[k] = roll
+    return [_analyze_clean(t, c, o, s)
+            for t, c, o, s in zip(tracks, cleans, options, scenes, strict=True)]
+
+
+def _analyze_clean(track: PoseTrack, clean: PoseTrack, options: AnalysisOptions,
+                   scene) -> ClipAnalysis:  # scene: SceneRoll | None
     from posture.signal import clean_track
     from posture.view import detect_view, estimate_view
 
-    clean = clean_track(track)
-    scene = scene_roll_for_track(clean) if options.camera_roll_deg is None else None
     forced = None if options.view == "auto" else options.view
     view_of = partial(estimate_view, forced=forced, roll_override_deg=options.camera_roll_deg,
                       scene_roll=scene)

@@ -65,6 +65,9 @@ class ViewEstimate:
     roll_source: str = "none"
     """How the roll was found: ``"floor"``, ``"scene_lines"``, ``"pelvis"`` (rear/front: mean
     hip-line tilt over both legs), ``"user"`` or ``"none"``."""
+    roll_se_deg: float = 0.0
+    """Standard error of the applied roll, degrees (0 when none is applied or the user gave
+    it); enters the interval of every angle change when two clips were levelled apart."""
 
 
 @dataclass

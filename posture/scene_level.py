@@ -14,12 +14,20 @@ from the landmarks of the same frame) so limbs and trunk never vote. A segment w
 equal the roll. Each family gives a length-weighted median and a length-weighted median
 absolute deviation. The estimate is refused when neither family has enough line length
 or the lines disagree (see :func:`combine_families`).
+
+Stability (issue 17): one clip's frames must give one roll. The frames are sampled as two
+interleaved, disjoint sets (``N_SAMPLE_FRAMES`` each); the estimate stands only when both
+sets alone give a usable roll and the two agree within ``MAX_SAMPLE_DISAGREE_DEG``
+(:func:`stable_roll`). Otherwise no roll, so a correction can never hinge on which frames
+happened to be sampled. Two clips of one camera are levelled together
+(:func:`shared_rolls`): one estimate from the frames of both, unless each clip alone gives a
+stable roll and the two differ by more than ``CAMERA_MOVED_DEG`` (the camera was moved).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +46,14 @@ MIN_FAMILY_SEGMENTS = 8
 MAX_FAMILY_MAD_DEG = 1.5
 #: Horizontal and vertical families must agree this closely (degrees) to be combined.
 MAX_FAMILY_DISAGREE_DEG = 1.5
+#: Two disjoint frame samples of one clip must agree this closely (degrees).
+MAX_SAMPLE_DISAGREE_DEG = 0.5
+#: Smallest standard error (degrees) given to an accepted scene roll: level-looking scene
+#: lines are rarely level to better than this (perspective, building tolerances).
+MIN_ROLL_SE_DEG = 0.25
+#: Two clips whose stable rolls differ by more than this (degrees) count as filmed with the
+#: camera moved in between; each keeps its own roll.
+CAMERA_MOVED_DEG = 2.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +85,8 @@ class SceneRoll:
     reason : str, why it was refused ("" when ok)
     horizontal, vertical : LineFamily
     n_frames : int, frames that contributed
+    se_deg : float, degrees, standard error of ``roll_deg`` (half the disagreement of the
+        two frame samples, at least ``MIN_ROLL_SE_DEG``; NaN when not checked or refused)
     """
 
     roll_deg: float
@@ -77,6 +95,19 @@ class SceneRoll:
     horizontal: LineFamily
     vertical: LineFamily
     n_frames: int
+    se_deg: float = float("nan")
+
+
+@dataclass(frozen=True)
+class FrameVotes:
+    """Roll votes of one frame: near-horizontal and near-vertical segment angles (degrees)
+    and lengths (pixels), and the frame's long side (pixels)."""
+
+    h_deg: np.ndarray
+    h_len: np.ndarray
+    v_deg: np.ndarray
+    v_len: np.ndarray
+    long_side_px: float
 
 
 def _weighted_median(v: np.ndarray, w: np.ndarray) -> float:
@@ -202,35 +233,94 @@ def combine_families(hor: LineFamily, ver: LineFamily, *, long_side_px: float,
     return SceneRoll(good[0].roll_deg, True, "", hor, ver, n_frames)
 
 
+def frame_votes(image_rgb: np.ndarray, runner_xy_px: np.ndarray | None) -> FrameVotes:
+    """Roll votes of one frame (runner masked, see :func:`frame_segments`)."""
+    h_deg, h_len, v_deg, v_len = segment_angles(frame_segments(image_rgb, runner_xy_px))
+    return FrameVotes(h_deg, h_len, v_deg, v_len, float(max(image_rgb.shape[:2])))
+
+
+def roll_from_votes(votes: Sequence[FrameVotes]) -> SceneRoll:
+    """Scene roll from the pooled votes of some frames (no stability check)."""
+    if not votes:
+        empty = family(np.zeros(0), np.zeros(0))
+        return SceneRoll(float("nan"), False, "no frames", empty, empty, 0)
+    hor = family(np.concatenate([v.h_deg for v in votes]),
+                 np.concatenate([v.h_len for v in votes]))
+    ver = family(np.concatenate([v.v_deg for v in votes]),
+                 np.concatenate([v.v_len for v in votes]))
+    return combine_families(hor, ver, long_side_px=max(v.long_side_px for v in votes),
+                            n_frames=len(votes))
+
+
+def stable_roll(votes: Sequence[FrameVotes]) -> SceneRoll:
+    """Scene roll of all ``votes`` when two disjoint halves (every other frame) agree.
+
+    Each half alone must give a usable roll, and the two must agree within
+    ``MAX_SAMPLE_DISAGREE_DEG``; otherwise the estimate is refused. ``se_deg`` is half their
+    difference (the standard error of a mean of two such halves), at least
+    ``MIN_ROLL_SE_DEG``.
+    """
+    return _stable(list(votes[0::2]), list(votes[1::2]))
+
+
+def _stable(half_a: list[FrameVotes], half_b: list[FrameVotes]) -> SceneRoll:
+    """The pooled roll of two disjoint frame samples when each alone agrees with the other."""
+    whole = roll_from_votes(half_a + half_b)
+    if not whole.ok:
+        return whole
+    halves = [roll_from_votes(h) for h in (half_a, half_b)]
+    nan = float("nan")
+    if not all(h.ok for h in halves):
+        return replace(whole, roll_deg=nan, ok=False,
+                       reason="the scene lines were too few in part of the frames, so the "
+                              "level would depend on which frames were sampled")
+    a, b = (h.roll_deg for h in halves)
+    if abs(a - b) > MAX_SAMPLE_DISAGREE_DEG:
+        return replace(whole, roll_deg=nan, ok=False,
+                       reason=f"two sets of frames gave {a:+.1f} and {b:+.1f} degrees, so the "
+                              "scene lines are not a stable level")
+    return replace(whole, se_deg=max(abs(a - b) / 2.0, MIN_ROLL_SE_DEG))
+
+
 def estimate_roll_scene(frames: Iterable[tuple[np.ndarray, np.ndarray | None]]) -> SceneRoll:
-    """Scene roll from ``(image_rgb, runner_xy_px)`` pairs (landmarks (33, 2) px, or None).
+    """Scene roll from ``(image_rgb, runner_xy_px)`` pairs (landmarks (33, 2) px, or None),
+    all frames pooled (no stability check; see :func:`stable_roll`).
 
     Returns
     -------
     SceneRoll
         ``roll_deg`` in degrees, positive = scene turned clockwise on screen.
     """
-    hs, hl, vs, vl = [], [], [], []
-    n, long_side = 0, 0.0
-    for img, runner in frames:
-        h_deg, h_len, v_deg, v_len = segment_angles(frame_segments(img, runner))
-        hs.append(h_deg)
-        hl.append(h_len)
-        vs.append(v_deg)
-        vl.append(v_len)
-        n += 1
-        long_side = max(long_side, float(max(img.shape[:2])))
-    if n == 0:
-        empty = family(np.zeros(0), np.zeros(0))
-        return SceneRoll(float("nan"), False, "no frames", empty, empty, 0)
-    hor = family(np.concatenate(hs), np.concatenate(hl))
-    ver = family(np.concatenate(vs), np.concatenate(vl))
-    return combine_families(hor, ver, long_side_px=long_side, n_frames=n)
+    return roll_from_votes([frame_votes(img, runner) for img, runner in frames])
 
 
-def scene_roll_for_track(track: PoseTrack, path: str | Path | None = None, *,
-                         n_frames: int = N_SAMPLE_FRAMES) -> SceneRoll | None:
-    """Sample frames of the track's video and estimate the scene roll.
+def shared_rolls(votes: Sequence[Sequence[FrameVotes] | None]) -> list[SceneRoll | None]:
+    """One camera, one level: the scene roll of each of several clips of one session.
+
+    When every clip alone gives a stable roll and some two differ by more than
+    ``CAMERA_MOVED_DEG``, the camera was moved between them and each clip keeps its own.
+    Otherwise one roll is estimated from the frames of all clips together (each of the two
+    check samples holds every other frame of every clip) and given to all, or, when that
+    is not stable, none to any. ``None`` entries (video unavailable) count as "no lines".
+    """
+    own = [stable_roll(v) if v else None for v in votes]
+    rolls = [r.roll_deg for r in own if r is not None and r.ok]
+    if len(rolls) == len(votes) > 1 and np.ptp(rolls) > CAMERA_MOVED_DEG:
+        return own
+    if len(votes) == 1:
+        return own
+    clips = [list(v or []) for v in votes]
+    pooled = _stable([f for c in clips for f in c[0::2]], [f for c in clips for f in c[1::2]])
+    return [pooled for _ in votes]
+
+
+def scene_votes_for_track(track: PoseTrack, path: str | Path | None = None, *,
+                          n_frames: int = 2 * N_SAMPLE_FRAMES,
+                          phase: float = 0.0) -> list[FrameVotes] | None:
+    """Sample frames of the track's video and collect their roll votes.
+
+    ``n_frames`` are spread evenly over the detected frames; ``phase`` in [0, 1) shifts the
+    sample by that fraction of the spacing (other frames, same spread: the stability check).
 
     Returns None when the video file is not available (e.g. a track loaded without its
     clip) or cannot be decoded; the caller then relies on the other estimates. Frames of a
@@ -247,17 +337,27 @@ def scene_roll_for_track(track: PoseTrack, path: str | Path | None = None, *,
     rows = np.flatnonzero(track.detected)
     if rows.size == 0:
         rows = np.arange(track.n_frames)
-    pick = rows[np.linspace(0, rows.size - 1, min(n_frames, rows.size)).round().astype(int)]
+    n = min(n_frames, rows.size)
+    step = (rows.size - 1) / max(n, 1)
+    at = np.linspace(0, rows.size - 1 - step, n) + phase * step if phase else \
+        np.linspace(0, rows.size - 1, n)
+    pick = rows[np.clip(at.round().astype(int), 0, rows.size - 1)]
     wanted = {int(track.frame_index[r]): int(r) for r in pick}
     mirrored = bool(track.extraction.get("mirrored", False))
-    pairs = []
+    votes = []
     try:
         for fr in frames_at(path, list(wanted), slowmo_factor=track.info.slowmo_factor,
                             max_side_px=960):
             image = np.ascontiguousarray(fr.image_rgb[:, ::-1]) if mirrored else fr.image_rgb
-            pairs.append((image, track.image_xy_px[wanted[fr.index]] * fr.scale))
+            votes.append(frame_votes(image, track.image_xy_px[wanted[fr.index]] * fr.scale))
     except (PostureError, OSError, ValueError):
         return None
-    if not pairs:
-        return None
-    return estimate_roll_scene(pairs)
+    return votes or None
+
+
+def scene_roll_for_track(track: PoseTrack, path: str | Path | None = None, *,
+                         n_frames: int = 2 * N_SAMPLE_FRAMES) -> SceneRoll | None:
+    """Stable scene roll of one clip (:func:`stable_roll` of :func:`scene_votes_for_track`);
+    None when the video is not available."""
+    votes = scene_votes_for_track(track, path, n_frames=n_frames)
+    return None if votes is None else stable_roll(votes)

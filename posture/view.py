@@ -191,6 +191,7 @@ def estimate_view(track: PoseTrack, *, forced: str | None = None,
     """
     from posture.gait import detect_events
     from posture.level import MAX_ROLL_DEG, choose_roll, estimate_roll_floor
+    from posture.scene_level import MIN_ROLL_SE_DEG
 
     det = detect_view(track)
     view = forced or det.view
@@ -206,12 +207,15 @@ def estimate_view(track: PoseTrack, *, forced: str | None = None,
             return replace(est, camera_roll_deg=float(roll_override_deg), roll_source="user")
         roll = choose_roll(scene_roll, estimate_roll_floor(
             track, detect_events(track, facing=det.facing_sign)))
-        return replace(est, camera_roll_deg=roll.roll_deg, roll_source=roll.source)
+        se_deg = roll.ci_deg / 1.96 if roll.source != "none" else 0.0
+        return replace(est, camera_roll_deg=roll.roll_deg, roll_source=roll.source,
+                       roll_se_deg=float(se_deg))
     est = ViewEstimate(view=view, facing="away" if view == "rear" else "toward",
                        confidence=float(conf))
     if roll_override_deg is not None:
         return replace(est, camera_roll_deg=float(roll_override_deg), roll_source="user")
     if scene_roll is not None and scene_roll.ok and abs(scene_roll.roll_deg) <= MAX_ROLL_DEG:
+        se_deg = scene_roll.se_deg if np.isfinite(scene_roll.se_deg) else MIN_ROLL_SE_DEG
         return replace(est, camera_roll_deg=float(scene_roll.roll_deg),
-                       roll_source="scene_lines")
+                       roll_source="scene_lines", roll_se_deg=float(se_deg))
     return est

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,8 @@ from scipy import stats
 
 from posture.compare import (
     Comparison,
+    MetricChange,
+    adjust_for_many,
     balanced_interval,
     compare_clips,
     compare_windows,
@@ -153,6 +156,8 @@ def test_view_side_distance_and_level_checks() -> None:
     assert comp.warnings[0].code == "view_mismatch" and comp.warnings[0].severity == "error"
     assert {c.verdict for c in comp.changes.values()} == {"not enough data"}
 
+    a = make_clip({"trunk_lean_deg": (6.0, 1.0)}, extra={"leg_length_px": np.full(12, 300.0)},
+                  view=replace(SIDE, camera_roll_deg=1.0))
     other_side = ViewEstimate("side", "left", 0.9, near_side="right", camera_roll_deg=5.0,
                               roll_source="floor")
     b = make_clip({"trunk_lean_deg": (6.0, 1.0)}, view=other_side, seed=2,
@@ -393,3 +398,147 @@ def test_balanced_interval_covers() -> None:
     assert 0.92 <= hits / 400 <= 0.985
     x, y = rng.normal(0, 1, 9), rng.normal(1, 1, 11)
     assert balanced_interval([x], [y]) == welch_interval(x, y)
+
+
+# ---------------------------------------------------------------- one camera, one level
+def _levelled(roll_deg: float, se_deg: float = 0.3, source: str = "scene_lines") -> ViewEstimate:
+    return replace(SIDE, camera_roll_deg=roll_deg, roll_source=source, roll_se_deg=se_deg)
+
+
+def _with_roll(clip: ClipAnalysis, view: ViewEstimate) -> ClipAnalysis:
+    return replace(clip, view=view, summary={**clip.summary,
+                                             "camera_roll_deg": view.camera_roll_deg})
+
+
+def test_roll_corrected_in_one_clip_only_withdraws_angle_verdicts() -> None:
+    """The issue's case: -5.9 deg corrected in the first clip, nothing in the second. The
+    angle change it makes (+5.9 deg of lean) is not judged; roll-free metrics still are."""
+    metrics = {"trunk_lean_deg": (6.0, 1.0), "knee_flexion_ic_deg": (20.0, 2.0),
+               "overstride_pct_leg": (20.0, 3.0)}
+    fresh = _with_roll(make_clip(metrics, seed=1), _levelled(-5.9))
+    tired = make_clip({**metrics, "trunk_lean_deg": (11.9, 1.0),
+                       "knee_flexion_ic_deg": (30.0, 2.0)}, seed=2,
+                      view=replace(SIDE, roll_source="none"))
+    comp = compare_clips(fresh, tired)
+    flag = next(w for w in comp.warnings if w.code == "camera_level_one_sided")
+    assert flag.severity == "warning" and "-5.9 deg" in flag.message and "fresh" in flag.message
+    for m in ("trunk_lean_deg", "overstride_pct_leg"):
+        c = comp.changes[m]
+        assert c.verdict == "not enough data" and "camera level" in c.reason, m
+    assert comp.changes["knee_flexion_ic_deg"].verdict == "changed"  # no roll in a knee angle
+
+
+def test_separately_estimated_rolls_widen_the_angle_interval() -> None:
+    metrics = {"trunk_lean_deg": (6.0, 1.0), "knee_flexion_ic_deg": (20.0, 2.0)}
+    fresh, tired = make_clip(metrics, seed=1), make_clip(metrics, seed=2)
+    same = compare_clips(_with_roll(fresh, _levelled(2.0, 0.5)),
+                         _with_roll(tired, _levelled(2.0, 0.5)))
+    apart = compare_clips(_with_roll(fresh, _levelled(2.0, 0.5)),
+                          _with_roll(tired, _levelled(2.4, 1.2)))
+    assert same.roll_se_deg == 0.0 and apart.roll_se_deg == pytest.approx(math.hypot(0.5, 1.2))
+    s, a = same.changes["trunk_lean_deg"], apart.changes["trunk_lean_deg"]
+    assert s.roll_sd == 0.0 and a.roll_sd == pytest.approx(1.0 * math.hypot(0.5, 1.2))
+    # the interval's variance grows by exactly roll_sd**2 (normal limit of the t half-width)
+    se_s = (s.ci_high - s.ci_low) / 2
+    se_a = (a.ci_high - a.ci_low) / 2
+    assert se_a > se_s + 0.5 and a.p_value > s.p_value
+    k = apart.changes["knee_flexion_ic_deg"]
+    assert k.roll_sd == 0.0 and k.ci_high - k.ci_low == pytest.approx(
+        same.changes["knee_flexion_ic_deg"].ci_high - same.changes["knee_flexion_ic_deg"].ci_low)
+
+
+def test_extra_sd_adds_in_quadrature() -> None:
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(0, 1, 10), rng.normal(0.5, 1, 12)
+    ch, lo, hi, _ = balanced_interval([a], [b], extra_sd=2.0)
+    ch0 = balanced_interval([a], [b])[0]
+    se0 = math.sqrt(a.var(ddof=1) / 10 + b.var(ddof=1) / 12)
+    se = math.sqrt(se0**2 + 4.0)
+    assert ch == ch0
+    assert se < (hi - lo) / 2 / 1.96 * 1.05 and (hi - lo) / 2 < stats.t.ppf(0.975, 20) * se
+    # a known extra error alone (constant windows) gives a normal interval
+    _, lo, hi, _ = balanced_interval([np.zeros(5)], [np.ones(5)], extra_sd=1.0)
+    assert (lo, hi) == (pytest.approx(1 - 1.96, abs=1e-3), pytest.approx(1 + 1.96, abs=1e-3))
+
+
+def test_registry_roll_gain_matches_the_measured_sensitivity() -> None:
+    """Rotate a landmark track by +-2 deg: each metric moves by roll_gain per degree."""
+    from posture.level import roll_track
+    from posture.pipeline import AnalysisOptions, analyze_track
+    from posture.synth.camera import CameraParams
+    from posture.synth.samples import FRESH
+    from posture.synth.tracks import synthetic_track
+
+    track, _ = synthetic_track(FRESH, CameraParams(view="side"), duration_s=6.0)
+    opts = AnalysisOptions(camera_roll_deg=0.0, runner_height_m=1.75)
+    lo, hi = (analyze_track(roll_track(track, r), opts).strides for r in (-2.0, 2.0))
+    measured = [m for m in lo.columns.intersection(list(METRICS)) if lo[m].notna().any()]
+    assert len(measured) >= 14  # contact and flight times need real flight phases
+    for m in measured:
+        gain = abs(hi[m].mean() - lo[m].mean()) / 4.0
+        # event timing moves a little with the roll (toe-off: trunk-thigh 0.13 deg/deg)
+        assert gain == pytest.approx(METRICS[m].roll_gain, abs=0.2), m
+
+
+# ---------------------------------------------------------------- many metrics at once
+SIDE_NULL = ("trunk_lean_deg", "trunk_lean_midstance_deg", "lumbar_arch_pct",
+             "trunk_thigh_toeoff_deg", "hip_extension_toeoff_deg", "overstride_pct_leg",
+             "shank_angle_ic_deg", "knee_flexion_ic_deg", "knee_flexion_midstance_deg",
+             "foot_angle_ic_deg", "vertical_oscillation_pct_leg", "arm_swing_deg",
+             "cadence_spm", "contact_time_ms", "flight_time_ms")
+
+
+def test_null_comparisons_call_nothing_changed_in_95_percent() -> None:
+    """15 metrics, no true change, spreads so wide that the SDD gate does not help: after the
+    Benjamini-Hochberg step at most 5 % of 600 null comparisons call anything "changed",
+    where testing each metric at 95 % alone calls something in about half of them. (Built
+    from the leg-balanced Welch statistics directly; compare_clips would take minutes.)"""
+    rng = np.random.default_rng(17)
+    reps, any_changed, any_raw = 600, 0, 0
+    for _ in range(reps):
+        changes = {}
+        for m in SIDE_NULL:
+            sd = 4.0 * METRICS[m].sdd
+            legs_a = [rng.normal(0.0, sd, 6), rng.normal(0.0, sd, 6)]
+            legs_b = [rng.normal(0.0, sd, 7), rng.normal(0.0, sd, 7)]
+            ch, lo, hi, p = balanced_interval(legs_a, legs_b)
+            verdict = "changed" if (lo > 0 or hi < 0) and abs(ch) >= METRICS[m].sdd \
+                else "unchanged"
+            changes[m] = _change(m, ch, lo, hi, p, verdict)
+        any_raw += any(c.verdict == "changed" for c in changes.values())
+        any_changed += any(c.verdict == "changed" for c in adjust_for_many(changes).values())
+    assert any_changed <= 0.05 * reps, any_changed
+    assert any_raw >= 0.3 * reps, any_raw  # the unadjusted rule fails the 95 % bar by far
+
+
+def _change(metric: str, change: float, lo: float, hi: float, p: float,
+            verdict: str) -> MetricChange:
+    nan = math.nan
+    return MetricChange(metric, metric, "", nan, nan, 12, nan, nan, 14, change, lo, hi, p,
+                        METRICS[metric].sdd, verdict, None, "")
+
+
+def test_adjusted_p_values_and_the_reason_for_a_withdrawn_call() -> None:
+    rng = np.random.default_rng(5)
+    n = 12
+    null = {m: rng.normal(0.0, METRICS[m].sdd, (2, n)) for m in SIDE_NULL}
+    null["trunk_lean_deg"][1] += 6.0  # one real, large change
+    # a change just significant alone (p ~ 0.03) and just above its SDD
+    base = rng.normal(0.0, 1.0, n)
+    base = (base - base.mean()) / base.std(ddof=1) * 3.0
+    null["knee_flexion_ic_deg"] = np.stack([base, base + 3.1])
+
+    def clip(k: int) -> ClipAnalysis:
+        df = pd.DataFrame({"stride": np.arange(n), **{m: v[k] for m, v in null.items()}})
+        return ClipAnalysis(SIDE, df, {})
+
+    comp = compare_clips(clip(0), clip(1))
+    lean, knee = comp.changes["trunk_lean_deg"], comp.changes["knee_flexion_ic_deg"]
+    assert lean.verdict == "changed" and lean.p_adjusted < 0.05
+    assert knee.p_value < 0.05 < knee.p_adjusted and knee.ci_low > 0
+    assert knee.verdict == "unchanged" and "15 metrics tested at once" in knee.reason
+    ps = sorted(c.p_value for c in comp.changes.values())
+    assert min(c.p_adjusted for c in comp.changes.values()) == pytest.approx(ps[0] * 15)
+    assert all(c.p_adjusted >= c.p_value for c in comp.changes.values())
+    back = Comparison.from_json(comp.to_json())
+    assert back.changes["knee_flexion_ic_deg"].p_adjusted == pytest.approx(knee.p_adjusted)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 import pytest
@@ -150,3 +152,82 @@ def test_scene_roll_from_the_clip_and_its_mirror(tmp_path) -> None:
     back = scene_roll_for_track(track.mirrored())
     assert back is not None and back.ok
     assert back.roll_deg == pytest.approx(-3.0, abs=0.4)
+
+
+# ---------------------------------------------------------------- stability and one level
+def _votes(roll: float | None, n: int, *, seed: int = 0) -> list:
+    """Frame votes of ``n`` frames of a wall turned by ``roll`` (None: a wall without lines)."""
+    return [_frame_votes(roll, seed + k) for k in range(n)]
+
+
+@functools.cache
+def _frame_votes(roll: float | None, seed: int):
+    from posture.scene_level import frame_votes
+
+    return frame_votes(_scene(roll or 0.0, lines=roll is not None, seed=seed), None)
+
+
+def test_stable_roll_needs_two_disjoint_frame_samples_to_agree() -> None:
+    from posture.scene_level import MAX_SAMPLE_DISAGREE_DEG, MIN_ROLL_SE_DEG, stable_roll
+
+    steady = stable_roll(_votes(-4.0, 8))
+    assert steady.ok and steady.roll_deg == pytest.approx(-4.0, abs=0.3)
+    assert MIN_ROLL_SE_DEG <= steady.se_deg <= MAX_SAMPLE_DISAGREE_DEG / 2
+    # every other frame turned differently (a panning camera, a sloped rail coming and
+    # going): the pooled lines alone would give a roll between the two
+    mixed = [v for pair in zip(_votes(-4.0, 4), _votes(-2.0, 4, seed=30), strict=True)
+             for v in pair]
+    est = stable_roll(mixed)
+    assert not est.ok and np.isnan(est.roll_deg)
+    assert "two sets of frames" in est.reason
+    # lines in only one half of the frames: refused as well
+    sparse = [v for pair in zip(_votes(-4.0, 4), _votes(None, 4, seed=20), strict=True)
+              for v in pair]
+    assert not stable_roll(sparse).ok
+
+
+def test_one_camera_one_level_for_two_clips() -> None:
+    """The issue's case: scene lines at -5.9 deg in one clip and none in the other. Both clips
+    get the same roll (one estimate from the frames of both); never one clip only."""
+    from posture.scene_level import shared_rolls
+
+    with_lines, without = _votes(-5.9, 8), _votes(None, 8, seed=20)
+    a, b = shared_rolls([with_lines, without])
+    assert a == b and a.ok and a.roll_deg == pytest.approx(-5.9, abs=0.3)
+    a, b = shared_rolls([with_lines, None])  # second video not readable
+    assert a == b and a.ok
+    a, b = shared_rolls([_votes(None, 8), without])
+    assert a == b and not a.ok
+    # each clip alone shows a stable, clearly different level: the camera was moved
+    a, b = shared_rolls([_votes(-4.0, 8), _votes(2.0, 8, seed=30)])
+    assert a.roll_deg == pytest.approx(-4.0, abs=0.3)
+    assert b.roll_deg == pytest.approx(2.0, abs=0.3)
+    # close levels are one camera: one pooled roll for both
+    a, b = shared_rolls([_votes(-4.0, 8), _votes(-3.0, 8, seed=30)])
+    assert a == b
+
+
+def test_analyze_tracks_levels_both_clips_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the pipeline: the clip with scene lines and the clip without get one roll."""
+    from posture import scene_level
+    from posture.pipeline import AnalysisOptions, analyze_track, analyze_tracks
+    from posture.synth.camera import CameraParams
+    from posture.synth.samples import FRESH
+    from posture.synth.tracks import synthetic_track
+
+    cam = CameraParams(view="side", width_px=640, height_px=360, fps=30.0, roll_deg=-5.9)
+    track, _ = synthetic_track(FRESH, cam, duration_s=6.0, noise_px=0.5)
+    first = track.window(None, 3.0)
+    second = track.window(3.0, None)
+    # the first half's video shows level lines, the second's none (keyed by start time)
+    lines = {float(first.t_s[0]): _votes(-5.9, 8), float(second.t_s[0]): _votes(None, 8, seed=20)}
+    monkeypatch.setattr(scene_level, "scene_votes_for_track",
+                        lambda t, *a, **k: lines[float(t.t_s[0])])
+    a, b = analyze_tracks([first, second], [AnalysisOptions()] * 2)
+    for clip in (a, b):
+        assert clip.view.roll_source == "scene_lines"
+        assert clip.view.camera_roll_deg == pytest.approx(-5.9, abs=0.3)
+        assert clip.summary["camera_roll_deg"] == clip.view.camera_roll_deg
+    # alone, the second half would have no correction at all
+    alone = analyze_track(second)
+    assert alone.view.roll_source == "none" and alone.summary["camera_roll_deg"] == 0.0

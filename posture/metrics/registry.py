@@ -25,27 +25,41 @@ class MetricSpec:
     worse_when: Literal["higher", "lower", "either", "none"] = "higher"
     experimental: bool = False
     decimals: int = 1
+    roll_gain: float = 0.0
+    """How much the metric moves per degree of camera roll, in ``unit`` per degree (absolute
+    value, first order; measured by rotating landmark tracks, ``tests/test_compare.py``).
+    Non-zero means the metric depends on the camera level: it enters the interval of a
+    change through the roll's uncertainty, and its verdict is withdrawn when only one of two
+    clips was levelled (``posture/compare.py``)."""
+
+    @property
+    def roll_dependent(self) -> bool:
+        return self.roll_gain > 0.0
 
 
 _SPECS: tuple[MetricSpec, ...] = (
     # --- side view (sagittal plane) ---
-    MetricSpec("trunk_lean_deg", "Forward trunk lean (stride mean)", "deg", "sagittal", 2.0),
+    MetricSpec("trunk_lean_deg", "Forward trunk lean (stride mean)", "deg", "sagittal", 2.0,
+               roll_gain=1.0),
     MetricSpec("trunk_lean_midstance_deg", "Forward trunk lean at midstance", "deg",
-               "sagittal", 2.5),
+               "sagittal", 2.5, roll_gain=1.0),
     MetricSpec("lumbar_arch_pct", "Low-back arch index (experimental)", "% trunk", "sagittal",
                1.5, experimental=True),
     MetricSpec("trunk_thigh_toeoff_deg", "Trunk-thigh angle at toe-off", "deg", "sagittal", 3.0,
                worse_when="either"),
     MetricSpec("hip_extension_toeoff_deg", "Hip extension at toe-off", "deg", "sagittal", 3.0,
-               worse_when="lower"),
-    MetricSpec("overstride_pct_leg", "Foot ahead of hips at landing", "% leg", "sagittal", 3.0),
-    MetricSpec("shank_angle_ic_deg", "Shank angle at landing", "deg", "sagittal", 2.5),
+               worse_when="lower", roll_gain=1.1),
+    MetricSpec("overstride_pct_leg", "Foot ahead of hips at landing", "% leg", "sagittal", 3.0,
+               roll_gain=1.7),
+    MetricSpec("shank_angle_ic_deg", "Shank angle at landing", "deg", "sagittal", 2.5,
+               roll_gain=1.0),
     MetricSpec("knee_flexion_ic_deg", "Knee bend at landing", "deg", "sagittal", 3.0,
                worse_when="lower"),
+    # midstance is timed by the hip passing over the ankle, which a roll shifts
     MetricSpec("knee_flexion_midstance_deg", "Knee bend at midstance", "deg", "sagittal", 3.0,
-               worse_when="either"),
+               worse_when="either", roll_gain=1.4),
     MetricSpec("foot_angle_ic_deg", "Foot angle at landing (+ toes up)", "deg", "sagittal",
-               3.0, worse_when="either"),
+               3.0, worse_when="either", roll_gain=1.0),
     MetricSpec("vertical_oscillation_pct_leg", "Vertical bounce", "% leg", "sagittal", 1.0),
     MetricSpec("vertical_oscillation_cm", "Vertical bounce", "cm", "sagittal", 1.0),
     MetricSpec("arm_swing_deg", "Arm swing range", "deg", "sagittal", 5.0, worse_when="either"),
@@ -58,14 +72,16 @@ _SPECS: tuple[MetricSpec, ...] = (
     # --- rear / front view (frontal plane) ---
     MetricSpec("lateral_sway_pct_hip", "Side-to-side trunk sway", "% hip width", "frontal", 5.0),
     MetricSpec("lateral_sway_cm", "Side-to-side trunk sway", "cm", "frontal", 1.0),
+    # frontal tilts: +roll on one leg's strides, -roll on the other's (the leg-balanced mean
+    # cancels it, a one-leg comparison does not)
     MetricSpec("lateral_lean_peak_deg", "Sideways trunk lean (peak in stance)", "deg",
-               "frontal", 2.0),
+               "frontal", 2.0, roll_gain=1.0),
     MetricSpec("lateral_lean_mean_deg", "Sideways trunk lean (stance mean, signed)", "deg",
-               "frontal", 1.5, worse_when="either"),
+               "frontal", 1.5, worse_when="either", roll_gain=1.0),
     # Experimental: through the pose model a true 8-12 deg drop reads 2-3.5 deg (rendered
     # clips, docs/metrics.md), so only changes within a runner are reported.
     MetricSpec("pelvic_drop_deg", "Pelvic drop (opposite hip, in stance; experimental)", "deg",
-               "frontal", 2.0, experimental=True),
+               "frontal", 2.0, experimental=True, roll_gain=1.0),
     MetricSpec("arm_crossing_pct_hip", "Hands crossing the midline", "% hip width", "frontal",
                10.0),
     MetricSpec("step_width_pct_hip", "Step width", "% hip width", "frontal", 10.0,

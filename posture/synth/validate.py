@@ -36,6 +36,9 @@ SIDE_METRICS = ("cadence_spm", "trunk_lean_deg", "trunk_lean_midstance_deg", "lu
 FRONTAL_METRICS = ("cadence_spm", "lateral_sway_pct_hip", "lateral_lean_peak_deg",
                    "lateral_lean_mean_deg", "pelvic_drop_deg", "step_width_pct_hip",
                    "arm_crossing_pct_hip")
+#: Everything after this line of the report is kept when the report is written again (the
+#: null comparisons of ``benchmarks/null_comparisons.py`` and the scene-level checks).
+KEPT_MARKER = "<!-- written by hand or other scripts below; kept by posture.synth.validate -->"
 #: The accuracy the issue asks for.
 TARGETS = {"cadence_spm": "within 1 %", "trunk_lean_deg": "within 2 deg",
            "overstride_pct_leg": "within 3 % leg", "events_60fps": "within 1 frame"}
@@ -386,7 +389,9 @@ def write_report(results: list[CaseResult], path: Path) -> None:
         lines += [f"### {r.case.name}", "", _md(error_table(
             [r], SIDE_METRICS if r.case.camera.view == "side" else FRONTAL_METRICS))]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines))
+    kept = path.read_text().partition(KEPT_MARKER) if path.exists() else ("", "", "")
+    tail = ["", KEPT_MARKER + kept[2]] if kept[1] else []
+    path.write_text("\n".join(lines + tail))
 
 
 def main(argv: list[str] | None = None) -> None:
