@@ -87,6 +87,12 @@ def has_band(metric: str) -> bool:
     return bool(np.isfinite(row["good_min"]) or np.isfinite(row["good_max"]))
 
 
+def judged_as_level(metric: str) -> bool:
+    """True when a level of ``metric`` may be judged against its band: it has one and the
+    pose model's measured bias does not swamp it (``MetricSpec.judge_level``)."""
+    return has_band(metric) and spec(metric).judge_level and not spec(metric).experimental
+
+
 def band_of(metric: str, value: float) -> Band | None:
     """Where ``value`` falls: ``"good"``, ``"watch"``, ``"outside"``; None without a band."""
     if not has_band(metric) or not math.isfinite(value):
@@ -259,7 +265,7 @@ def findings(comparison: Comparison, *,
             continue  # the speed warning already says it; a cadence "finding" would repeat it
         if c.verdict == "changed":
             f = _change_finding(c, comparison, later, clip_flags)
-        elif c.verdict == "unchanged" and not c.experimental and has_band(c.metric):
+        elif c.verdict == "unchanged" and judged_as_level(c.metric):
             f = _steady_level_finding(c, comparison, later, clip_flags)
         if f is not None:
             out.append(f)
@@ -270,15 +276,16 @@ def clip_findings(analysis: ClipAnalysis, *, min_strides: int = MIN_STRIDES,
                   min_conf: float = MIN_CONF, max_shown: int = MAX_SHOWN) -> list[Finding]:
     """Findings about one clip's absolute levels against the reference bands.
 
-    Experimental metrics (the lumbar arch index) and metrics without a band are never judged
-    here. Returns all findings, best first, the top ``max_shown`` marked ``shown``.
+    Experimental metrics (the lumbar arch index), metrics without a band and those whose
+    pose-model bias swamps the band (``judge_level=False``) are never judged here.
+    Returns all findings, best first, the top ``max_shown`` marked ``shown``.
     """
     strides = with_cadence(analysis.strides)
     if "stride" not in strides.columns:
         strides = strides.assign(stride=np.arange(len(strides)))
     out: list[Finding] = []
     for metric in METRICS:
-        if metric not in strides.columns or spec(metric).experimental or not has_band(metric):
+        if metric not in strides.columns or not judged_as_level(metric):
             continue
         v = valid_values(strides, metric, min_conf=min_conf)
         if len(v) < min_strides:
@@ -392,7 +399,8 @@ def _change_finding(c: MetricChange, comp: Comparison, later: ClipAnalysis | Non
     if c.experimental:
         measured += (" This measure is experimental and compares you only with yourself; it is "
                      "not a diagnosis.")
-    level = band_of(c.metric, c.b_mean) if is_concern(c.metric, c.b_mean) else None
+    level = band_of(c.metric, c.b_mean) if judged_as_level(c.metric) \
+        and is_concern(c.metric, c.b_mean) else None
     if level in ("watch", "outside"):
         measured += f" The {b_lab} value is outside the usual range ({_band_text(c.metric)})."
     conf, why = _confidence(min(c.a_n, c.b_n), _nanmin(c.a_conf, c.b_conf), c, s.sdd,
