@@ -346,6 +346,9 @@ def write_report(results: list[CaseResult], path: Path) -> None:
         "trunk lean within 2 deg, overstride within 3 % of leg length, fatigue change found "
         "in direction and size.",
         "",
+        "Real clips against hand labels: the last section, \"Real clips\" (kept when this "
+        "file is regenerated).",
+        "",
         "## Targets",
         "",
         _md(target_table(results)),

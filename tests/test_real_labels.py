@@ -1,0 +1,83 @@
+"""The pipeline against hand labels of real side clips (tests/data/real_contacts.csv).
+
+The label file is checked in the default tier; the comparison needs the clips in
+../shared/videos (or $POSTURE_SHARED_VIDEOS) and the pose model on clips not yet in the
+cache, so it is slow-tier and skips when the clips are absent. Results: docs/validation.md,
+"Real clips".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import real_labels as rl
+
+ROAD = "side_road_tracking-shot_pauldess1.mp4"
+STREET = "side_street_static-cam_50fps_cezaraandreea.mp4"
+TRACK = "side_track_tracking-shot_betterforerunner.mp4"
+
+
+def test_label_file_is_well_formed() -> None:
+    lab = rl.labels()
+    assert list(lab.columns) == ["clip", "slowmo", "frame", "event", "leg", "knee_flexion_deg",
+                                 "foot_ahead_pct_leg", "notes"]
+    assert len(lab) >= 38 and lab["clip"].nunique() >= 3
+    assert set(lab["event"]) == {"ic"} and set(lab["leg"]) <= {"left", "right"}
+    for _, g in lab.groupby("clip"):
+        assert (np.diff(g["frame"]) > 0).all()
+        assert (g["leg"].to_numpy()[1:] != g["leg"].to_numpy()[:-1]).all()  # legs alternate
+    valued = lab.dropna(subset=["knee_flexion_deg"])
+    assert len(valued) >= 4
+    assert valued["knee_flexion_deg"].between(0, 60).all()
+    assert valued["foot_ahead_pct_leg"].between(-20, 80).all()
+
+
+def _contacts(clip: str) -> list[rl.Contact]:
+    if not (rl.SHARED / clip).exists():
+        pytest.skip("shared videos not available")
+    slowmo = float(rl.labels().query("clip == @clip")["slowmo"].iloc[0])
+    return rl.pipeline_contacts(clip, slowmo)
+
+
+@pytest.mark.slow
+def test_contact_timing_against_hand_labels() -> None:
+    """Road clip (50 fps real): every contact within one frame of the labelled first contact
+    frame (measured 29 of 29, mean +0.1 frame). Street (100 fps) and track (about 120 fps)
+    clips: the pipeline lands 1-5 frames early (10-50 ms, the heel slows before it touches),
+    so the tolerance there is 50 ms."""
+    road = _contacts(ROAD)
+    assert len(road) == 29
+    diffs = np.array([c.found_frame - c.label_frame for c in road])
+    assert np.all(np.abs(diffs) <= 1) and abs(diffs.mean()) < 0.5
+    for clip, fps in ((STREET, 100.0), (TRACK, 120.0)):
+        found = _contacts(clip)
+        assert len(found) == len(rl.labels().query("clip == @clip"))
+        early_s = np.array([c.offset_frames for c in found]) / fps
+        assert np.all(np.abs(early_s) <= 0.05), (clip, early_s)
+
+
+@pytest.mark.slow
+def test_values_at_contact_against_hand_labels() -> None:
+    """Street clip, 4 contacts measured by hand (+-5 deg, +-3 % leg). At the labelled frame the
+    pose model agrees within 5 deg and 5 % leg (measured 4.9 and 4.9); at the pipeline's own
+    contact time, 40 ms early, foot-ahead reads high (measured +9.6 % leg on average, up to
+    14) and knee bend low (-3.8, up to 9.7)."""
+    lab = rl.labels().query("clip == @STREET").set_index("frame")
+    found = _contacts(STREET)
+    for c in found:
+        want = lab.loc[c.label_frame]
+        assert abs(c.knee_at_label_deg - want["knee_flexion_deg"]) <= 6.0
+        assert abs(c.ahead_at_label_pct_leg - want["foot_ahead_pct_leg"]) <= 6.0
+        assert abs(c.knee_flexion_deg - want["knee_flexion_deg"]) <= 12.0
+        assert abs(c.foot_ahead_pct_leg - want["foot_ahead_pct_leg"]) <= 16.0
+
+
+@pytest.mark.slow
+def test_road_values_at_contact_follow_the_contact_frame() -> None:
+    """At the pipeline's contact time the at-contact values agree with the pose model's own
+    landmarks at the labelled contact frame: mean absolute difference 1.6 deg knee, 1.0 % leg
+    foot-ahead (the extrapolation before issue 12: 3.3 deg and 1.9 % leg)."""
+    road = _contacts(ROAD)
+    dk = np.array([c.knee_flexion_deg - c.knee_at_label_deg for c in road])
+    da = np.array([c.foot_ahead_pct_leg - c.ahead_at_label_pct_leg for c in road])
+    assert np.mean(np.abs(dk)) < 2.5 and np.mean(np.abs(da)) < 1.5
