@@ -196,3 +196,25 @@ def test_analysis_runs_without_any_network(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr[-2000:]
     assert (out / "strides.csv").stat().st_size > 0
     assert (tmp_path / "net.log").read_text() == ""
+
+
+@pytest.mark.parametrize(("address", "shared"), [("127.0.0.1", False), ("localhost", False),
+                                                 ("0.0.0.0", True), ("192.168.1.20", True)])
+def test_the_page_says_when_it_is_shared(address: str, shared: bool) -> None:
+    from streamlit import config
+
+    ui_core = _ui_core()
+    old = config.get_option("server.address")
+    config.set_option("server.address", address)
+    try:
+        assert ui_core.served_beyond_this_computer() is shared
+    finally:
+        config.set_option("server.address", old)
+
+
+def test_make_run_shared_is_the_only_way_onto_the_network() -> None:
+    text = (ROOT / "Makefile").read_text()
+    shared = re.search(r"^run-shared:.*\n\t(.+)$", text, re.M)
+    assert shared and "--server.address 0.0.0.0" in shared.group(1)
+    assert "--browser.serverAddress" in shared.group(1)  # so nothing is looked up either
+    assert "server.address" not in " ".join(make_run_command())
