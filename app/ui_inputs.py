@@ -51,12 +51,24 @@ def _upload(label: str, key: str, role: str, *, view: str | None = None) -> Clip
     if up is None:
         return None
     try:
-        path = store_upload(up.name, up)  # streamed to disk in chunks, not copied whole
+        path = _stored(up)
     except PostureError as exc:
         st.error(md(str(exc)))
         return None
     start, end = _trim(path, key, up.name)
     return ClipRequest(str(path), up.name, role, start, end, view=view)
+
+
+def _stored(up) -> Path:  # up: streamlit UploadedFile
+    """The upload on disk: streamed there in chunks once per uploaded file, not at every
+    rerun of the page (a 500 MB clip would be rewritten at each click)."""
+    stored: dict[str, str] = st.session_state.setdefault("stored_uploads", {})
+    known = stored.get(up.file_id)
+    if known and Path(known).is_file():
+        return Path(known)
+    path = store_upload(up.name, up)
+    stored[up.file_id] = str(path)
+    return path
 
 
 PAIR_LABEL = "fresh_side + fatigued_side (two clips)"
