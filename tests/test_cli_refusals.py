@@ -177,3 +177,15 @@ def test_quiet_silences_the_pose_model_logs(tmp_path: Path, capfd: pytest.Captur
             noisy(args)
         err = capfd.readouterr().err
         assert ("Feedback manager" in err) is (not quiet)
+
+
+def test_a_cache_folder_that_cannot_be_made_is_one_line(tmp_path: Path, clip_files,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture) -> None:
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("POSTURE_CACHE_DIR", str(blocker / "tracks"))
+    assert cli.main(["analyze", str(clip_files["side"]), "--quiet"]) == 2
+    line = _one_error_line(capsys)
+    assert "pose cache folder" in line and "POSTURE_CACHE_DIR" in line
+    assert blocker.read_text() == "x"
