@@ -525,8 +525,9 @@ def test_adjusted_p_values_and_the_reason_for_a_withdrawn_call() -> None:
     null["trunk_lean_deg"][1] += 6.0  # one real, large change
     # a change just significant alone (p ~ 0.03) and just above its SDD
     base = rng.normal(0.0, 1.0, n)
-    base = (base - base.mean()) / base.std(ddof=1) * 3.0
-    null["knee_flexion_ic_deg"] = np.stack([base, base + 3.1])
+    sdd = METRICS["knee_flexion_ic_deg"].sdd
+    base = (base - base.mean()) / base.std(ddof=1) * sdd
+    null["knee_flexion_ic_deg"] = np.stack([base, base + sdd + 0.1])
 
     def clip(k: int) -> ClipAnalysis:
         df = pd.DataFrame({"stride": np.arange(n), **{m: v[k] for m, v in null.items()}})

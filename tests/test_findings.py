@@ -79,7 +79,7 @@ def test_findings_ranked_and_at_most_three_shown() -> None:
             "shank_angle_ic_deg": (4.0, 1.0), "vertical_oscillation_pct_leg": (9.0, 0.5),
             "knee_flexion_ic_deg": (20.0, 1.5)}
     worse = {"trunk_lean_deg": (13.0, 1.0), "overstride_pct_leg": (30.0, 2.0),
-             "shank_angle_ic_deg": (9.0, 1.0), "vertical_oscillation_pct_leg": (11.0, 0.5),
+             "shank_angle_ic_deg": (9.0, 1.0), "vertical_oscillation_pct_leg": (14.0, 0.5),
              "knee_flexion_ic_deg": (14.0, 1.5)}
     comp = compare_clips(make_clip(base, seed=3), make_clip(worse, seed=4))
     fs = findings(comp)

@@ -83,6 +83,8 @@ class NullResult:
     changed: list[str] = field(default_factory=list)
     change_findings: list[str] = field(default_factory=list)
     rolls: str = ""
+    changes: dict[str, float] = field(default_factory=dict)
+    """Change of each judged metric (its unit)."""
 
 
 def split_halves(track: PoseTrack) -> tuple[PoseTrack, PoseTrack]:
@@ -103,7 +105,9 @@ def null_result(clip: str, pair: str, comparison: Comparison,
                       tested=[m for m, c in comparison.changes.items()
                               if c.verdict != "not enough data"],
                       changed=[c.metric for c in comparison.changed()],
-                      change_findings=findings, rolls=rolls)
+                      change_findings=findings, rolls=rolls,
+                      changes={m: c.change for m, c in comparison.changes.items()
+                               if c.verdict != "not enough data"})
 
 
 def null_results(name: str, track: PoseTrack, options: AnalysisOptions) -> list[NullResult]:
@@ -215,14 +219,23 @@ def rendered_clips(folder: Path) -> list[tuple[str, PoseTrack, AnalysisOptions]]
     return out
 
 
-def floors_table(floors: pd.DataFrame) -> pd.DataFrame:
-    """Per metric over clips: median stride SD, largest |drift| and the clip it came from."""
+def floors_table(floors: pd.DataFrame, results: list[NullResult]) -> pd.DataFrame:
+    """Per metric over clips: median and largest stride SD, the largest |drift| between the
+    halves of a whole clip's strides, and the largest |change| of the halves compared as two
+    clips ("halves"), each with the clip it came from."""
+    halves = pd.DataFrame([{"clip": r.clip, "metric": m, "change": v}
+                           for r in results if r.pair == "halves"
+                           for m, v in r.changes.items()])
     rows = []
     for m, g in floors.groupby("metric", sort=False):
         worst = g.loc[g["drift"].abs().idxmax()]
+        h = halves[halves["metric"] == m] if len(halves) else halves
+        hw = h.loc[h["change"].abs().idxmax()] if len(h) else None
         rows.append({"metric": m, "unit": METRICS[m].unit, "clips": len(g),
                      "stride_sd_median": g["sd"].median(), "stride_sd_max": g["sd"].max(),
                      "drift_max_abs": abs(worst["drift"]), "drift_max_clip": worst["clip"],
+                     "halves_change_max_abs": abs(hw["change"]) if hw is not None else np.nan,
+                     "halves_change_clip": hw["clip"] if hw is not None else "-",
                      "sdd_registry": METRICS[m].sdd})
     order = {m: k for k, m in enumerate(METRICS)}
     return pd.DataFrame(rows).sort_values("metric", key=lambda c: c.map(order))
@@ -268,7 +281,8 @@ def main(argv: list[str] | None = None) -> None:
         "which": ", ".join(sorted(set(r.changed) | set(r.change_findings))) or "-"}
         for r in results])
     text = ("## Null comparisons\n\n" + _md(table) + "\n\n## Noise floors\n\n"
-            + _md(floors_table(pd.concat(floors, ignore_index=True))) + "\n\n## Per clip\n\n"
+            + _md(floors_table(pd.concat(floors, ignore_index=True), results))
+            + "\n\n## Per clip\n\n"
             + _md(pd.concat(floors, ignore_index=True)) + "\n")
     print(text)
     if args.out:
