@@ -42,3 +42,15 @@ class CacheCorruptError(PostureError):
 
 class StorageError(PostureError):
     """A file or folder could not be read or written (permission, full disk, bad path)."""
+
+
+class WalkingError(PostureError):
+    """The person walks rather than runs (the analyzer measures running)."""
+
+
+class OrientationError(PostureError):
+    """The body lies sideways or upside down in the picture and cannot be turned upright."""
+
+
+class ImplausibleValuesError(PostureError):
+    """Most strides measure what a human body cannot do (wrong person or wrong orientation)."""

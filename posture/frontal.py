@@ -15,15 +15,18 @@ because the pelvis estimate cannot tell a crooked camera from a lopsided runner.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy.signal import butter, filtfilt
 
+from posture.activity import GaitShape, check_running, gait_shape, shape_at_any_speed
 from posture.errors import TooFewStridesError, WrongViewError
-from posture.gait_frontal import FrontalEvents, cadence_spm, detect_frontal_events
+from posture.gait_frontal import FrontalEvents, cadence_spm, detect_frontal_events, hip_mid_y
 from posture.landmarks import LM
 from posture.metrics import frontal as fm
 from posture.results import STRIDE_ID_COLUMNS, ClipAnalysis, QualityFlag, ViewEstimate
@@ -335,6 +338,21 @@ def _quality(strides: pd.DataFrame, track: PoseTrack, events: FrontalEvents,
     return flags
 
 
+def frontal_gait_shape(track: PoseTrack, events: FrontalEvents) -> GaitShape:
+    """Walking or running cues (see :mod:`posture.activity`) from rear/front events."""
+    t = track.t_s
+    contacts = [(float(t[f]), leg) for leg, frames in events.ic.items() for f in frames]
+    duty = []
+    for leg, ics in events.ic.items():
+        tos = events.toeoff[leg]
+        for a, b in itertools.pairwise(ics):
+            to = tos[(tos > a) & (tos < b)]
+            if to.size:
+                duty.append((t[to[0]] - t[a]) / (t[b] - t[a]))
+    return gait_shape(t, hip_mid_y(track.image_xy_px), contacts,
+                      duty_factors=np.asarray(duty, float))
+
+
 # ---------------------------------------------------------------------- entry point
 def analyze_frontal(track: PoseTrack, *, view: ViewEstimate | None = None,
                     options: AnalysisOptions | None = None) -> ClipAnalysis:
@@ -366,6 +384,9 @@ def analyze_frontal(track: PoseTrack, *, view: ViewEstimate | None = None,
     # events do not depend on the roll (a rotation shifts each foot's image y by a constant
     # plus a tiny lateral term), so they are found once on the raw landmarks
     events = detect_frontal_events(track)
+    shape = shape_at_any_speed(track, frontal_gait_shape(track, events),
+                               lambda tr: frontal_gait_shape(tr, detect_frontal_events(tr)))
+    check_running(shape, Path(track.info.path).name)
     if len(events.strides) < 2:
         raise TooFewStridesError(
             f"Only {len(events.strides)} clean strides were found in this rear/front clip; "

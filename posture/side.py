@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
+from posture.activity import GaitShape, check_running, gait_shape, shape_at_any_speed
 from posture.errors import TooFewStridesError, WrongViewError
-from posture.gait import STRIDE_MAX_S, detect_events
+from posture.gait import STRIDE_MAX_S, GaitEvents, detect_events
+from posture.landmarks import JOINTS, LM
 from posture.legs import repair_leg_swaps
 from posture.level import choose_roll, estimate_roll_floor, level_track
 from posture.metrics.geometry import quiet_empty_slices
 from posture.metrics.side import (
     SIDE_METRICS,
     frame_leg_length_px,
+    knee_flexion_deg,
     pick_near_leg,
     side_stride_metrics,
 )
@@ -33,16 +37,45 @@ def _wrong_view_message(view: str) -> str:
             "rear/front analysis.")
 
 
-def _too_few_message(n: int, events) -> str:
-    """One sentence on why there are too few strides and what to do."""
+def side_gait_shape(track: PoseTrack, events: GaitEvents) -> GaitShape:
+    """Walking or running cues (see :mod:`posture.activity`) from side-view events."""
+    contacts = [(t, leg) for leg, ev in events.legs.items() for t in ev.ic_t_s]
+    duty = [(ev.to_t_s[k] - ev.ic_t_s[k]) / (ev.ic_t_s[k + 1] - ev.ic_t_s[k])
+            for ev in events.legs.values() for k in range(ev.ic_t_s.size - 1)]
+    xy = track.image_xy_px
+    knees = np.concatenate([knee_flexion_deg(xy[:, JOINTS[leg]["hip"]],
+                                             xy[:, JOINTS[leg]["knee"]],
+                                             xy[:, JOINTS[leg]["ankle"]])
+                            for leg in ("left", "right")])
+    hip_y = 0.5 * (xy[:, LM.LEFT_HIP, 1] + xy[:, LM.RIGHT_HIP, 1])
+    spread = np.hypot(*(xy[:, LM.LEFT_ANKLE] - xy[:, LM.RIGHT_ANKLE]).T)
+    return gait_shape(track.t_s, hip_y, contacts, duty_factors=np.asarray(duty, float),
+                      knee_flexion_deg=knees, leg_spread_px=spread)
+
+
+def _strides(n: int) -> str:
+    return "stride was" if n == 1 else "strides were"
+
+
+def _too_few_message(n: int, events, shape: GaitShape | None = None) -> str:
+    """One sentence on why there are too few strides and what to do.
+
+    The slow-motion hint is given only when the gait is running-shaped: a walk filmed at
+    normal speed also has slow strides, and setting a slow-motion factor would only turn
+    it into a fast "run".
+    """
     s = events.strides
     slow = s[~s["valid"] & (s["duration_s"] > STRIDE_MAX_S)]
     if len(s) and len(slow) >= len(s) / 2:
         med = float(slow["duration_s"].median())
-        return (f"Only {n} clean strides were found: the strides take about {med:.1f} s, too "
-                "slow for running, so if this is a slow-motion clip set its slow-motion "
-                "factor, otherwise film at least 10 seconds of steady running.")
-    return (f"Only {n} clean strides were found; film at least 10 seconds of steady running "
+        if shape is not None and shape.running_shaped:
+            return (f"Only {n} clean {_strides(n)} found: the strides take about {med:.1f} s, "
+                    "too slow for running although the movement looks like running, so if "
+                    "this is a slow-motion clip set its slow-motion factor (for example 4 "
+                    "for 120 fps played at 30 fps).")
+        return (f"Only {n} clean {_strides(n)} found: the strides take about {med:.1f} s, "
+                "too slow for running; film at least 10 seconds of steady running.")
+    return (f"Only {n} clean {_strides(n)} found; film at least 10 seconds of steady running "
             "with the whole body in view.")
 
 
@@ -131,10 +164,14 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
     # nothing levelled: the events found above on the same landmarks stand
     events = unlevelled_events if levelled is track and unlevelled_events is not None \
         else detect_events(levelled, facing=facing)
+    shape = shape_at_any_speed(
+        levelled, side_gait_shape(levelled, events),
+        lambda tr: side_gait_shape(tr, detect_events(tr, facing=facing)))
+    check_running(shape, Path(track.info.path).name)
     strides = side_stride_metrics(levelled, events, view,
                                   runner_height_m=options.runner_height_m)
     if len(strides) < MIN_STRIDES:
-        raise TooFewStridesError(_too_few_message(len(strides), events))
+        raise TooFewStridesError(_too_few_message(len(strides), events, shape))
     near = pick_near_leg(levelled, view)
     # frame borders belong to the picture as filmed, so judge cut-off runners on ``track``
     flags = side_quality_flags(track, events, n_strides=len(strides),

@@ -29,6 +29,10 @@ class Stick:
     thigh_mean_deg: float = 5.0      # thigh forward of vertical-down, mean over the cycle
     thigh_amp_deg: float = 30.0
     bounce_px: float = 8.0
+    bounce_phase_rad: float = 0.0
+    """0: hips lowest mid-step (running); pi: lowest at each contact (walking)."""
+    knee_mean_deg: float = 35.0
+    knee_amp_deg: float = 30.0
     near: str = "left"
     width_px: int = 1280
     height_px: int = 720
@@ -45,7 +49,7 @@ def _angles(s: Stick, t: np.ndarray, phase: float) -> tuple[np.ndarray, np.ndarr
     """Thigh and shank angles from vertical-down (forward positive), degrees."""
     w = 2 * np.pi / s.stride_s
     thigh = s.thigh_mean_deg + s.thigh_amp_deg * np.sin(w * t + phase)
-    knee_flex = 35.0 + 30.0 * np.sin(w * t + phase - s.knee_lag_rad)
+    knee_flex = s.knee_mean_deg + s.knee_amp_deg * np.sin(w * t + phase - s.knee_lag_rad)
     return thigh, thigh - knee_flex
 
 
@@ -57,7 +61,8 @@ def stick_landmarks(s: Stick, t: np.ndarray) -> np.ndarray:
     w = 2 * np.pi / s.stride_s
     hip = np.stack([s.width_px / 2 - f * 0.3 * s.speed_px_s * s.duration_s
                     + f * s.speed_px_s * t,
-                    s.height_px * 0.45 + s.bounce_px * np.cos(2 * w * t)], axis=1)
+                    s.height_px * 0.45
+                    + s.bounce_px * np.cos(2 * w * t + s.bounce_phase_rad)], axis=1)
     lean = np.radians(s.lean_deg)
     shoulder = hip + s.trunk_px * np.stack([np.full(n, f * np.sin(lean)),
                                             np.full(n, -np.cos(lean))], axis=1)

@@ -50,6 +50,11 @@ class Stick:
     duration_s: float = 8.0
     t0_s: float = 0.137
     """Time of the first left contact (not on a frame)."""
+    bounce_m: float = 0.0
+    """Peak-to-peak rise and fall of the hips over each step."""
+    bounce_low_share: float = 0.18
+    """Where in a step (0 = contact, 1 = the other leg's contact) the hips are lowest:
+    mid-stance for running (about duty / 2), at the contact for walking."""
 
     @property
     def stride_s(self) -> float:
@@ -101,7 +106,9 @@ def stick_runner(st: Stick = Stick(), *, view: str = "rear", noise_px: float = 0
     # left stance: the right (swing) hip drops, so the hip line turns right-side-down
     tilt = np.deg2rad(drop_r * stance_w["right"] - st.pelvic_drop_deg * stance_w["left"])
     lean = np.deg2rad(st.lean_deg * (stance_w["right"] - stance_w["left"]))  # + toward right
-    hip_c = np.stack([np.zeros(n), np.full(n, 0.9), np.zeros(n)], 1)
+    step = np.mod(2 * (t - st.t0_s) / st.stride_s, 1.0)
+    hip_h = 0.9 - st.bounce_m / 2 * np.cos(2 * np.pi * (step - st.bounce_low_share))
+    hip_c = np.stack([np.zeros(n), hip_h, np.zeros(n)], 1)
     half = st.hip_w_m / 2
     dvec = np.stack([np.cos(tilt), np.sin(tilt), np.zeros(n)], 1) * half
     P[LM.RIGHT_HIP], P[LM.LEFT_HIP] = hip_c + dvec, hip_c - dvec
