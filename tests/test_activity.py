@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -25,7 +26,8 @@ sys.modules.setdefault("frontal_stick", _fstick)
 _spec.loader.exec_module(_fstick)
 
 REAR = ViewEstimate(view="rear", facing="away", confidence=1.0)
-SHARED = Path(__file__).parents[1] / ".." / "shared" / "videos"
+SHARED = Path(os.environ.get("POSTURE_SHARED_VIDEOS",
+                             Path(__file__).parents[1] / ".." / "shared" / "videos"))
 
 #: Side stick walker: hips lowest at each contact, knee bends at most 65 deg.
 WALKER = Stick(cadence_spm=110.0, bounce_phase_rad=np.pi, bounce_px=6.0, duration_s=10.0)
