@@ -29,6 +29,7 @@ from posture.errors import TooFewStridesError, WrongViewError
 from posture.gait_frontal import FrontalEvents, cadence_spm, detect_frontal_events, hip_mid_y
 from posture.landmarks import LM
 from posture.metrics import frontal as fm
+from posture.quality import drop_implausible
 from posture.results import STRIDE_ID_COLUMNS, ClipAnalysis, QualityFlag, ViewEstimate
 from posture.track import PoseTrack
 
@@ -396,6 +397,9 @@ def analyze_frontal(track: PoseTrack, *, view: ViewEstimate | None = None,
     xy = smooth_xy(level_xy(track, applied), track.fps, events.segments)
     xy_lat = fm.lateral_coords(xy, view.view)
     strides = _stride_table(track, xy_lat, events, roll, options.runner_height_m)
+    strides, implausible = drop_implausible(strides, Path(track.info.path).name)
+    if implausible is not None:
+        flags.append(implausible)
     summary = _summary(strides, events, track, roll)
     summary["camera_roll_deg"] = applied
     flags += _quality(strides, track, events, xy, view)

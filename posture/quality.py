@@ -7,10 +7,13 @@ Each check is a small function returning a :class:`posture.results.QualityFlag` 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
+from posture.errors import ImplausibleValuesError
 from posture.gait import GaitEvents
 from posture.landmarks import LM
 from posture.metrics.geometry import midpoint, quiet_empty_slices
+from posture.metrics.registry import PLAUSIBLE_RANGE, spec
 from posture.results import QualityFlag
 from posture.track import PoseTrack
 
@@ -121,6 +124,51 @@ def rejected_strides_flag(events: GaitEvents) -> QualityFlag | None:
     return QualityFlag(
         "strides_rejected", "info",
         f"{len(bad)} of {len(s)} strides were left out as implausible ({text}).")
+
+
+#: More than this share of strides with an impossible value: the clip is refused.
+MAX_IMPLAUSIBLE_SHARE = 0.5
+
+
+def drop_implausible(strides: pd.DataFrame, clip_name: str) -> tuple[pd.DataFrame,
+                                                                      QualityFlag | None]:
+    """Set per-stride values outside :data:`PLAUSIBLE_RANGE` to NaN (confidence 0).
+
+    Returns the cleaned table and a flag that counts what was dropped (None when nothing
+    was).
+
+    Raises
+    ------
+    ImplausibleValuesError : more than half of the strides hold an impossible value.
+    """
+    out = strides.copy()
+    bad_rows = np.zeros(len(out), bool)
+    counts: dict[str, int] = {}
+    for col, (lo, hi) in PLAUSIBLE_RANGE.items():
+        if col not in out.columns:
+            continue
+        v = out[col].to_numpy(float)
+        bad = np.isfinite(v) & ((v < lo) | (v > hi))
+        if bad.any():
+            counts[col] = int(bad.sum())
+            bad_rows |= bad
+            out.loc[bad, col] = np.nan
+            if f"{col}_conf" in out.columns:
+                out.loc[bad, f"{col}_conf"] = 0.0
+    if not counts:
+        return out, None
+    what = ", ".join(f"{spec(c).label.lower()} {n}x" for c, n in counts.items())
+    n_bad, n = int(bad_rows.sum()), len(out)
+    if n_bad > MAX_IMPLAUSIBLE_SHARE * n:
+        raise ImplausibleValuesError(
+            f"In {n_bad} of {n} strides of {clip_name} the body measures what no runner can "
+            f"do ({what}): the pose model probably followed something else, the picture is "
+            "turned or the running direction was misread; film the runner upright, alone in "
+            "view and side-on, then try again.")
+    return out, QualityFlag(
+        "implausible_values", "warning",
+        f"{n_bad} of {n} strides had a value no runner can produce ({what}); those values "
+        "were left out.")
 
 
 @quiet_empty_slices

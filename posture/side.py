@@ -21,7 +21,7 @@ from posture.metrics.side import (
     pick_near_leg,
     side_stride_metrics,
 )
-from posture.quality import side_quality_flags
+from posture.quality import drop_implausible, side_quality_flags
 from posture.results import ClipAnalysis, QualityFlag, ViewEstimate
 from posture.track import PoseTrack
 from posture.view import detect_view, estimate_view
@@ -172,6 +172,8 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
                                   runner_height_m=options.runner_height_m)
     if len(strides) < MIN_STRIDES:
         raise TooFewStridesError(_too_few_message(len(strides), events, shape))
+    strides, implausible = drop_implausible(strides, Path(track.info.path).name)
+    extra.append(implausible)
     near = pick_near_leg(levelled, view)
     # frame borders belong to the picture as filmed, so judge cut-off runners on ``track``
     flags = side_quality_flags(track, events, n_strides=len(strides),

@@ -116,3 +116,32 @@ def spec(column: str) -> MetricSpec:
         return METRICS[column]
     except KeyError as exc:
         raise KeyError(f"unknown metric column {column!r}; add it to the registry") from exc
+
+
+#: Per-stride values outside these limits are not running (they cannot be produced by a
+#: human body in a running stride): the pose model followed the wrong person or object, or
+#: the picture is sideways or upside down. They are dropped (NaN, counted in the quality
+#: flags), never averaged. The limits sit well outside published running data so that no
+#: real runner meets them: forward trunk lean in running is about 0-20 deg (Folland et al.
+#: 2017, Med Sci Sports Exerc 49(7)), knee bend at landing 5-30 deg and at midstance
+#: 30-55 deg (Novacheck 1998, Gait Posture 7:77-95; Souza 2016, Phys Med Rehabil Clin N Am
+#: 27(1)), hip extension at push-off under 30 deg, cadence 140-210 steps/min in
+#: recreational to elite running (Heiderscheit et al. 2011), vertical bounce 5-15 % leg,
+#: sideways trunk lean and pelvic drop under 15 deg (Schache et al. 2002). Units as in the
+#: column name.
+PLAUSIBLE_RANGE: dict[str, tuple[float, float]] = {
+    "trunk_lean_deg": (-45.0, 45.0),
+    "trunk_lean_midstance_deg": (-45.0, 45.0),
+    "knee_flexion_ic_deg": (-10.0, 90.0),
+    "knee_flexion_midstance_deg": (-10.0, 100.0),
+    "hip_extension_toeoff_deg": (-45.0, 60.0),
+    "shank_angle_ic_deg": (-45.0, 60.0),
+    "overstride_pct_leg": (-50.0, 100.0),
+    "foot_angle_ic_deg": (-60.0, 60.0),
+    "vertical_oscillation_pct_leg": (0.0, 40.0),
+    "arm_swing_deg": (0.0, 180.0),
+    "cadence_spm": (100.0, 260.0),
+    "lateral_lean_peak_deg": (-45.0, 45.0),
+    "lateral_lean_mean_deg": (-45.0, 45.0),
+    "pelvic_drop_deg": (-30.0, 30.0),
+}
