@@ -7,7 +7,7 @@ view -> per-stride metrics. Each stage lives in its own module; this file only w
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Literal
@@ -41,12 +41,34 @@ class AnalysisOptions:
 
 def extract_track(path: str | Path, options: AnalysisOptions = AnalysisOptions(), *,
                   progress: ProgressFn | None = None) -> PoseTrack:
-    """Decode the clip and run the pose model (or load the cached result)."""
+    """Decode the clip and run the pose model (or load the cached result).
+
+    A body found upside down or lying sideways (wrong or missing rotation metadata) is
+    read again with the picture turned upright, and the track carries a warning saying so;
+    when no clean quarter turn makes it upright, :class:`posture.errors.OrientationError`.
+    """
+    from posture.orientation import turned_note, upright_turn_deg
     from posture.pose import extract_pose_cached
 
-    return extract_pose_cached(path, start_s=options.start_s, end_s=options.end_s,
-                               model_path=options.model_path, use_cache=options.use_cache,
-                               slowmo_factor=options.slowmo_factor, progress=progress)
+    def read(turn_ccw_deg: int) -> PoseTrack:
+        return extract_pose_cached(path, start_s=options.start_s, end_s=options.end_s,
+                                   model_path=options.model_path, use_cache=options.use_cache,
+                                   slowmo_factor=options.slowmo_factor, progress=progress,
+                                   turn_ccw_deg=turn_ccw_deg)
+
+    track = read(0)
+    name = Path(path).name
+    turn = upright_turn_deg(track, name)
+    if turn == 0:
+        return track
+    turned = read(turn)
+    if upright_turn_deg(turned, name) != 0:
+        from posture.errors import OrientationError
+
+        raise OrientationError(
+            f"The body in {name} is not upright in the picture and turning it did not help; "
+            "film with the phone upright, or rotate the video in a video editor first.")
+    return replace(turned, warnings=(*turned.warnings, turned_note(turn, name)))
 
 
 def analyze_track(track: PoseTrack, options: AnalysisOptions = AnalysisOptions()) -> ClipAnalysis:
@@ -68,11 +90,22 @@ def analyze_tracks(tracks: Sequence[PoseTrack],
     all of them or to none, unless each clip alone shows a stable and clearly different
     level (the camera was moved in between).
     """
+    from posture.orientation import upright_turn_deg
     from posture.scene_level import scene_votes_for_track, shared_rolls
     from posture.signal import clean_track
 
     if len(tracks) != len(options):
         raise ValueError("one AnalysisOptions per track is needed")
+    for track in tracks:
+        # a body still upside down or sideways here was not read through extract_track
+        # (which turns it): refuse rather than measure it
+        if upright_turn_deg(track, Path(track.info.path).name) != 0:
+            from posture.errors import OrientationError
+
+            raise OrientationError(
+                f"The body in {Path(track.info.path).name} is upside down or lying sideways "
+                "in the picture; analyse the video file itself (it is turned upright "
+                "automatically) or rotate it in a video editor first.")
     cleans = [clean_track(t) for t in tracks]
     auto = [k for k, o in enumerate(options) if o.camera_roll_deg is None]
     scenes: list = [None] * len(tracks)

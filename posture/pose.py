@@ -84,9 +84,13 @@ class ExtractionSettings:
     end_s: float | None = None
     slowmo_factor: float | None = None
     model_path: str | None = None
+    turn_ccw_deg: int = 0
+    """Extra quarter turn of the picture (a body found upside down or on its side)."""
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        if not d["turn_ccw_deg"]:
+            del d["turn_ccw_deg"]  # so the cache keys of upright clips stay as they were
         d["version"] = EXTRACTION_VERSION
         return d
 
@@ -232,7 +236,8 @@ def _run_segment(path: str, info: VideoInfo, settings: ExtractionSettings,
 
     frames = iter_frames(path, start_s=start_s, end_s=end_s,
                          slowmo_factor=settings.slowmo_factor,
-                         max_side_px=settings.working_max_side_px, fast_scaling=True)
+                         max_side_px=settings.working_max_side_px, fast_scaling=True,
+                         turn_ccw_deg=settings.turn_ccw_deg)
     prefetch = _Prefetch(frames)
     pose = _new_pose(settings)
     try:
@@ -484,7 +489,7 @@ def _run_split(path: str, info: VideoInfo, settings: ExtractionSettings, start_s
                           start_s + OVERLAP_S, end_s - OVERLAP_S))
     child_start_s = mid_s - OVERLAP_S
     worker = _Worker((path, info, settings, child_start_s, end_s,
-                      export_probe(path, settings.slowmo_factor)))
+                      export_probe(path, settings.slowmo_factor, settings.turn_ccw_deg)))
 
     def on_frame(n: int) -> None:
         if progress is not None:
@@ -535,7 +540,7 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
                  progress: ProgressFn | None = None, slowmo_factor: float | None = None,
                  workers: int | None = None,
                  max_side_px: int = WORKING_MAX_SIDE_PX,
-                 stats: dict | None = None) -> PoseTrack:
+                 stats: dict | None = None, turn_ccw_deg: int = 0) -> PoseTrack:
     """Find the runner's landmarks in every frame of a clip (or of a time window).
 
     Parameters
@@ -550,6 +555,8 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
         than ``MIN_SPLIT_FRAMES`` frames always use one.
     max_side_px : working size of the frames given to the model (long side, pixels).
     stats : if given, filled with timings (seconds) by stage and the mode used.
+    turn_ccw_deg : extra counter-clockwise quarter turn of the picture (see
+        :mod:`posture.orientation`).
 
     Returns
     -------
@@ -563,10 +570,11 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
     """
     wall0 = time.perf_counter()
     path = str(path)
-    info = probe(path, slowmo_factor=slowmo_factor)
+    info = probe(path, slowmo_factor=slowmo_factor, turn_ccw_deg=turn_ccw_deg)
     settings = ExtractionSettings(working_max_side_px=int(max_side_px), start_s=start_s,
                                   end_s=end_s, slowmo_factor=slowmo_factor,
-                                  model_path=None if model_path is None else str(model_path))
+                                  model_path=None if model_path is None else str(model_path),
+                                  turn_ccw_deg=int(turn_ccw_deg) % 360)
     lo = 0.0 if start_s is None else max(0.0, float(start_s))
     hi = info.duration_s if end_s is None else min(info.duration_s, float(end_s))
     if hi - lo < MIN_DURATION_S:
@@ -636,7 +644,7 @@ def _to_track(seg: _Segment, info: VideoInfo, settings: ExtractionSettings) -> P
             f"The runner was found in only {100 * frac:.0f}% of the frames of {name}; keep "
             "the whole body in view for the whole clip, or choose a time window where it is."
         )
-    warnings: list[str] = []
+    warnings: list[str] = list(info.notes)
     n_jumps = count_track_jumps(seg.t_s, seg.image_xy_px)
     if seg.n_other_people >= 2 or n_jumps:
         warnings.append(
@@ -658,7 +666,7 @@ def extract_pose_cached(path: str | os.PathLike, *, start_s: float | None = None
                         end_s: float | None = None, model_path: str | None = None,
                         use_cache: bool = True, progress: ProgressFn | None = None,
                         slowmo_factor: float | None = None,
-                        stats: dict | None = None) -> PoseTrack:
+                        stats: dict | None = None, turn_ccw_deg: int = 0) -> PoseTrack:
     """:func:`extract_pose`, or its earlier result from the per-user cache.
 
     The key covers the video's bytes, the settings and ``EXTRACTION_VERSION``; damaged
@@ -666,9 +674,11 @@ def extract_pose_cached(path: str | os.PathLike, *, start_s: float | None = None
     """
     if not use_cache:
         return extract_pose(path, start_s=start_s, end_s=end_s, model_path=model_path,
-                            progress=progress, slowmo_factor=slowmo_factor, stats=stats)
+                            progress=progress, slowmo_factor=slowmo_factor, stats=stats,
+                            turn_ccw_deg=turn_ccw_deg)
     settings = ExtractionSettings(start_s=start_s, end_s=end_s, slowmo_factor=slowmo_factor,
-                                  model_path=None if model_path is None else str(model_path))
+                                  model_path=None if model_path is None else str(model_path),
+                                  turn_ccw_deg=int(turn_ccw_deg) % 360)
     if not Path(path).is_file() or Path(path).stat().st_size == 0:
         probe(path)  # raises the right one-sentence error
     # The key first: a hit needs no pass over the video (errors are never cached, so bad
@@ -682,7 +692,8 @@ def extract_pose_cached(path: str | os.PathLike, *, start_s: float | None = None
             progress(hit.n_frames, hit.n_frames)
         return hit
     track = extract_pose(path, start_s=start_s, end_s=end_s, model_path=model_path,
-                         progress=progress, slowmo_factor=slowmo_factor, stats=stats)
+                         progress=progress, slowmo_factor=slowmo_factor, stats=stats,
+                         turn_ccw_deg=turn_ccw_deg)
     cache.store(key, track)
     # Hand back what the cache holds (float32 on disk), so a later hit is identical.
     return cache.load(key, video_path=path) or track

@@ -347,7 +347,7 @@ def scene_votes_for_track(track: PoseTrack, path: str | Path | None = None, *,
     votes = []
     try:
         for fr in frames_at(path, list(wanted), slowmo_factor=track.info.slowmo_factor,
-                            max_side_px=960):
+                            max_side_px=960, turn_ccw_deg=track.info.turn_ccw_deg):
             image = np.ascontiguousarray(fr.image_rgb[:, ::-1]) if mirrored else fr.image_rgb
             votes.append(frame_votes(image, track.image_xy_px[wanted[fr.index]] * fr.scale))
     except (PostureError, OSError, ValueError):

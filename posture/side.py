@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from posture.activity import GaitShape, check_running, gait_shape, shape_at_any_speed
+from posture.cuts import blank_around_cuts, cuts_flag, find_cuts, reject_strides_across_cuts
 from posture.errors import TooFewStridesError, WrongViewError
 from posture.gait import STRIDE_MAX_S, GaitEvents, detect_events
 from posture.landmarks import JOINTS, LM
@@ -144,6 +145,10 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
         notes["leg_labels"] = (f"left/right leg labels exchanged in {repair.swapped_pct:.0f}% "
                                "of frames (the pose model swaps the legs seen from the side)")
 
+    # an edited clip: the frames around each cut are blanked, so every shot gets its own
+    # events and no stride joins two shots
+    cuts = find_cuts(track)
+    track = blank_around_cuts(track, cuts)
     extra: list[QualityFlag | None] = []
     roll_applied = 0.0
     unlevelled_events = None
@@ -164,6 +169,9 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
     # nothing levelled: the events found above on the same landmarks stand
     events = unlevelled_events if levelled is track and unlevelled_events is not None \
         else detect_events(levelled, facing=facing)
+    if cuts:
+        events.strides = reject_strides_across_cuts(events.strides, track.t_s, cuts)
+        extra.append(cuts_flag(cuts, track.t_s))
     shape = shape_at_any_speed(
         levelled, side_gait_shape(levelled, events),
         lambda tr: side_gait_shape(tr, detect_events(tr, facing=facing)))

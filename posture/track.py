@@ -41,13 +41,18 @@ class VideoInfo:
     slowmo_factor: float = 1.0
     """How many times slower than real life the clip plays (1.0: normal speed)."""
     file_size_bytes: int = 0
+    turn_ccw_deg: int = 0
+    """Extra counter-clockwise quarter turn applied on top of the rotation metadata because
+    the body was found upside down or lying sideways (``posture.orientation``)."""
+    notes: tuple[str, ...] = ()
+    """Sentences about the file itself (e.g. rotation metadata that was ignored)."""
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> VideoInfo:
-        return cls(**d)
+        return cls(**{**d, "notes": tuple(d.get("notes", ()))})
 
 
 @dataclass(frozen=True)

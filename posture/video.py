@@ -212,13 +212,70 @@ def _capture_fps_from_metadata(container: av.container.InputContainer,
     return None
 
 
+@dataclass(frozen=True)
+class DisplayRotation:
+    """What a display matrix asks for, reduced to what the analysis applies."""
+
+    rotation_ccw_deg: int
+    """Counter-clockwise turn (multiple of 90) that makes the stored frame upright."""
+    note: str = ""
+    """Why the matrix was not applied as written (empty when it was)."""
+
+
+def display_rotation(matrix: np.ndarray | None) -> DisplayRotation:
+    """Read a display matrix (FFmpeg's 3x3, row-major, 16.16 fixed point as int32).
+
+    Parameters
+    ----------
+    matrix : (9,) int32 as stored in the file, or None when the clip has none.
+
+    Returns
+    -------
+    DisplayRotation. A plain rotation is applied as written (rounded to a quarter turn).
+    An all-zero or degenerate matrix (its 2x2 part has no inverse) means nothing: no turn,
+    with a note. A mirroring matrix (negative determinant, e.g. a selfie camera) is not
+    mirrored back: the stored pixels are what the camera saw, so legs keep their true
+    left/right names; only its rotation part is applied (FFmpeg itself reads a plain
+    horizontal mirror as a 180 deg turn, which stood the runner on their head), with a
+    note. Whether a mirrored quarter turn means +90 or -90 depends on which side the mirror
+    is taken; a body left upside down by that is turned by the body-orientation check
+    (:mod:`posture.orientation`).
+    """
+    if matrix is None:
+        return DisplayRotation(0)
+    m = np.asarray(matrix, dtype=np.float64).reshape(-1)
+    if m.size != 9:
+        return DisplayRotation(0, "The video's rotation metadata is malformed and was "
+                                  "ignored.")
+    a, b, c, d = m[0] / 65536.0, m[1] / 65536.0, m[3] / 65536.0, m[4] / 65536.0
+    det = a * d - b * c
+    scale = max(np.hypot(a, c), np.hypot(b, d))
+    if not np.isfinite(det) or scale == 0 or abs(det) < 1e-3 * scale * scale:
+        return DisplayRotation(0, "The video's rotation metadata is empty (an all-zero "
+                                  "matrix) and was ignored.")
+    mirrored = det < 0
+    if mirrored:
+        a = -a  # take the flip out (negate the first column): a pure rotation is left
+    # as FFmpeg's av_display_rotation_get: the counter-clockwise turn that makes it upright
+    ccw = -np.degrees(np.arctan2(b, a))
+    turn = round(ccw / 90.0) * 90 % 360
+    if mirrored:
+        return DisplayRotation(turn, "The video's metadata shows the picture mirrored (as "
+                                     "a selfie camera does); it was analysed as the camera "
+                                     "saw it, not mirrored.")
+    return DisplayRotation(turn)
+
+
+def _display_matrix(frame: av.VideoFrame) -> np.ndarray | None:
+    for sd in getattr(frame, "side_data", ()):
+        if "DISPLAYMATRIX" in str(sd.type):
+            return np.frombuffer(bytes(sd), dtype="<i4")
+    return None
+
+
 def _rotation_ccw_deg(frame: av.VideoFrame) -> int:
     """Counter-clockwise rotation (multiple of 90) that makes the stored frame upright."""
-    try:
-        rot = float(frame.rotation)
-    except (AttributeError, TypeError, ValueError):
-        return 0
-    return round(rot / 90.0) * 90 % 360
+    return display_rotation(_display_matrix(frame)).rotation_ccw_deg
 
 
 def slowmo_factor_from(capture_fps: float | None, playback_fps: float) -> float:
@@ -234,15 +291,16 @@ def slowmo_factor_from(capture_fps: float | None, playback_fps: float) -> float:
 
 
 @lru_cache(maxsize=32)
-def _probe_cached(path_str: str, mtime_ns: int, size: int,
-                  slowmo_factor: float | None) -> tuple[VideoInfo, _Scan]:
+def _probe_cached(path_str: str, mtime_ns: int, size: int, slowmo_factor: float | None,
+                  turn_ccw_deg: int = 0) -> tuple[VideoInfo, _Scan]:
     path = Path(path_str)
     name = path.name
     with _open(path) as container:
         stream = _video_stream(container, name, path)
         scan = _scan_packets(container, stream, name)
         first = _first_frame(container, stream, name)
-        rot_ccw = _rotation_ccw_deg(first)
+        display = display_rotation(_display_matrix(first))
+        rot_ccw = (display.rotation_ccw_deg + turn_ccw_deg) % 360
         stored_w, stored_h = first.width, first.height
         codec = stream.codec_context.name
         capture_meta = _capture_fps_from_metadata(container, stream)
@@ -274,7 +332,8 @@ def _probe_cached(path_str: str, mtime_ns: int, size: int,
         rotation_deg=int((-rot_ccw) % 360), codec=codec, n_frames=int(scan.pts.size),
         fps_nominal=float(fps_nominal), fps_capture=float(fps_nominal * factor),
         duration_s=float(duration_s), is_vfr=is_vfr, slowmo_factor=float(factor),
-        file_size_bytes=int(size),
+        file_size_bytes=int(size), turn_ccw_deg=int(turn_ccw_deg) % 360,
+        notes=(display.note,) if display.note else (),
     )
     return info, scan
 
@@ -283,17 +342,19 @@ _SCANS: dict[tuple, tuple[VideoInfo, _Scan]] = {}
 """Probe results handed over by another process (see :func:`export_probe`)."""
 
 
-def _probe_key(path: str | os.PathLike, slowmo_factor: float | None) -> tuple:
+def _probe_key(path: str | os.PathLike, slowmo_factor: float | None,
+               turn_ccw_deg: int = 0) -> tuple:
     p = Path(path)
     st = p.stat() if p.exists() and p.is_file() else None
     return (str(p.resolve()) if st else str(p), st.st_mtime_ns if st else 0,
-            st.st_size if st else 0, slowmo_factor)
+            st.st_size if st else 0, slowmo_factor, int(turn_ccw_deg) % 360)
 
 
-def export_probe(path: str | os.PathLike, slowmo_factor: float | None = None) -> tuple:
+def export_probe(path: str | os.PathLike, slowmo_factor: float | None = None,
+                 turn_ccw_deg: int = 0) -> tuple:
     """A picklable copy of what probing ``path`` found, for :func:`import_probe` elsewhere
     (a worker process then skips reading the whole file again)."""
-    key = _probe_key(path, slowmo_factor)
+    key = _probe_key(path, slowmo_factor, turn_ccw_deg)
     return key, _SCANS.get(key) or _probe_cached(*key)
 
 
@@ -303,8 +364,8 @@ def import_probe(exported: tuple) -> None:
 
 
 def _probe_and_scan(path: str | os.PathLike, slowmo_factor: float | None,
-                    check: bool) -> tuple[VideoInfo, _Scan]:
-    key = _probe_key(path, slowmo_factor)
+                    check: bool, turn_ccw_deg: int = 0) -> tuple[VideoInfo, _Scan]:
+    key = _probe_key(path, slowmo_factor, turn_ccw_deg)
     info, scan = _SCANS.get(key) or _probe_cached(*key)
     if check:
         _check_usable(info)
@@ -325,7 +386,8 @@ def _check_usable(info: VideoInfo) -> None:
         )
 
 
-def probe(path: str | os.PathLike, *, slowmo_factor: float | None = None) -> VideoInfo:
+def probe(path: str | os.PathLike, *, slowmo_factor: float | None = None,
+          turn_ccw_deg: int = 0) -> VideoInfo:
     """Check that a clip can be analysed and describe it.
 
     Parameters
@@ -333,6 +395,8 @@ def probe(path: str | os.PathLike, *, slowmo_factor: float | None = None) -> Vid
     path : video file (.mp4, .mov, .m4v, .avi, .webm, ...; H.264, HEVC, VP9, ...).
     slowmo_factor : how many times slower than life the clip plays; ``None`` detects it from
         metadata (1.0 when there is none).
+    turn_ccw_deg : an extra counter-clockwise quarter turn on top of the rotation metadata
+        (a body found upside down or lying sideways, see :mod:`posture.orientation`).
 
     Returns
     -------
@@ -346,7 +410,7 @@ def probe(path: str | os.PathLike, *, slowmo_factor: float | None = None) -> Vid
     ClipTooShortError : shorter than 2 real seconds.
     FrameRateTooLowError : capture rate below 20 fps.
     """
-    return _probe_and_scan(path, slowmo_factor, check=True)[0]
+    return _probe_and_scan(path, slowmo_factor, check=True, turn_ccw_deg=turn_ccw_deg)[0]
 
 
 def probe_unchecked(path: str | os.PathLike, *, slowmo_factor: float | None = None) -> VideoInfo:
@@ -368,7 +432,7 @@ def working_size(width_px: int, height_px: int, max_side_px: int | None) -> tupl
 def iter_frames(path: str | os.PathLike, *, start_s: float | None = None,
                 end_s: float | None = None, slowmo_factor: float | None = None,
                 max_side_px: int | None = None, fast_scaling: bool = False,
-                ) -> Iterator[Frame]:
+                turn_ccw_deg: int = 0) -> Iterator[Frame]:
     """Stream the frames of a clip, upright, with real timestamps.
 
     Parameters
@@ -383,12 +447,13 @@ def iter_frames(path: str | os.PathLike, *, start_s: float | None = None,
         1 ms less per 1080p frame. For the pose model only: on rendered 1080p runners its
         landmarks were as close to the truth as with area averaging (benchmarks/README.md);
         pictures shown to people keep the area filter.
+    turn_ccw_deg : see :func:`probe`.
 
     Yields
     ------
     Frame with ``t_s`` in real seconds (``(pts - first_pts) * time_base / slowmo_factor``).
     """
-    info, scan = _probe_and_scan(path, slowmo_factor, check=True)
+    info, scan = _probe_and_scan(path, slowmo_factor, check=True, turn_ccw_deg=turn_ccw_deg)
     factor = info.slowmo_factor
     pts0 = int(scan.pts[0])
     tb = scan.time_base
@@ -431,13 +496,14 @@ def iter_frames(path: str | os.PathLike, *, start_s: float | None = None,
                 if t_s > hi + eps:
                     return
                 yield Frame(t_s=float(t_s), index=int(np.searchsorted(scan.pts, int(ts))),
-                            image_rgb=_to_upright_rgb(frame, out_w, out_h, interpolation),
+                            image_rgb=_to_upright_rgb(frame, out_w, out_h, interpolation,
+                                                      info.turn_ccw_deg),
                             scale=scale)
 
 
 def _to_upright_rgb(frame: av.VideoFrame, out_w: int, out_h: int,
-                    interpolation: str = "AREA") -> np.ndarray:
-    rot = _rotation_ccw_deg(frame)
+                    interpolation: str = "AREA", turn_ccw_deg: int = 0) -> np.ndarray:
+    rot = (_rotation_ccw_deg(frame) + turn_ccw_deg) % 360
     k = rot // 90
     # Scale in the stored orientation (swap target sizes when the frame is stored sideways).
     stored_w, stored_h = (out_h, out_w) if k % 2 else (out_w, out_h)
@@ -456,7 +522,7 @@ SEEK_AHEAD_FRAMES = 90
 
 def frames_at(path: str | os.PathLike, indices: Iterator[int] | list[int], *,
               slowmo_factor: float | None = None,
-              max_side_px: int | None = None) -> Iterator[Frame]:
+              max_side_px: int | None = None, turn_ccw_deg: int = 0) -> Iterator[Frame]:
     """Only the frames with these stream indices (presentation order), in index order.
 
     For sampling a few frames of a long clip: it seeks to the keyframe before each wanted
@@ -464,7 +530,7 @@ def frames_at(path: str | os.PathLike, indices: Iterator[int] | list[int], *,
     in between. Frames equal those of :func:`iter_frames` with the same arguments.
     Indices outside the clip are ignored.
     """
-    info, scan = _probe_and_scan(path, slowmo_factor, check=False)
+    info, scan = _probe_and_scan(path, slowmo_factor, check=False, turn_ccw_deg=turn_ccw_deg)
     wanted = sorted({int(i) for i in indices if 0 <= int(i) < scan.pts.size})
     if not wanted:
         return
@@ -492,5 +558,7 @@ def frames_at(path: str | os.PathLike, indices: Iterator[int] | list[int], *,
                     continue
                 if position == target:
                     yield Frame(t_s=float((int(ts) - pts0) * tb / factor), index=target,
-                                image_rgb=_to_upright_rgb(frame, out_w, out_h), scale=scale)
+                                image_rgb=_to_upright_rgb(frame, out_w, out_h,
+                                                          turn_ccw_deg=info.turn_ccw_deg),
+                                scale=scale)
                 break

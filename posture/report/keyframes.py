@@ -99,7 +99,8 @@ def frame_at(video_path: str, track: object, row: int, *,
     want = int(track.frame_index[row])
     t = float(track.t_s[row])
     for f in iter_frames(video_path, start_s=max(0.0, t - 0.1), end_s=t + 0.1,
-                         max_side_px=max_side_px):
+                         max_side_px=max_side_px,
+                         turn_ccw_deg=getattr(track.info, "turn_ccw_deg", 0)):
         if f.index == want:
             return f.image_rgb, f.scale
     raise UnreadableVideoError(f"Frame {want} of {video_path} could not be decoded again.")

@@ -65,7 +65,8 @@ def write_annotated_mp4(video_path: str | Path, track: PoseTrack, strides: pd.Da
     with av.open(str(out_path), mode="w", options={"movflags": "+faststart"}) as out:
         stream = None
         done = 0
-        for frame in iter_frames(video_path, start_s=t0, end_s=t1, max_side_px=max_side_px):
+        for frame in iter_frames(video_path, start_s=t0, end_s=t1, max_side_px=max_side_px,
+                                 turn_ccw_deg=track.info.turn_ccw_deg):
             r = row_of.get(frame.index)
             if r is None:
                 continue
