@@ -28,7 +28,7 @@ def test_rear_clip_is_refused_with_a_plain_sentence() -> None:
 
 
 def test_too_few_strides() -> None:
-    with pytest.raises(TooFewStridesError, match="Only 1 clean strides"):
+    with pytest.raises(TooFewStridesError, match="Only 1 clean stride was found"):
         analyze_side(stick_track(Stick(duration_s=1.0)))
 
 
