@@ -53,12 +53,34 @@ def _box(track: PoseTrack) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return centre, height, ok & (np.nan_to_num(height) > 0)
 
 
-def _line_at(t: np.ndarray, y: np.ndarray, t0: float) -> np.ndarray:
-    """Value at ``t0`` of the straight line fitted to ``y(t)`` (per column)."""
-    if t.size < 2 or np.ptp(t) == 0:
-        return y.mean(axis=0)
-    coef = np.polyfit(t - t0, y, 1)
-    return coef[1]
+def _window_lines(t: np.ndarray, y: np.ndarray, half: int) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares lines through the ``half`` samples before (``k - half .. k - 1``) and
+    from (``k .. k + half - 1``) each index ``k``, evaluated at the middle of samples
+    ``k - 1`` and ``k``: (n, 2) before and after values (NaN where a window has fewer than
+    two samples). Running sums make it O(n)."""
+    n = t.size
+    t_mid = np.r_[t[0], 0.5 * (t[:-1] + t[1:])]
+
+    def sums(v: np.ndarray) -> np.ndarray:
+        return np.concatenate([np.zeros((1, *v.shape[1:])), np.cumsum(v, axis=0)])
+
+    tt = (t - t[0])[:, None]  # shifted for numerical range
+    s0, st, stt = sums(np.ones((n, 1))), sums(tt), sums(tt * tt)
+    sy, sty = sums(y), sums(tt * y)
+    k = np.arange(n)
+    out = []
+    for lo, hi in ((np.maximum(k - half, 0), k), (k, np.minimum(k + half, n))):
+        m = s0[hi] - s0[lo]
+        a_t, a_tt = st[hi] - st[lo], stt[hi] - stt[lo]
+        a_y, a_ty = sy[hi] - sy[lo], sty[hi] - sty[lo]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            den = m * a_tt - a_t * a_t
+            slope = np.where(den > 0, (m * a_ty - a_t * a_y) / den, 0.0)
+            mean_t, mean_y = a_t / m, a_y / m
+            val = mean_y + slope * ((t_mid - t[0])[:, None] - mean_t)
+        val[m[:, 0] < 2] = np.nan
+        out.append(val)
+    return out[0], out[1]
 
 
 def cut_scores(track: PoseTrack) -> np.ndarray:
@@ -77,15 +99,17 @@ def cut_scores(track: PoseTrack) -> np.ndarray:
     if good.size < 4 or not np.isfinite(track.fps):
         return score
     half = max(round(WINDOW_S * track.fps), 2)
-    t = track.t_s
-    for k in range(2, good.size - 1):
-        before, after = good[max(0, k - half):k], good[k:k + half]
-        t0 = 0.5 * (t[before[-1]] + t[after[0]])
-        h_b, h_a = np.median(height[before]), np.median(height[after])
-        jump = np.hypot(*(_line_at(t[after], centre[after], t0)
-                          - _line_at(t[before], centre[before], t0)))
-        score[good[k]] = (jump / min(h_b, h_a) / JUMP_HEIGHTS
-                          + abs(np.log(h_a / h_b)) / np.log(SIZE_RATIO))
+    t = track.t_s[good]
+    before, after = _window_lines(t, centre[good], half)
+    h = pd.Series(height[good])
+    h_before = h.rolling(half, min_periods=1).median().shift(1).to_numpy()
+    h_after = h[::-1].rolling(half, min_periods=1).median()[::-1].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        jump = np.hypot(*(after - before).T) / np.minimum(h_before, h_after)
+        s = jump / JUMP_HEIGHTS + np.abs(np.log(h_after / h_before)) / np.log(SIZE_RATIO)
+    s[:2] = 0.0
+    s[-1:] = 0.0
+    score[good] = np.nan_to_num(s)
     return score
 
 
