@@ -87,11 +87,17 @@ def test_out_of_range_options_are_refused_before_anything_runs(
     assert calls == []
 
 
-def test_limits_themselves_are_accepted(synthetic) -> None:
+def test_limits_themselves_are_accepted(synthetic, capsys: pytest.CaptureFixture) -> None:
     clips, calls = synthetic
-    assert cli.main(["analyze", str(clips["side"]), "--tilt", "-45", "--height", "2.5",
+    assert cli.main(["analyze", str(clips["side"]), "--tilt", "0", "--height", "2.5",
                      "--slowmo", "1", "--quiet"]) == 0
     assert len(calls) == 1
+    capsys.readouterr()
+    # -45 deg is accepted and the analysis runs; on this level clip it tilts the runner by
+    # 45 deg, which the implausible-values gate refuses (a lean no runner has)
+    assert cli.main(["analyze", str(clips["side"]), "--tilt", "-45", "--quiet"]) == 2
+    assert len(calls) == 2
+    assert "no runner can do" in _one_error_line(capsys)
 
 
 def test_start_must_be_before_end(synthetic, capsys: pytest.CaptureFixture) -> None:
