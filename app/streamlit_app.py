@@ -35,15 +35,16 @@ from ui_result import render_session
 
 from posture.errors import PostureError
 from posture.report.session import Session
+from posture.wording import MIN_CLIP_S
 
 log = logging.getLogger("stride_posture.app")
 
-HOW_TO_FILM = """
+HOW_TO_FILM = f"""
 - **Side view** for trunk lean, low-back arch and overstride; **from behind** for side-to-side
   sway and pelvic drop.
 - Phone on a stand at hip height, level, 3-5 m away, the whole body in the picture
   (head to feet) for the whole clip.
-- At least 20 s of steady running; on a treadmill keep the same speed fresh and tired.
+- At least {MIN_CLIP_S:.0f} s of steady running; on a treadmill keep the same speed fresh and tired.
 - 60 fps or more if you can (contact time needs 100 fps or more).
 - Tight clothes show the back outline best; one person in the picture.
 """

@@ -14,6 +14,7 @@ from posture.history import SUMMARY_COLUMNS, History, StoredClip, default_db_pat
 from posture.metrics.registry import spec
 from posture.report.plots import figure_png, history_figure
 from posture.report.session import AnalysedClip, Session, build_session, comparison_doc
+from posture.wording import plural
 
 
 @st.cache_resource
@@ -129,6 +130,6 @@ def render_history() -> Session | None:
                            "(with their uploaded videos and cached results)", key="hist_sure")
         if st.button("Delete", disabled=not sure, key="hist_del"):
             n = delete_runner(runner)
-            st.success(f"Deleted {n} session(s) of {md(runner)}.")
+            st.success(f"Deleted {plural(n, 'session')} of {md(runner)}.")
             st.rerun()
     return out

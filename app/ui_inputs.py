@@ -22,6 +22,7 @@ from ui_core import (
 from posture.errors import PostureError
 from posture.pipeline import AnalysisOptions
 from posture.video import probe
+from posture.wording import MIN_CLIP_S
 
 SOURCES = ("Bundled sample", "One clip (early vs late)", "Two clips (fresh vs fatigued)",
            "Side + rear/front clips (same run)")
@@ -99,7 +100,8 @@ def _clips(source: str) -> tuple[ClipRequest, ...]:
     if source == SOURCES[0]:
         return _sample()
     if source == SOURCES[1]:
-        c = _upload("Clip of your run (at least 20 s of steady running)", "one", "single")
+        c = _upload(f"Clip of your run (at least {MIN_CLIP_S:.0f} s of steady running)", "one",
+                    "single")
         return (c,) if c else ()
     if source == SOURCES[2]:
         a = _upload("Fresh clip (start of the run)", "fresh", "fresh")

@@ -15,7 +15,7 @@ from streamlit.delta_generator import DeltaGenerator
 from ui_core import md, upload_dir
 
 from posture.errors import PostureError
-from posture.findings import Finding
+from posture.findings import SHORT_CLIP_CODE, TO_CHECK_HINT, Finding, nothing_stands_out
 from posture.metrics.registry import spec
 from posture.report import export
 from posture.report.annotate import context_from_view
@@ -34,6 +34,8 @@ from posture.report.session import (
     summary_table,
 )
 from posture.report.video_out import write_annotated_mp4
+from posture.results import QualityFlag
+from posture.wording import MIN_CLIP_S, camera_tilt_text, plural
 
 log = logging.getLogger("stride_posture.app")
 
@@ -79,13 +81,9 @@ def view_text(session: Session) -> list[str]:
         toward = "moving away" if v.view == "rear" else "coming toward you"
         where = (f"runner facing {v.facing}, {v.near_side} side nearest the camera"
                  if v.view == "side" else f"runner {toward}")
-        how = {"user": "as you entered", "floor": "estimated from the floor line",
-               "scene_lines": "estimated from lines in the scene",
-               "pelvis": "estimated from the pelvis"}.get(v.roll_source, v.roll_source)
-        roll = (f"; camera tilt {v.camera_roll_deg:+.1f} deg ({how}) corrected"
-                if v.roll_source != "none" and abs(v.camera_roll_deg) >= 0.1 else "")
-        out.append(f"**{md(c.name)}**: {v.view} view, {where} (confidence {v.confidence:.0%}){roll}"
-                   f" - {c.analysis.n_strides} strides")
+        roll = camera_tilt_text(v.camera_roll_deg, v.roll_source)
+        out.append(f"**{md(c.name)}**: {v.view} view, {where} (confidence {v.confidence:.0%}); "
+                   f"{roll} - {plural(c.analysis.n_strides, 'stride')}")
     return out
 
 
@@ -130,7 +128,8 @@ def render_card(f: Finding) -> None:
     """One finding: what was seen, then why it matters and what to do side by side."""
     with st.container(border=True):
         exp = " :violet-badge[experimental]" if f.experimental else ""
-        st.markdown(f"**{f.rank}. {f.title}** {CONF_BADGE.get(f.confidence, '')}{exp}")
+        title = f.title.replace(" (experimental)", "")  # saved sessions had it in the title
+        st.markdown(f"**{f.rank}. {title}** {CONF_BADGE.get(f.confidence, '')}{exp}")
         st.markdown(f.measured)
         why, todo = st.columns(2)
         why.markdown(f"**Why it matters.** {f.meaning}")
@@ -143,33 +142,53 @@ def render_findings(session: Session) -> None:
     st.markdown("### What changed and what to do")
     fr = session.findings
     judged = change_judged(session)
-    if not judged:
-        st.warning("Too few strides in each part to judge a change, so the findings below "
-                   "only compare your values with the usual ranges. Film at least 20 s of "
-                   "steady running per part to see how you change.")
+    why = _not_judged_reason(session) if not judged else None
+    if why is not None:
+        st.info(why.message)
     if not fr.shown:
-        st.success("Nothing stands out: "
-                   + ("no change for the worse that video can reliably detect, and "
-                      if judged else "")
-                   + "no value outside the usual range.")
+        st.success(nothing_stands_out(judged))
     for f in fr.shown:
         render_card(f)
     if fr.more:
-        with st.expander(f"{len(fr.more)} more finding(s), less important"):
+        with st.expander(f"{plural(len(fr.more), 'more finding')}, less important"):
             for f in fr.more:
-                st.markdown(f"**{f.title}** - {f.measured}")
-    render_warnings(session)
+                st.markdown(f"**{f.display_title}** - {f.measured}")
+    if fr.to_check:
+        render_to_check(fr.to_check)
+    render_warnings(session, skip=why)
 
 
-def render_warnings(session: Session) -> None:
+def render_to_check(to_check: list[Finding]) -> None:
+    """Low-confidence findings: a secondary list without advice."""
+    with st.expander(f"{TO_CHECK_HINT} ({plural(len(to_check), 'item')}, not sure enough "
+                     "to advise on)"):
+        for f in to_check:
+            st.markdown(f"**{f.display_title}** - {f.measured}")
+            st.caption(f.unsure_text())
+
+
+def _not_judged_reason(session: Session) -> QualityFlag:
+    """Why no change was judged: the short-clip or few-strides warning, else a plain note."""
     flags = list(session.findings.warnings)
+    for code in (SHORT_CLIP_CODE, "few_strides"):
+        for q in flags:
+            if q.code == code:
+                return q
+    return QualityFlag("not_judged", "info",
+                       "No change could be judged, so the findings only compare your values "
+                       f"with the usual ranges. Film at least {MIN_CLIP_S:.0f} s of steady "
+                       "running per clip, with the whole body in view, to see how you change.")
+
+
+def render_warnings(session: Session, *, skip: QualityFlag | None = None) -> None:
+    flags = [q for q in session.findings.warnings if q != skip]
     flags += [q for c in session.clips for q in c.analysis.quality if q not in flags]
     serious = [q for q in flags if q.severity in ("warning", "error")]
     minor = [q for q in flags if q.severity == "info"]
     for q in serious:
         st.warning(md(q.message))
     if minor:
-        with st.expander(f"How far to trust these numbers ({len(minor)} note(s))"):
+        with st.expander(f"How far to trust these numbers ({plural(len(minor), 'note')})"):
             for q in minor:
                 st.markdown(f"- {md(q.message)}")
 

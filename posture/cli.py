@@ -134,22 +134,25 @@ def _track(video: str, args: argparse.Namespace):  # -> PoseTrack
 
 def _analyze(args: argparse.Namespace) -> int:
     from posture.compare import compare_windows
-    from posture.findings import report_or_levels
+    from posture.findings import judge_change, report_or_levels
 
     analysis = _run(args.video, args)
-    comparison = compare_windows(analysis)
+    comparison = judge_change(compare_windows(analysis))
     findings = report_or_levels(comparison, analyses=analysis)
     if args.out is not None:
-        _write_outputs(Path(args.out), analysis, comparison, findings)
+        _write_clip(Path(args.out), analysis)
+        _write_comparison(Path(args.out), comparison, findings)
     if args.json:
         print(analysis.to_json())
     else:
         _print_summary(analysis)
-        _print_findings(findings, "early versus late")
+        _print_findings(findings, comparison, "early versus late", [analysis], args.out)
     return 0
 
 
 def _compare(args: argparse.Namespace) -> int:
+    """Two clips: the comparison and findings at the top of ``--out``, each clip's own
+    outputs in its subfolder (``fresh/``, ``fatigued/``)."""
     from posture.compare import compare_clips
     from posture.findings import report_or_levels
     from posture.pipeline import analyze_tracks
@@ -161,12 +164,13 @@ def _compare(args: argparse.Namespace) -> int:
     findings = report_or_levels(comparison, analyses=[fresh, tired])
     if args.out is not None:
         out = Path(args.out)
-        _write_outputs(out / "fresh", fresh, None, None)
-        _write_outputs(out / "fatigued", tired, comparison, findings)
+        _write_clip(out / "fresh", fresh)
+        _write_clip(out / "fatigued", tired)
+        _write_comparison(out, comparison, findings)
     if args.json:
         print(comparison.to_json())
     else:
-        _print_findings(findings, "fresh versus fatigued")
+        _print_findings(findings, comparison, "fresh versus fatigued", [fresh, tired], args.out)
     refusals = [w for w in comparison.warnings if w.severity == "error"]
     for w in refusals:
         print(f"error: {w.message}", file=sys.stderr)
@@ -175,28 +179,35 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _session(args: argparse.Namespace) -> int:
     """A side clip and a rear (or front) clip of the same run: one report, both planes."""
-    from posture.report.session import AnalysedClip, build_view_pair
+    from posture.report.session import AnalysedClip, build_view_pair, change_judged
 
     pair = build_view_pair(AnalysedClip(Path(args.side).name, _run(args.side, args)),
                            AnalysedClip(Path(args.frontal).name, _run(args.frontal, args)))
     if args.out is not None:
         for part in pair.parts:
-            _write_outputs(Path(args.out) / part.clips[0].role, part.clips[0].analysis,
-                           part.comparison, part.findings)
+            _write_clip(Path(args.out) / part.clips[0].role, part.clips[0].analysis)
+            _write_comparison(Path(args.out) / part.clips[0].role, part.comparison, None)
         write_atomic(Path(args.out) / "findings.json", pair.findings.to_json())
     if args.json:
         print(pair.findings.to_json())
     else:
         for clip in pair.clips:
             _print_summary(clip.analysis)
-        _print_findings(pair.findings, pair.title)
+        _print_findings(pair.findings, None, pair.title, [c.analysis for c in pair.clips],
+                        args.out, judged=any(change_judged(p) for p in pair.parts))
     return 0
 
 
-def _write_outputs(out: Path, analysis, comparison, findings) -> None:
+def _write_clip(out: Path, analysis) -> None:  # ClipAnalysis
+    """One clip's own outputs: its stride table and its analysis."""
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(out / "strides.csv", analysis.strides.to_csv(index=False))
     write_atomic(out / "analysis.json", analysis.to_json())
+
+
+def _write_comparison(out: Path, comparison, findings) -> None:
+    """What was compared (CSV and JSON) and, when given, the findings drawn from it."""
+    out.mkdir(parents=True, exist_ok=True)
     if comparison is not None:
         write_atomic(out / "comparison.csv", comparison.table().to_csv())
         write_atomic(out / "comparison.json", comparison.to_json())
@@ -221,26 +232,57 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def _print_summary(analysis) -> None:  # ClipAnalysis
+    from posture.findings import value_text
+    from posture.metrics.registry import METRICS
+    from posture.wording import camera_tilt_text, plural
+
     v = analysis.view
-    print(f"view: {v.view} (facing {v.facing}, confidence {v.confidence:.2f}); "
-          f"camera tilt corrected: {v.camera_roll_deg:+.1f} deg ({v.roll_source})")
-    print(f"strides: {analysis.n_strides}")
-    for key, value in analysis.summary.items():
-        print(f"{key}: {value:.2f}")
-    for flag in analysis.quality:
-        print(f"{flag.severity}: {flag.message}")
+    where = {"rear": "runner moving away", "front": "runner coming toward the camera"}.get(
+        v.view, f"runner facing {v.facing}")
+    print(f"view: {v.view} ({where}, confidence {v.confidence:.0%}); "
+          f"{camera_tilt_text(v.camera_roll_deg, v.roll_source)}")
+    s = analysis.strides
+    span = (f" over {s['t_end_s'].max() - s['t_start_s'].min():.1f} s of running"
+            if len(s) else "")
+    print(f"{plural(analysis.n_strides, 'stride')}{span}; clip averages (median):")
+    for metric, spec in METRICS.items():
+        mean = analysis.summary.get(metric, float("nan"))
+        if mean == mean:  # not NaN: measured on this clip
+            median = analysis.summary.get(f"{metric}_median", float("nan"))
+            print(f"  {spec.label}: {value_text(metric, mean)} "
+                  f"({value_text(metric, median)})")
 
 
-def _print_findings(rep, what: str) -> None:  # FindingsReport
+def _print_findings(rep, comparison, what: str, clips, out: str | None, *,
+                    judged: bool | None = None) -> None:
+    """Warnings (each once), the shown findings, the rest and those to check, the care note.
+
+    ``rep`` is a FindingsReport, ``comparison`` the Comparison behind it (None for a view
+    pair, then ``judged`` says whether any change was judged), ``clips`` the ClipAnalyses.
+    """
+    from posture.findings import TO_CHECK_HINT, any_judged, nothing_stands_out
+    from posture.wording import plural
+
+    if comparison is not None and not any_judged(comparison):
+        what = "your levels over the whole clip" if len(clips) == 1 else what
     print(f"\nfindings ({what}):")
-    for w in rep.warnings:
+    notes = list(dict.fromkeys([*rep.warnings, *(q for c in clips for q in c.quality)]))
+    for w in notes:
         print(f"  {w.severity}: {w.message}")
     if not rep.shown:
-        print("  nothing changed beyond what video can detect.")
+        judged = any_judged(comparison) if judged is None else judged
+        print(f"  {nothing_stands_out(judged)}")
     for f in rep.shown:
         print("\n" + "\n".join("  " + line for line in f.text().splitlines()))
     if rep.more:
-        print(f"\n  ({len(rep.more)} more, less important: see findings.json with --out)")
+        where = (f"in {Path(out) / 'findings.json'}" if out is not None
+                 else "run again with --out to get findings.json")
+        print(f"\n  {plural(len(rep.more), 'more finding')}, less important: {where}.")
+    if rep.to_check:
+        print(f"\n  {TO_CHECK_HINT} (not sure enough to advise on these):")
+        for f in rep.to_check:
+            print("\n" + "\n".join("  - " + line if k == 0 else "    " + line
+                                     for k, line in enumerate(f.text().splitlines())))
     print(f"\n{rep.care_note}")
 
 

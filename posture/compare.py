@@ -42,6 +42,7 @@ from scipy import stats
 
 from posture.metrics.registry import METRICS, spec
 from posture.results import ClipAnalysis, QualityFlag
+from posture.wording import film_advice
 
 Verdict = Literal["changed", "unchanged", "not enough data"]
 Direction = Literal["worse", "better", "different"]
@@ -693,7 +694,7 @@ def _stride_count_check(a: WindowInfo, b: WindowInfo, min_strides: int) -> list[
     return [QualityFlag(
         "few_strides", "warning",
         f"Too few strides to judge change in {names}; at least {min_strides} are needed per "
-        "part, so film at least 20 seconds of steady running for each.")]
+        f"part, so {film_advice()} per clip, with the whole body in view.")]
 
 
 # ---------------------------------------------------------------------------- JSON helpers

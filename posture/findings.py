@@ -10,9 +10,18 @@ Two sources of findings:
 
 All bands live in ``posture/data/reference_ranges.csv`` and all advice text in
 ``posture/data/advice.json``; nothing here hard-codes a threshold. Ranking is
-``severity x confidence weight``; the first :data:`MAX_SHOWN` findings are marked ``shown``,
-the rest stay in the list. Lumbar arching is experimental: it is only ever reported as a
-change within the runner, never as a level. See ``docs/findings.md``.
+``severity x confidence weight``. What the data supports decides where a finding goes:
+
+* one finding per problem (advice family): weaker findings of the same family are folded into
+  the strongest one as an "Also:" sentence, so overstride never appears twice;
+* a finding with low confidence (:func:`is_to_check`) is never a headline and carries no
+  advice: it goes to the secondary "to check" list (:data:`TO_CHECK_HINT`);
+* of the rest, the first :data:`MAX_SHOWN` are marked ``shown``, the others stay in the list;
+* an early-versus-late change is judged only on a clip whose strides span at least
+  :data:`posture.wording.MIN_CLIP_S` (:func:`judge_change`); a shorter clip gets its levels.
+
+Lumbar arching is experimental: it is only ever reported as a change within the runner, never
+as a level. See ``docs/findings.md``.
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ from posture.compare import (
 )
 from posture.metrics.registry import METRICS, spec
 from posture.results import ClipAnalysis, QualityFlag
+from posture.wording import MIN_CLIP_S, film_advice, plural
 
 Confidence = Literal["high", "moderate", "low"]
 Band = Literal["good", "watch", "outside"]
@@ -49,6 +59,30 @@ CONFIDENCE_WEIGHT: dict[str, float] = {"high": 1.0, "moderate": 0.7, "low": 0.4}
 SOLID_STRIDES: int = 10
 SOLID_CONF: float = 0.6
 CLEAR_CHANGE_SDD: float = 1.5
+#: Findings at this confidence go to the "to check" list, never to the headlines.
+TO_CHECK_CONFIDENCE: Confidence = "low"
+TO_CHECK_HINT: str = "To check: film a longer or clearer clip"
+#: Code of the warning that says why no early-versus-late change was judged on a short clip.
+SHORT_CLIP_CODE: str = "clip_too_short"
+
+#: Short words for quality and comparability warnings inside a confidence reason (the full
+#: message is listed with the warnings); unknown codes get :data:`OTHER_FLAG_WORDS`.
+FLAG_WORDS: dict[str, str] = {
+    "camera_distance_mismatch": "the camera distance differs between the parts",
+    "camera_level_mismatch": "the camera level differs between the parts",
+    "camera_moving": "the camera seems to move",
+    "few_strides": "few strides",
+    "low_visibility": "body landmarks are poorly visible",
+    "out_of_frame": "the runner is partly out of the picture",
+    "roll_not_estimated": "the camera level could not be checked",
+    "runner_small": "the runner is small in the picture",
+    "side_mismatch": "the clips show different sides of the runner",
+    "speed_mismatch": "the running speed seems to differ",
+    "view_mismatch": "the clips are filmed from different angles",
+    "windows_overlap": "the parts compared overlap",
+    SHORT_CLIP_CODE: "the clip is short",
+}
+OTHER_FLAG_WORDS: str = "a recording warning (see the notes)"
 
 CARE_NOTE: str = (
     "If back pain lasts more than one or two weeks, or keeps coming back, see a physical "
@@ -181,6 +215,10 @@ class Finding:
     values: dict[str, float | None] = field(default_factory=dict)
     rank: int = 0
     shown: bool = False
+    to_check: bool = False
+    """Low confidence: listed under "to check", with no meaning or actions (never shown)."""
+    related: list[str] = field(default_factory=list)
+    """Metrics of the same problem folded into this finding (named in ``measured``)."""
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -193,15 +231,28 @@ class Finding:
         return cls(**{**d, "values": {k: (math.nan if v is None else v)
                                       for k, v in d["values"].items()}})
 
+    @property
+    def display_title(self) -> str:
+        """The title with "(experimental)" when the measure is experimental (once)."""
+        tag = self.experimental and "experimental" not in self.title.lower()
+        return self.title + (" (experimental)" if tag else "")
+
     def text(self) -> str:
-        """The finding as a short paragraph (title, numbers, confidence, meaning, actions)."""
-        tag = " [experimental]" if self.experimental and "xperimental" not in self.title else ""
-        lines = [f"{self.title}{tag}", self.measured,
+        """The finding as a short paragraph (title, numbers, confidence, meaning, actions);
+        a finding to check says why it is uncertain instead of meaning and actions."""
+        if self.to_check:
+            return "\n".join([self.display_title, self.measured, self.unsure_text()])
+        lines = [self.display_title, self.measured,
                  f"Confidence: {self.confidence} ({self.confidence_reason}).",
                  f"What it may mean for your back: {self.meaning}"]
         if self.actions:
             lines.append("What to do: " + " ".join(self.actions))
         return "\n".join(lines)
+
+    def unsure_text(self) -> str:
+        """Why a finding to check is not advice, and what to film (one sentence)."""
+        return (f"Not sure enough to advise on ({self.confidence_reason}); "
+                f"{TO_CHECK_HINT[0].lower()}{TO_CHECK_HINT[1:]} to check it.")
 
 
 @dataclass
@@ -212,10 +263,14 @@ class FindingsReport:
     more: list[Finding]
     warnings: list[QualityFlag]
     care_note: str = CARE_NOTE
+    to_check: list[Finding] = field(default_factory=list)
+    """Low-confidence findings: no advice, "film a longer or clearer clip" (secondary)."""
 
     def to_dict(self) -> dict:
         return {"shown": [f.to_dict() for f in self.shown],
                 "more": [f.to_dict() for f in self.more],
+                "to_check": [f.to_dict() for f in self.to_check],
+                "to_check_hint": TO_CHECK_HINT,
                 "warnings": [asdict(w) for w in self.warnings],
                 "care_note": self.care_note}
 
@@ -228,7 +283,79 @@ class FindingsReport:
         return cls(shown=[Finding.from_dict(f) for f in d["shown"]],
                    more=[Finding.from_dict(f) for f in d["more"]],
                    warnings=[QualityFlag(**w) for w in d["warnings"]],
-                   care_note=d["care_note"])
+                   care_note=d["care_note"],
+                   to_check=[Finding.from_dict(f) for f in d.get("to_check", [])])
+
+    @classmethod
+    def split(cls, ranked: Sequence[Finding], warnings: Sequence[QualityFlag]
+              ) -> FindingsReport:
+        """Ranked findings (from :func:`findings` or :func:`clip_findings`) into the lists."""
+        return cls(shown=[f for f in ranked if f.shown],
+                   more=[f for f in ranked if not f.shown and not f.to_check],
+                   warnings=list(warnings), to_check=[f for f in ranked if f.to_check])
+
+
+# ---------------------------------------------------------------------------- the rules
+def is_to_check(f: Finding) -> bool:
+    """The one rule for what the data does not support as advice: low confidence.
+
+    Such a finding is never a headline and carries no meaning or actions; it is listed
+    under :data:`TO_CHECK_HINT`.
+    """
+    return f.confidence == TO_CHECK_CONFIDENCE
+
+
+def any_judged(comparison: Comparison) -> bool:
+    """True when at least one metric had enough strides on both sides for a verdict."""
+    return any(c.verdict != "not enough data" for c in comparison.changes.values())
+
+
+def nothing_stands_out(judged: bool) -> str:
+    """The sentence for a report without findings to show (``judged``: a change was judged)."""
+    return ("Nothing stands out: "
+            + ("no change for the worse that video can reliably detect, and " if judged else "")
+            + "no value outside the usual range.")
+
+
+def value_text(metric: str, value: float | None, *, sign: bool = False) -> str:
+    """A metric's value with its unit as the findings write it (``"n/a"`` when missing)."""
+    return _num(value, spec(metric), sign=sign)
+
+
+def running_span_s(comparison: Comparison) -> float:
+    """Seconds of running the comparison's windows cover (first contact to last)."""
+    ends = [w.t_end_s for w in (comparison.a, comparison.b) if math.isfinite(w.t_end_s)]
+    starts = [w.t_start_s for w in (comparison.a, comparison.b) if math.isfinite(w.t_start_s)]
+    return max(ends) - min(starts) if ends and starts else math.nan
+
+
+def judge_change(comparison: Comparison) -> Comparison:
+    """The comparison as far as the clip supports it.
+
+    Early versus late within one clip is judged only when the strides span at least
+    :data:`~posture.wording.MIN_CLIP_S` (what the app asks the runner to film). On a shorter
+    clip every verdict becomes "not enough data" (change and interval blank, the two means
+    kept as levels) and a warning says why; its "too few strides" warning, which would say
+    the same less exactly, is dropped. Clip-versus-clip comparisons are returned unchanged.
+    """
+    span = running_span_s(comparison)
+    if (comparison.mode != "windows" or not math.isfinite(span) or span >= MIN_CLIP_S
+            or any(w.code == SHORT_CLIP_CODE for w in comparison.warnings)):
+        return comparison
+    a_lab, b_lab = comparison.labels
+    why = (f"This clip holds {span:.0f} s of running; its {a_lab} and {b_lab} parts are "
+           f"compared only on clips of at least {MIN_CLIP_S:.0f} s, so the findings describe "
+           f"your levels over the whole clip. To see how you change during a run, "
+           f"{film_advice()}.")
+    nan = math.nan
+    changes = {m: replace(c, verdict="not enough data", direction=None, change=nan,
+                          ci_low=nan, ci_high=nan, p_value=nan,
+                          reason=f"Not judged: the clip holds {span:.0f} s of running, "
+                                 f"less than {MIN_CLIP_S:.0f} s.")
+               for m, c in comparison.changes.items()}
+    warnings = [w for w in comparison.warnings if w.code != "few_strides"]
+    return replace(comparison, changes=changes,
+                   warnings=[*warnings, QualityFlag(SHORT_CLIP_CODE, "warning", why)])
 
 
 # ---------------------------------------------------------------------------- public API
@@ -251,8 +378,11 @@ def findings(comparison: Comparison, *,
     Returns
     -------
     list[Finding]
-        All findings, best first; ``rank`` starts at 1.
+        One finding per problem: the firm ones best first, then those to check;
+        ``rank`` starts at 1. On a clip too short for early versus late
+        (:func:`judge_change`) there are none.
     """
+    comparison = judge_change(comparison)
     if isinstance(analyses, ClipAnalysis):
         analyses = [analyses]
     later = analyses[-1] if analyses else None
@@ -303,7 +433,7 @@ def clip_findings(analysis: ClipAnalysis, *, min_strides: int = MIN_STRIDES,
             f"{len(v)} strides{_frames_text(v['stride'].tolist(), frames)}; the usual range "
             f"is {_band_text(metric)}.{_example(strides, v, metric)}")
         conf, why = _confidence(len(v), float(v["conf"].mean()), None, s.sdd, False,
-                                analysis.quality)
+                                analysis.quality, within="the clip")
         severity = fam["relevance"] * _level_severity(metric, mean, band)
         out.append(Finding(
             metric=metric, kind="level", title=_level_title(name, metric, mean, band),
@@ -324,6 +454,7 @@ def report(comparison: Comparison | None = None, *,
     :func:`clip_findings` (``analyses`` must then be one clip).
     """
     if comparison is not None:
+        comparison = judge_change(comparison)
         fs = findings(comparison, analyses=analyses, max_shown=max_shown)
         warnings = list(comparison.warnings)
     else:
@@ -332,23 +463,24 @@ def report(comparison: Comparison | None = None, *,
             raise ValueError("report() needs a comparison or one ClipAnalysis")
         fs = clip_findings(clip, max_shown=max_shown)
         warnings = list(clip.quality)
-    return FindingsReport(shown=[f for f in fs if f.shown],
-                          more=[f for f in fs if not f.shown], warnings=warnings)
+    return FindingsReport.split(fs, warnings)
 
 
 def report_or_levels(comparison: Comparison, *,
                      analyses: ClipAnalysis | Sequence[ClipAnalysis],
                      max_shown: int = MAX_SHOWN) -> FindingsReport:
     """The comparison's report; when no metric could be judged (too few strides in the
-    windows), how the (last) clip's levels compare with the usual ranges instead, keeping the
-    comparison's warnings."""
+    windows, or a clip too short for early versus late: :func:`judge_change`), how the (last)
+    clip's levels compare with the usual ranges instead, keeping the comparison's warnings
+    (clip quality warnings already among them are not repeated)."""
+    comparison = judge_change(comparison)
     fr = report(comparison, analyses=analyses, max_shown=max_shown)
-    if fr.shown or any(c.verdict != "not enough data" for c in comparison.changes.values()):
+    if any_judged(comparison):
         return fr
     last = analyses if isinstance(analyses, ClipAnalysis) else analyses[-1]
     levels = report(None, analyses=last, max_shown=max_shown)
-    return FindingsReport(shown=levels.shown, more=levels.more,
-                          warnings=[*fr.warnings, *levels.warnings])
+    extra = [w for w in levels.warnings if w not in fr.warnings]
+    return replace(levels, warnings=[*fr.warnings, *extra])
 
 
 def merge_reports(reports: Sequence[FindingsReport], *,
@@ -358,11 +490,9 @@ def merge_reports(reports: Sequence[FindingsReport], *,
     Findings of all clips are ranked together by score with the same rule as one clip (at
     most one shown per family); warnings are kept from every clip.
     """
-    fs = [replace(f) for r in reports for f in (*r.shown, *r.more)]
-    ranked = _rank(fs, max_shown)
-    return FindingsReport(shown=[f for f in ranked if f.shown],
-                          more=[f for f in ranked if not f.shown],
-                          warnings=[w for r in reports for w in r.warnings])
+    fs = [replace(f) for r in reports for f in (*r.shown, *r.more, *r.to_check)]
+    return FindingsReport.split(_rank(fs, max_shown),
+                                [w for r in reports for w in r.warnings])
 
 
 # ---------------------------------------------------------------------------- builders
@@ -378,8 +508,6 @@ def _change_finding(c: MetricChange, comp: Comparison, later: ClipAnalysis | Non
     title = f"{name[0].upper()}{name[1:]} {verb} {when}"
     if comp.legs != "both":
         title += f" ({comp.legs} leg)"
-    if c.experimental:
-        title += " (experimental)"
     b_strides = c.b_strides
     frames = [comp.b.frame_start, comp.b.frame_end]
     example = ""
@@ -476,14 +604,19 @@ def _level_bonus(band: Band | None) -> float:
 
 
 def _confidence(n_min: int, conf_min: float, c: MetricChange | None, sdd: float,
-                experimental: bool, flags: Sequence[QualityFlag]) -> tuple[Confidence, str]:
-    """Start at high; each weakness drops one step; experimental metrics cap at moderate."""
+                experimental: bool, flags: Sequence[QualityFlag], *,
+                within: str = "a part") -> tuple[Confidence, str]:
+    """Start at high; each weakness drops one step; experimental metrics cap at moderate.
+
+    ``within`` names where ``n_min`` strides were counted ("a part" of a comparison, or
+    "the clip"); the reasons are plain words, never warning codes.
+    """
     levels: list[Confidence] = ["low", "moderate", "high"]
     step = 2
     reasons: list[str] = []
     if n_min < SOLID_STRIDES:
         step -= 1
-        reasons.append(f"only {n_min} strides in a window")
+        reasons.append(f"only {plural(n_min, 'stride')} in {within}")
     if math.isfinite(conf_min) and conf_min < SOLID_CONF:
         step -= 1
         reasons.append(f"body landmarks were often unclear (mean confidence {conf_min:.2f})")
@@ -494,10 +627,10 @@ def _confidence(n_min: int, conf_min: float, c: MetricChange | None, sdd: float,
     warns = [f for f in flags if f.severity == "warning"]
     if errors:
         step = 0
-        reasons.append("the recordings cannot be compared: " + "; ".join(f.code for f in errors))
+        reasons.append("the recordings cannot be compared: " + _flag_words(errors))
     elif warns:
         step -= 1
-        reasons.append("recording warnings: " + ", ".join(sorted({f.code for f in warns})))
+        reasons.append(_flag_words(warns))
     if experimental and step > 1:
         step = 1
         reasons.append("experimental measure")
@@ -508,18 +641,49 @@ def _confidence(n_min: int, conf_min: float, c: MetricChange | None, sdd: float,
     return levels[step], "; ".join(reasons)
 
 
+def _flag_words(flags: Sequence[QualityFlag]) -> str:
+    words = dict.fromkeys(FLAG_WORDS.get(f.code, OTHER_FLAG_WORDS) for f in flags)
+    return ", ".join(words)
+
+
 def _rank(fs: list[Finding], max_shown: int) -> list[Finding]:
-    """Best first; at most one shown finding per family (overstride and shin reach are one
-    problem with one piece of advice), so the shown few name different things to work on."""
-    fs = sorted(fs, key=lambda f: (-f.score, f.metric))
-    lead = [f for i, f in enumerate(fs) if _family(f.metric) not in
-            {_family(g.metric) for g in fs[:i]}]
-    rest = [f for f in fs if f not in lead]
-    fs = lead + rest
-    for i, f in enumerate(fs):
+    """One finding per family, best first, those to check last.
+
+    Overstride and shin reach are one problem with one piece of advice: the weaker is folded
+    into the stronger ("Also: ..."), so no list names a problem twice. Low-confidence
+    findings (:func:`is_to_check`) lose their meaning and actions and are never shown.
+    """
+    leads: dict[str, Finding] = {}
+    for f in sorted(fs, key=lambda f: (-f.score, f.metric)):
+        lead = leads.setdefault(_family(f.metric), f)
+        if lead is not f:
+            _fold(lead, f)
+    firm = [f for f in leads.values() if not is_to_check(f)]
+    tentative = [f for f in leads.values() if is_to_check(f)]
+    for f in tentative:
+        f.to_check, f.meaning, f.actions = True, "", []
+    for i, f in enumerate([*firm, *tentative]):
         f.rank = i + 1
-        f.shown = i < max_shown and f in lead
-    return fs
+        f.shown = i < max_shown and not f.to_check
+    return [*firm, *tentative]
+
+
+def _fold(lead: Finding, other: Finding) -> None:
+    """Name ``other`` (same problem, weaker) inside ``lead`` instead of listing it again."""
+    if other.metric in lead.related or other.metric == lead.metric:
+        return
+    lead.related = [*lead.related, other.metric, *other.related]
+    title = other.title[0].lower() + other.title[1:]
+    s = spec(other.metric)
+    v = other.values
+    if other.kind == "change":
+        nums = (f"{_num(v.get('a_mean'), s, sign=False)} to "
+                f"{_num(v.get('b_mean'), s, sign=False)}")
+    else:
+        level = v.get("mean", v.get("b_mean"))
+        nums = f"{_num(level, s, sign=False)} on average; usual range {_band_text(other.metric)}"
+    unsure = ", low confidence" if is_to_check(other) else ""
+    lead.measured += f" Also: {title} ({nums}{unsure})."
 
 
 def _family(metric: str) -> str:

@@ -32,6 +32,7 @@ from posture.metrics import frontal as fm
 from posture.quality import drop_implausible
 from posture.results import STRIDE_ID_COLUMNS, ClipAnalysis, QualityFlag, ViewEstimate
 from posture.track import PoseTrack
+from posture.wording import film_advice, strides_found
 
 if TYPE_CHECKING:
     from posture.pipeline import AnalysisOptions
@@ -297,8 +298,7 @@ def _quality(strides: pd.DataFrame, track: PoseTrack, events: FrontalEvents,
     if n < FEW_STRIDES:
         flags.append(QualityFlag(
             "few_strides", "warning",
-            f"Only {n} clean strides were found; film at least 20 seconds of steady running "
-            "so that the medians settle."))
+            f"{strides_found(n)}; {film_advice()} so that the medians settle."))
     widths = np.array([np.nanmedian(fm.hip_width_px(xy[s.ic:s.next_ic])) for s in events.strides])
     widths = widths[np.isfinite(widths)]
     growth = _size_change_within_shots(xy, events, track.fps)
@@ -390,8 +390,8 @@ def analyze_frontal(track: PoseTrack, *, view: ViewEstimate | None = None,
     check_running(shape, Path(track.info.path).name)
     if len(events.strides) < 2:
         raise TooFewStridesError(
-            f"Only {len(events.strides)} clean strides were found in this rear/front clip; "
-            "film at least 20 seconds of steady running with the feet in the picture.")
+            f"{strides_found(len(events.strides))} in this rear/front clip; {film_advice()} "
+            "with the feet in the picture.")
     roll, flags = choose_roll(view, options, pelvis_roll_deg(track.image_xy_px, events))
     applied = roll.roll_deg if options.level_camera else 0.0
     xy = smooth_xy(level_xy(track, applied), track.fps, events.segments)

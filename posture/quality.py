@@ -6,6 +6,8 @@ Each check is a small function returning a :class:`posture.results.QualityFlag` 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -16,6 +18,7 @@ from posture.metrics.geometry import midpoint, quiet_empty_slices
 from posture.metrics.registry import PLAUSIBLE_RANGE, spec
 from posture.results import QualityFlag
 from posture.track import PoseTrack
+from posture.wording import film_advice, plural, strides_found
 
 #: Fewer valid strides than this give an unstable clip mean.
 MIN_STABLE_STRIDES = 7
@@ -62,8 +65,8 @@ def few_strides_flag(n_strides: int) -> QualityFlag | None:
         return None
     return QualityFlag(
         "few_strides", "warning",
-        f"Only {n_strides} clean strides were found; averages are unstable below "
-        f"{MIN_STABLE_STRIDES}, so film at least 10 seconds of steady running.")
+        f"{strides_found(n_strides)}; averages are unstable below {MIN_STABLE_STRIDES}, "
+        f"so {film_advice()}.")
 
 
 def camera_moving_flag(track: PoseTrack, leg_px: np.ndarray) -> QualityFlag | None:
@@ -119,11 +122,38 @@ def rejected_strides_flag(events: GaitEvents) -> QualityFlag | None:
     bad = s[~s["valid"]]
     if bad.empty:
         return None
-    reasons = bad["reject_reason"].str.replace(r"[\d.]+", "#", regex=True).value_counts()
-    text = "; ".join(f"{n} x {r}" for r, n in reasons.items())
+    text = "; ".join(_reason_groups(bad["reject_reason"].astype(str).tolist()))
     return QualityFlag(
         "strides_rejected", "info",
-        f"{len(bad)} of {len(s)} strides were left out as implausible ({text}).")
+        f"{len(bad)} of {plural(len(s), 'stride')} {'was' if len(bad) == 1 else 'were'} "
+        f"left out as implausible ({text}).")
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _reason_groups(reasons: list[str]) -> list[str]:
+    """Reject reasons grouped by their wording, each number slot shown as its range.
+
+    ``["landmarks missing in 12% of frames", "landmarks missing in 40% of frames"]`` gives
+    ``["2 strides: landmarks missing in 12-40% of frames"]`` (most frequent group first).
+    """
+    groups: dict[str, list[list[str]]] = {}
+    for r in reasons:
+        groups.setdefault(_NUMBER.sub("\0", r), []).append(_NUMBER.findall(r))
+    out = []
+    for key, numbers in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        words = key.split("\0")
+        slots = [_span(list(col)) for col in zip(*numbers, strict=True)]
+        text = words[0] + "".join(n + w for n, w in zip(slots, words[1:], strict=True))
+        out.append(f"{plural(len(numbers), 'stride')}: {text}")
+    return out
+
+
+def _span(values: list[str]) -> str:
+    """One number, or ``lo-hi`` when the strides differ (kept as written)."""
+    lo, hi = min(values, key=float), max(values, key=float)
+    return lo if float(lo) == float(hi) else f"{lo}-{hi}"
 
 
 #: More than this share of strides with an impossible value: the clip is refused.

@@ -26,6 +26,7 @@ from posture.quality import drop_implausible, side_quality_flags
 from posture.results import ClipAnalysis, QualityFlag, ViewEstimate
 from posture.track import PoseTrack
 from posture.view import detect_view, estimate_view
+from posture.wording import film_advice, strides_found
 
 #: At least this many valid strides are needed to report anything.
 MIN_STRIDES = 2
@@ -54,10 +55,6 @@ def side_gait_shape(track: PoseTrack, events: GaitEvents) -> GaitShape:
                       knee_flexion_deg=knees, leg_spread_px=spread)
 
 
-def _strides(n: int) -> str:
-    return "stride was" if n == 1 else "strides were"
-
-
 def _too_few_message(n: int, events, shape: GaitShape | None = None) -> str:
     """One sentence on why there are too few strides and what to do.
 
@@ -70,14 +67,13 @@ def _too_few_message(n: int, events, shape: GaitShape | None = None) -> str:
     if len(s) and len(slow) >= len(s) / 2:
         med = float(slow["duration_s"].median())
         if shape is not None and shape.running_shaped:
-            return (f"Only {n} clean {_strides(n)} found: the strides take about {med:.1f} s, "
-                    "too slow for running although the movement looks like running, so if "
-                    "this is a slow-motion clip set its slow-motion factor (for example 4 "
-                    "for 120 fps played at 30 fps).")
-        return (f"Only {n} clean {_strides(n)} found: the strides take about {med:.1f} s, "
-                "too slow for running; film at least 10 seconds of steady running.")
-    return (f"Only {n} clean {_strides(n)} found; film at least 10 seconds of steady running "
-            "with the whole body in view.")
+            return (f"{strides_found(n)}: the strides take about {med:.1f} s, too slow for "
+                    "running although the movement looks like running, so if this is a "
+                    "slow-motion clip set its slow-motion factor (for example 4 for 120 fps "
+                    "played at 30 fps).")
+        return (f"{strides_found(n)}: the strides take about {med:.1f} s, too slow for "
+                f"running; {film_advice()}.")
+    return f"{strides_found(n)}; {film_advice()} with the whole body in view."
 
 
 def summarize(strides, *, cadence_spm: float, camera_roll_deg: float) -> dict[str, float]:

@@ -27,6 +27,7 @@ from posture.errors import (
     UnreadableVideoError,
 )
 from posture.track import VideoInfo
+from posture.wording import MIN_CLIP_S
 
 MIN_DURATION_S = 2.0
 """Shortest clip (real seconds) that can hold a few strides."""
@@ -377,7 +378,7 @@ def _check_usable(info: VideoInfo) -> None:
     if info.duration_s < MIN_DURATION_S:
         raise ClipTooShortError(
             f"The clip {name} lasts only {info.duration_s:.1f} s; film at least "
-            f"{MIN_DURATION_S:.0f} s (ideally 10 s or more) of running."
+            f"{MIN_DURATION_S:.0f} s (ideally {MIN_CLIP_S:.0f} s or more) of running."
         )
     if info.fps_capture < MIN_CAPTURE_FPS:
         raise FrameRateTooLowError(

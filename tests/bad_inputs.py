@@ -44,7 +44,7 @@ MESSAGES: dict[str, str] = {
     "not_regular": r"is not a regular file",
     "dangling": r"is a link that leads nowhere",
     "no_person": r"No person was found|runner was found in only",
-    "few_strides": r"clean strides were found|Only \d+ clean strides",
+    "few_strides": r"clean strides? (?:were|was) found",
     # options
     "range": r"argument --\w+: must be (between|at least)",
     "finite": r"argument --\w+: must be a finite number",

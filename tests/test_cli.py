@@ -156,10 +156,19 @@ def test_compare_finds_the_lean_change(tmp_path: Path, monkeypatch: pytest.Monke
                      "--tilt", "0", "--slowmo", "1", "--out", str(out)])
     assert code == 0
     assert all(k["slowmo_factor"] == 1.0 for k in seen) and len(seen) == 2
-    comp = json.loads((out / "fatigued" / "comparison.json").read_text())
+    # the comparison and its findings at the top, each clip's own outputs in its folder
+    assert sorted(p.name for p in out.iterdir()) == [
+        "comparison.csv", "comparison.json", "fatigued", "findings.json", "fresh"]
+    for name in ("fresh", "fatigued"):
+        assert sorted(p.name for p in (out / name).iterdir()) == ["analysis.json",
+                                                                  "strides.csv"]
+    assert len(json.loads((out / "fresh" / "analysis.json").read_text())["strides"]) > 5
+    comp = json.loads((out / "comparison.json").read_text())
+    assert comp["mode"] == "clips" and comp["a"]["label"] == "fresh"
+    assert "trunk_lean_deg" in pd.read_csv(out / "comparison.csv")["metric"].tolist()
     lean = comp["changes"]["trunk_lean_deg"]
     assert lean["verdict"] == "changed" and lean["change"] == pytest.approx(6.0, abs=1.0)
-    found = json.loads((out / "fatigued" / "findings.json").read_text())
+    found = json.loads((out / "findings.json").read_text())
     assert any(f["metric"].startswith("trunk_lean") for f in found["shown"])
     printed = capsys.readouterr().out
     assert "trunk lean" in printed and "physical therapist" in printed

@@ -25,8 +25,8 @@ from posture.report.session import (
 @pytest.fixture(scope="module")
 def one_clip(tmp_path_factory):
     path = tmp_path_factory.mktemp("s") / "run.mp4"
-    write_plain_video(path, 300)
-    track = make_track(300)
+    write_plain_video(path, 660)  # 22 s: long enough to judge early versus late
+    track = make_track(660)
     clip = AnalysedClip("run.mp4", make_analysis(track, lean_drift_deg=6.0), "single",
                         str(path), track)
     return build_session([clip], runner="Ana")
@@ -44,6 +44,21 @@ def test_single_clip_session_compares_early_with_late(one_clip):
     assert row["Verdict"] == "changed (worse)"
     assert float(row["Change"]) == pytest.approx(lean.change, abs=0.06)
     assert one_clip.findings.shown[0].metric == "trunk_lean_deg"
+
+
+def test_short_clip_session_reports_levels_not_change():
+    """10 s of running with a 6 degree lean drift: no early-versus-late verdict, the table's
+    change column is blank, and the reason is among the session's warnings."""
+    short = AnalysedClip("short.mp4", make_analysis(make_track(300), lean_drift_deg=6.0))
+    s = build_session([short])
+    lean = s.comparison.changes["trunk_lean_deg"]
+    assert lean.verdict == "not enough data" and np.isnan(lean.change)
+    row = summary_table(s.comparison).iloc[0]
+    assert row["Change"] == "-" and row["Verdict"] == "not enough data"
+    assert all(f.kind == "level" for f in [*s.findings.shown, *s.findings.more,
+                                           *s.findings.to_check])
+    (why,) = [w for w in s.findings.warnings if w.code == "clip_too_short"]
+    assert "at least 20 s" in why.message
 
 
 def test_windows_shade_the_compared_strides(one_clip):

@@ -79,8 +79,10 @@ def test_pair_holds_one_early_late_comparison_per_plane(pair):
 
 def test_findings_of_both_clips_are_ranked_together(pair):
     parts = pair.parts
-    every = [f.metric for p in parts for f in (*p.findings.shown, *p.findings.more)]
-    merged = [f.metric for f in (*pair.findings.shown, *pair.findings.more)]
+    every = [f.metric for p in parts
+             for f in (*p.findings.shown, *p.findings.more, *p.findings.to_check)]
+    merged = [f.metric for f in
+              (*pair.findings.shown, *pair.findings.more, *pair.findings.to_check)]
     assert sorted(merged) == sorted(every)
     assert [f.rank for f in pair.findings.shown] == list(range(1, len(pair.findings.shown) + 1))
     scores = [f.score for f in pair.findings.shown]
@@ -125,5 +127,7 @@ def test_history_reopens_a_pair_as_a_pair(pair, tmp_path):
     assert [p.view for p in again.parts] == ["side", "rear"]
     a = pair.parts[1].comparison.changes["lateral_sway_pct_hip"]
     b = again.parts[1].comparison.changes["lateral_sway_pct_hip"]
-    assert b.change == pytest.approx(a.change, abs=1e-6)
+    assert b.verdict == a.verdict
+    assert b.b_mean == pytest.approx(a.b_mean, abs=1e-6)
+    assert b.change == pytest.approx(a.change, abs=1e-6, nan_ok=True)
     h.close()

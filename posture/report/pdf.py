@@ -51,6 +51,11 @@ class ReportContent:
     plots_png: list[bytes] = field(default_factory=list)
     summary: pd.DataFrame | None = None
     findings: list[FindingText] = field(default_factory=list)
+    to_check: list[FindingText] = field(default_factory=list)
+    """Findings without advice (low confidence), listed after the findings."""
+    to_check_title: str = "To check"
+    no_findings: str = ""
+    """Said under "Findings" when there is none to show."""
     warnings: list[str] = field(default_factory=list)
     care_note: str = ""
 
@@ -124,7 +129,7 @@ def _table(pdf: FPDF, table: pd.DataFrame) -> None:
 
 def _findings(pdf: FPDF, findings: list[FindingText]) -> None:
     for k, f in enumerate(findings, 1):
-        tag = " (experimental)" if f.experimental else ""
+        tag = " (experimental)" if f.experimental and "experimental" not in f.title else ""
         _para(pdf, f"{k}. {f.title}{tag}", style="B", size=10)
         _para(pdf, f.body)
         if f.action:
@@ -144,9 +149,17 @@ def build_pdf(content: ReportContent) -> bytes:
                f"{content.session_date.isoformat()}    Comparison: {content.comparison_title}")
     for line in content.clips:
         _para(pdf, f"Clip: {line}", size=8.5)
-    if content.findings:
+    if content.findings or content.no_findings:
         _heading(pdf, "Findings (most relevant first)")
         _findings(pdf, content.findings)
+        if not content.findings:
+            _para(pdf, content.no_findings)
+    if content.to_check:
+        _heading(pdf, f"{content.to_check_title} (not sure enough to advise on)")
+        for f in content.to_check:
+            _para(pdf, f"- {f.title}", style="B", size=9)
+            _para(pdf, f.body, size=8.5)
+            pdf.ln(1)
     if content.warnings:
         _heading(pdf, "How far to trust these numbers")
         for w in content.warnings:

@@ -22,7 +22,16 @@ import pandas as pd
 
 from posture.compare import Comparison, compare_clips, compare_windows
 from posture.errors import WrongViewError
-from posture.findings import Finding, FindingsReport, merge_reports, report_or_levels
+from posture.findings import (
+    TO_CHECK_HINT,
+    Finding,
+    FindingsReport,
+    any_judged,
+    judge_change,
+    merge_reports,
+    nothing_stands_out,
+    report_or_levels,
+)
 from posture.metrics.registry import spec
 from posture.report import plots
 from posture.report.annotate import annotate_frame, context_from_view
@@ -120,7 +129,8 @@ def build_session(clips: list[AnalysedClip], *, runner: str = "",
         comparison = compare_clips(analyses[0], analyses[1],
                                    labels=labels or ("fresh", "fatigued"))
     else:
-        comparison = compare_windows(analyses[0], labels=labels or ("early", "late"))
+        comparison = judge_change(compare_windows(analyses[0],
+                                                  labels=labels or ("early", "late")))
     fr = report_or_levels(comparison, analyses=analyses)
     return Session(runner=runner, session_date=session_date or date.today(), clips=clips,
                    comparison=comparison, findings=fr,
@@ -174,13 +184,9 @@ def comparisons(session: Session) -> list[tuple[str, Comparison]]:
     return [("", session.comparison)] if session.comparison is not None else []
 
 
-def _any_verdict(comparison: Comparison) -> bool:
-    return any(c.verdict != "not enough data" for c in comparison.changes.values())
-
-
 def change_judged(session: Session) -> bool:
     """True when at least one metric had enough strides on both sides for a verdict."""
-    return any(_any_verdict(c) for _, c in comparisons(session))
+    return any(any_judged(c) for _, c in comparisons(session))
 
 
 # ---------------------------------------------------------------------------- tables
@@ -366,13 +372,22 @@ def _key_frame_images(session: Session, *, max_side_px: int,
 
 # ---------------------------------------------------------------------------- files
 def all_findings(session: Session) -> list[Finding]:
+    """The findings with advice: shown first, then the less important ones (not those to
+    check, which carry no advice)."""
     return [*session.findings.shown, *session.findings.more]
 
 
 def finding_text(f: Finding) -> FindingText:
+    if f.to_check:
+        return FindingText(title=f.display_title, body=f"{f.measured} {f.unsure_text()}")
     body = f"{f.measured} Confidence: {f.confidence} ({f.confidence_reason}). {f.meaning}"
-    return FindingText(title=f.title, body=body, action=" ".join(f.actions),
-                       experimental=f.experimental)
+    return FindingText(title=f.display_title, body=body, action=" ".join(f.actions))
+
+
+def session_notes(session: Session) -> list[str]:
+    """Every warning of the session once: the findings' and each clip's quality flags."""
+    flags = [*session.findings.warnings, *(q for c in session.clips for q in c.analysis.quality)]
+    return list(dict.fromkeys(q.message for q in flags))
 
 
 def clip_line(c: AnalysedClip) -> str:
@@ -439,8 +454,10 @@ def session_pdf(session: Session, *, key_frames_rgb: list[tuple[str, np.ndarray]
         plots_png=overview_pngs(session),
         summary=_pdf_table(session),
         findings=[finding_text(f) for f in all_findings(session)],
-        warnings=[w.message for w in session.findings.warnings]
-        + [q.message for c in session.clips for q in c.analysis.quality],
+        to_check=[finding_text(f) for f in session.findings.to_check],
+        to_check_title=TO_CHECK_HINT,
+        no_findings=nothing_stands_out(change_judged(session)),
+        warnings=session_notes(session),
         care_note=session.findings.care_note,
     )
     return build_pdf(content)
