@@ -142,9 +142,9 @@ def render_findings(session: Session) -> None:
     st.markdown("### What changed and what to do")
     fr = session.findings
     judged = change_judged(session)
-    why = _not_judged_reason(session) if not judged else None
-    if why is not None:
-        st.info(why.message)
+    why = _not_judged_reasons(session) if not judged else []
+    for q in why:
+        st.info(q.message)
     if not fr.shown:
         st.success(nothing_stands_out(judged))
     for f in fr.shown:
@@ -167,21 +167,23 @@ def render_to_check(to_check: list[Finding]) -> None:
             st.caption(f.unsure_text())
 
 
-def _not_judged_reason(session: Session) -> QualityFlag:
-    """Why no change was judged: the short-clip or few-strides warning, else a plain note."""
+def _not_judged_reasons(session: Session) -> list[QualityFlag]:
+    """Why no change was judged: the short-clip warnings (one per clip), else the few-strides
+    one, else a plain note."""
     flags = list(session.findings.warnings)
     for code in (SHORT_CLIP_CODE, "few_strides"):
-        for q in flags:
-            if q.code == code:
-                return q
-    return QualityFlag("not_judged", "info",
-                       "No change could be judged, so the findings only compare your values "
-                       f"with the usual ranges. Film at least {MIN_CLIP_S:.0f} s of steady "
-                       "running per clip, with the whole body in view, to see how you change.")
+        found = [q for q in flags if q.code == code]
+        if found:
+            return found
+    return [QualityFlag("not_judged", "info",
+                        "No change could be judged, so the findings only compare your values "
+                        f"with the usual ranges. Film at least {MIN_CLIP_S:.0f} s of steady "
+                        "running per clip, with the whole body in view, to see how you "
+                        "change.")]
 
 
-def render_warnings(session: Session, *, skip: QualityFlag | None = None) -> None:
-    flags = [q for q in session.findings.warnings if q != skip]
+def render_warnings(session: Session, *, skip: list[QualityFlag] = ()) -> None:
+    flags = [q for q in session.findings.warnings if q not in skip]
     flags += [q for c in session.clips for q in c.analysis.quality if q not in flags]
     serious = [q for q in flags if q.severity in ("warning", "error")]
     minor = [q for q in flags if q.severity == "info"]

@@ -42,7 +42,7 @@ from scipy import stats
 
 from posture.metrics.registry import METRICS, spec
 from posture.results import ClipAnalysis, QualityFlag
-from posture.wording import film_advice
+from posture.wording import film_advice, plural
 
 Verdict = Literal["changed", "unchanged", "not enough data"]
 Direction = Literal["worse", "better", "different"]
@@ -226,8 +226,8 @@ def compare_windows(
     if overlap:
         warnings.append(QualityFlag(
             "windows_overlap", "warning",
-            f"The {labels[0]} and {labels[1]} windows share {len(overlap)} strides, which hides "
-            "change; choose windows that do not overlap."))
+            f"The {labels[0]} and {labels[1]} parts share {plural(len(overlap), 'stride')}, "
+            "which hides change; choose parts that do not overlap."))
     a_info = _window_info(labels[0], win_a)
     b_info = _window_info(labels[1], win_b)
     warnings += _size_check(win_a, win_b, labels)

@@ -343,7 +343,9 @@ def judge_change(comparison: Comparison) -> Comparison:
             or any(w.code == SHORT_CLIP_CODE for w in comparison.warnings)):
         return comparison
     a_lab, b_lab = comparison.labels
-    why = (f"This clip holds {span:.0f} s of running; its {a_lab} and {b_lab} parts are "
+    clip = {"side": "side-view clip", "rear": "clip from behind",
+            "front": "clip from the front"}.get(comparison.view, "clip")
+    why = (f"This {clip} holds {span:.0f} s of running; its {a_lab} and {b_lab} parts are "
            f"compared only on clips of at least {MIN_CLIP_S:.0f} s, so the findings describe "
            f"your levels over the whole clip. To see how you change during a run, "
            f"{film_advice()}.")

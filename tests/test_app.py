@@ -15,8 +15,20 @@ APP = str(ROOT / "app" / "streamlit_app.py")
 sys.path.insert(0, str(ROOT / "app"))
 
 import ui_core  # noqa: E402
+from text_checks import assert_reads_cleanly  # noqa: E402
 
 from posture.report.session import summary_table  # noqa: E402
+from posture.wording import MIN_CLIP_S  # noqa: E402
+
+
+def page_texts(at: AppTest) -> list[str]:
+    """Every text the page shows: paragraphs, notes, headings, labels, table cells."""
+    texts = [e.value for kind in (at.markdown, at.caption, at.info, at.warning, at.success,
+                                  at.error, at.subheader) for e in kind]
+    texts += [e.label for e in (*at.expander, *at.button, *at.get("download_button"),
+                                *at.tabs, *at.metric)]
+    texts += [str(v) for d in at.dataframe for v in d.value.astype(str).to_numpy().ravel()]
+    return texts
 
 
 def element_types(at: AppTest) -> Counter:
@@ -93,7 +105,8 @@ def test_first_open_shows_the_sample_fully_analysed(env, library_session):
         assert any(f"**{k}. {title}**" in m.value for m in at.markdown)
     assert any(library_session.findings.care_note in i.value for i in at.info)
     how_to = at.tabs[2].markdown[0].value  # the "How to film" page
-    assert "Side view" in how_to and "20 s" in how_to
+    assert "Side view" in how_to and f"{MIN_CLIP_S:.0f} s" in how_to
+    assert_reads_cleanly(page_texts(at))
 
 
 def test_downloads_and_pdf(env):
@@ -242,3 +255,10 @@ def test_bundled_side_and_rear_pair_is_one_report(env):
     labels = [b.label for b in at.get("download_button")]
     assert sum(lab.startswith("Per-stride table") for lab in labels) == 2
     assert element_types(at)["image"] >= 10  # 4 key frames + 1 overview + 1 plot per camera
+    # 10 s clips: no early-versus-late verdict, the reason said once at the top
+    texts = page_texts(at)
+    why = [t for t in texts if "parts are compared only on clips of at least" in t]
+    assert len(why) == 2 and len(set(why)) == 2  # once per clip, each naming its view
+    assert "side-view clip" in why[0] and "clip from behind" in why[1]
+    assert not any(v.startswith("changed") for t in tables for v in t["Verdict"])
+    assert_reads_cleanly(texts)

@@ -298,3 +298,97 @@ def test_too_few_strides_to_judge_change_falls_back_to_levels() -> None:
                                                         n=30, seed=32)),
                               analyses=make_clip({"trunk_lean_deg": (6.0, 1.0)}, n=30, seed=32))
     assert judged.shown == []  # judged and unchanged: no fallback
+
+
+# ---------------------------------------------------------------- what the data supports
+def test_low_confidence_change_is_to_check_without_advice() -> None:
+    """8 strides a side with unclear landmarks (confidence 0.5): the +5 deg lean change is
+    real in the numbers but low in confidence, so it is never a headline and carries no
+    exercises; it is listed to check, with the reason, in the text and in JSON."""
+    from posture.findings import TO_CHECK_HINT, is_to_check
+
+    fresh, tired = lean_pair(n=8, conf=0.5)
+    comp = compare_clips(fresh, tired)
+    assert comp.changes["trunk_lean_deg"].verdict == "changed"
+    (f,) = findings(comp, analyses=(fresh, tired))
+    assert f.confidence == "low" and is_to_check(f) and f.to_check
+    assert not f.shown and f.actions == [] and f.meaning == ""
+    rep = report(comp, analyses=(fresh, tired))
+    assert rep.shown == [] and rep.more == [] and [g.metric for g in rep.to_check] == [
+        "trunk_lean_deg"]
+    text = f.text()
+    assert "What to do" not in text and "Glute" not in text and "plank" not in text
+    assert "film a longer or clearer clip" in text and "only 8 strides in a part" in text
+    doc = json.loads(rep.to_json())
+    assert doc["to_check"][0]["actions"] == [] and doc["to_check_hint"] == TO_CHECK_HINT
+    assert FindingsReport.from_json(rep.to_json()).to_check[0].to_check
+    # the same change with clear landmarks and 12 strides a side is a headline with advice
+    sure = report(compare_clips(*lean_pair()))
+    assert [g.metric for g in sure.shown] == ["trunk_lean_deg"] and sure.shown[0].actions
+
+
+def test_no_list_names_a_problem_twice_with_to_check() -> None:
+    """Shin reach clear (12 strides), overstride only on 8 unclear strides: one overstride
+    finding, the uncertain one named inside it as low confidence."""
+    a = make_clip({"shank_angle_ic_deg": (2.0, 1.0), "overstride_pct_leg": (5.0, 1.0)}, seed=41)
+    b = make_clip({"shank_angle_ic_deg": (10.0, 1.0), "overstride_pct_leg": (15.0, 1.0)},
+                  seed=42)
+    b.strides.loc[8:, "overstride_pct_leg_conf"] = 0.1
+    b.strides["overstride_pct_leg_conf"] = b.strides["overstride_pct_leg_conf"].where(
+        b.strides["stride"] >= 8, 0.5)
+    rep = report(compare_clips(a, b))
+    listed = [f.metric for f in (*rep.shown, *rep.more, *rep.to_check)]
+    assert listed == ["shank_angle_ic_deg"]
+    assert rep.shown[0].related == ["overstride_pct_leg"]
+    assert "Also: landing distance ahead of the hips" in rep.shown[0].measured
+    assert "low confidence" in rep.shown[0].measured.split("Also:")[1]
+
+
+def _drifting_clip(duration_s: float, *, seed: int = 51) -> ClipAnalysis:
+    """Lean 9 deg, 14 deg in the last third (a change far above the noise floor); strides of
+    the two legs overlap as in a real clip (one opens every step, 170 steps/min)."""
+    step_s = 60.0 / 170.0
+    n = int((duration_s - step_s) / step_s)
+    clip = make_clip({"trunk_lean_deg": (9.0, 1.0)}, n=n, seed=seed, cadence_spm=340.0)
+    clip.strides["t_end_s"] = clip.strides["t_start_s"] + 2 * step_s
+    clip.strides.loc[clip.strides["stride"] >= 2 * n // 3, "trunk_lean_deg"] += 5.0
+    return clip
+
+
+def test_short_clip_claims_no_change_but_reports_levels() -> None:
+    """12 s of running (the app asks for 20 s): the late +5 deg lean is not claimed as a
+    change; the verdicts say why, the report names the clip's levels instead."""
+    from posture.findings import judge_change, report_or_levels, running_span_s
+    from posture.wording import MIN_CLIP_S
+
+    clip = _drifting_clip(12.0)
+    raw = compare_windows(clip)
+    assert raw.changes["trunk_lean_deg"].verdict == "changed"  # the statistics alone would
+    assert 11.0 < running_span_s(raw) < MIN_CLIP_S
+    comp = judge_change(raw)
+    assert judge_change(comp) is comp  # idempotent
+    lean = comp.changes["trunk_lean_deg"]
+    assert lean.verdict == "not enough data" and np.isnan(lean.change) and lean.direction is None
+    assert lean.b_mean == raw.changes["trunk_lean_deg"].b_mean  # levels kept
+    assert "12 s of running" in lean.reason
+    assert findings(raw, analyses=clip) == []  # findings() applies the gate itself
+    rep = report_or_levels(raw, analyses=clip)
+    every = [*rep.shown, *rep.more, *rep.to_check]
+    assert every and all(f.kind == "level" for f in every)
+    assert not any("late in the run" in f.title for f in every)
+    (why,) = [w for w in rep.warnings if w.code == "clip_too_short"]
+    assert f"at least {MIN_CLIP_S:.0f} s" in why.message and "12 s of running" in why.message
+    # a clip of 22 s with the same change is judged
+    long = _drifting_clip(22.0)
+    (f,) = findings(compare_windows(long), analyses=long)
+    assert f.kind == "change" and "late in the run" in f.title and f.shown
+
+
+def test_two_short_clips_are_still_compared() -> None:
+    """The minimum applies to early versus late within one clip: two 8.5 s clips of 12
+    strides each compare as before."""
+    from posture.findings import judge_change
+
+    comp = compare_clips(*lean_pair())
+    assert judge_change(comp) is comp
+    assert comp.changes["trunk_lean_deg"].verdict == "changed"
