@@ -71,3 +71,16 @@ def test_conventions_state_the_pinned_numbers() -> None:
     for fact in ("y down", "(sin roll, -cos roll)", "r < 0.6", "0.45 s", "1.1 s",
                  "100 frames per second", "x_fwd = facing * x", "0.491"):
         assert fact in text, fact
+
+
+def test_readme_and_app_ask_for_the_same_clip_length() -> None:
+    """The filming minimum is stated from the one constant the early-versus-late rule uses."""
+    from posture.wording import MIN_CLIP_S
+
+    readme = (ROOT / "README.md").read_text()
+    assert f"**At least {MIN_CLIP_S:.0f} seconds** of steady running per clip" in readme
+    findings_md = (ROOT / "docs" / "findings.md").read_text()
+    assert f"at least **{MIN_CLIP_S:.0f} s**" in findings_md
+    for path in (ROOT / "app").glob("*.py"):  # the app writes it from the constant too
+        assert not re.search(r"\b(?:10|15|20) s(?:econds)? of (?:steady )?running",
+                             path.read_text()), path
