@@ -244,13 +244,13 @@ def _print_summary(analysis) -> None:  # ClipAnalysis
     s = analysis.strides
     span = (f" over {s['t_end_s'].max() - s['t_start_s'].min():.1f} s of running"
             if len(s) else "")
-    print(f"{plural(analysis.n_strides, 'stride')}{span}; clip averages (median):")
+    print(f"{plural(analysis.n_strides, 'stride')}{span}; clip averages:")
     for metric, spec in METRICS.items():
         mean = analysis.summary.get(metric, float("nan"))
         if mean == mean:  # not NaN: measured on this clip
             median = analysis.summary.get(f"{metric}_median", float("nan"))
-            print(f"  {spec.label}: {value_text(metric, mean)} "
-                  f"({value_text(metric, median)})")
+            middle = f" (median {value_text(metric, median)})" if median == median else ""
+            print(f"  {spec.label}: {value_text(metric, mean)}{middle}")
 
 
 def _print_findings(rep, comparison, what: str, clips, out: str | None, *,

@@ -107,6 +107,7 @@ def test_upload_a_clip_and_see_findings_and_plots(app_url, sample):
         page.wait_for_function(
             "document.querySelectorAll(\"[data-testid='stMain'] img\").length >= 5",
             timeout=60_000)
+        page.get_by_text("Look at one measure").first.wait_for(timeout=60_000)  # plots drawn
         page.wait_for_timeout(1500)
         assert page.get_by_text("Upload your own clip").count() == 0  # not the demo
         body = page.inner_text("[data-testid='stMain']")
