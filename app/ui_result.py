@@ -144,7 +144,7 @@ def render_findings(session: Session) -> None:
     judged = change_judged(session)
     why = _not_judged_reasons(session) if not judged else []
     for q in why:
-        st.info(q.message)
+        st.info(md(q.message))
     if not fr.shown:
         st.success(nothing_stands_out(judged))
     for f in fr.shown:

@@ -259,6 +259,6 @@ def test_bundled_side_and_rear_pair_is_one_report(env):
     texts = page_texts(at)
     why = [t for t in texts if "parts are compared only on clips of at least" in t]
     assert len(why) == 2 and len(set(why)) == 2  # once per clip, each naming its view
-    assert "side-view clip" in why[0] and "clip from behind" in why[1]
+    assert "side\\-view clip" in why[0] and "clip from behind" in why[1]  # md-escaped
     assert not any(v.startswith("changed") for t in tables for v in t["Verdict"])
     assert_reads_cleanly(texts)

@@ -10,6 +10,7 @@ import re
 
 #: File names (clip names are shown as they are) are not codes.
 _FILE = re.compile(r"[\w\-]+\.(?:mp4|mov|json|csv|pdf|npz|sqlite|png)\b", re.IGNORECASE)
+_MD_ESCAPE = re.compile(r"\\([^\w\s]|_)")
 _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6} ", re.MULTILINE)
 _CODE = re.compile(r"(?<![\w.])[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _PLACEHOLDER = re.compile(r"#|\{|\}|%s|%d|%\(|\bnan\b|\bNone\b")
@@ -24,7 +25,8 @@ _ONLY_ZERO = re.compile(r"\bonly 0\b", re.IGNORECASE)
 
 def problems(text: str) -> list[str]:
     """Every fault found in ``text`` (empty when it reads cleanly)."""
-    plain = _MARKDOWN_HEADING.sub("", _FILE.sub("FILE", text))
+    unescaped = _MD_ESCAPE.sub(r"\1", text)  # the app escapes markdown in names and notes
+    plain = _MARKDOWN_HEADING.sub("", _FILE.sub("FILE", unescaped))
     found = []
     for name, rx in (("placeholder", _PLACEHOLDER), ("code", _CODE), ("said twice", _TWICE),
                      ("(s) plural", _S_HACK), ("1 with a plural", _ONE_MANY),
