@@ -146,7 +146,7 @@ def render_findings(session: Session) -> None:
     for q in why:
         st.info(md(q.message))
     if not fr.shown:
-        st.success(nothing_stands_out(judged))
+        st.success(nothing_stands_out(judged, len(fr.to_check)))
     for f in fr.shown:
         render_card(f)
     if fr.more:

@@ -271,7 +271,7 @@ def _print_findings(rep, comparison, what: str, clips, out: str | None, *,
         print(f"  {w.severity}: {w.message}")
     if not rep.shown:
         judged = any_judged(comparison) if judged is None else judged
-        print(f"  {nothing_stands_out(judged)}")
+        print(f"  {nothing_stands_out(judged, len(rep.to_check))}")
     for f in rep.shown:
         print("\n" + "\n".join("  " + line for line in f.text().splitlines()))
     if rep.more:

@@ -61,7 +61,8 @@ SOLID_CONF: float = 0.6
 CLEAR_CHANGE_SDD: float = 1.5
 #: Findings at this confidence go to the "to check" list, never to the headlines.
 TO_CHECK_CONFIDENCE: Confidence = "low"
-TO_CHECK_HINT: str = "To check: film a longer or clearer clip"
+TO_CHECK_ACTION: str = "film a longer or clearer clip"
+TO_CHECK_HINT: str = f"To check: {TO_CHECK_ACTION}"
 #: Code of the warning that says why no early-versus-late change was judged on a short clip.
 SHORT_CLIP_CODE: str = "clip_too_short"
 
@@ -70,6 +71,7 @@ SHORT_CLIP_CODE: str = "clip_too_short"
 FLAG_WORDS: dict[str, str] = {
     "camera_distance_mismatch": "the camera distance differs between the parts",
     "camera_level_mismatch": "the camera level differs between the parts",
+    "camera_level_one_sided": "the camera level was corrected in one part only",
     "camera_moving": "the camera seems to move",
     "few_strides": "few strides",
     "low_visibility": "body landmarks are poorly visible",
@@ -251,8 +253,8 @@ class Finding:
 
     def unsure_text(self) -> str:
         """Why a finding to check is not advice, and what to film (one sentence)."""
-        return (f"Not sure enough to advise on ({self.confidence_reason}); "
-                f"{TO_CHECK_HINT[0].lower()}{TO_CHECK_HINT[1:]} to check it.")
+        return (f"Not sure enough to advise on this ({self.confidence_reason}); "
+                f"{TO_CHECK_ACTION} to check it.")
 
 
 @dataclass
@@ -310,8 +312,13 @@ def any_judged(comparison: Comparison) -> bool:
     return any(c.verdict != "not enough data" for c in comparison.changes.values())
 
 
-def nothing_stands_out(judged: bool) -> str:
-    """The sentence for a report without findings to show (``judged``: a change was judged)."""
+def nothing_stands_out(judged: bool, n_to_check: int = 0) -> str:
+    """The sentence for a report without findings to show (``judged``: a change was judged;
+    ``n_to_check``: how many uncertain findings are listed to check)."""
+    if n_to_check:
+        return (f"Nothing stands out with enough certainty to advise on; "
+                f"{plural(n_to_check, 'finding')} to check {'is' if n_to_check == 1 else 'are'} "
+                "listed below.")
     return ("Nothing stands out: "
             + ("no change for the worse that video can reliably detect, and " if judged else "")
             + "no value outside the usual range.")

@@ -247,11 +247,13 @@ def finding_reports() -> list[FindingsReport]:
         short = _clip(far, view=view, n=30, seed=7)
         out.append(report_or_levels(compare_windows(short), analyses=short))
     # warnings of every kind a comparison can raise
-    a = _clip({"trunk_lean_deg": 5.0}, seed=8, roll=(0.0, "none"))
-    odd = _clip({"trunk_lean_deg": 12.0}, seed=9, cadence_spm=190.0, leg_px=300.0,
-                roll=(5.0, "scene_lines"))
+    a = _clip({"trunk_lean_deg": 5.0}, seed=8)
+    odd = _clip({"trunk_lean_deg": 12.0}, seed=9, cadence_spm=190.0, leg_px=300.0)
     odd.quality.append(QualityFlag("some_new_code", "warning", "A new kind of warning."))
     out.append(report(compare_clips(a, odd), analyses=(a, odd)))
+    level = [_clip({"trunk_lean_deg": v}, seed=k, roll=r) for k, (v, r) in
+             enumerate(((5.0, (0.0, "none")), (12.0, (5.0, "scene_lines"))))]
+    out.append(report(compare_clips(*level), analyses=level))
     out.append(report(compare_clips(a, _clip({"pelvic_drop_deg": 5.0}, view="rear"))))
     few = _clip({"trunk_lean_deg": 5.0}, n=3)
     out.append(report(compare_windows(few, early=(0.0, 1.0), late=(0.5, 2.0))))
@@ -368,5 +370,8 @@ def test_pdf_text_reads_cleanly(monkeypatch: pytest.MonkeyPatch) -> None:
     text = "\n".join(written)
     assert text.count("(experimental)") == text.count("experimental)")  # sanity
     assert "To check: film a longer or clearer clip" in text
+    # the uncertain clip has a value outside the usual range: never "nothing ... outside"
+    assert "no value outside the usual range" not in text
+    assert "1 finding to check is listed below" in text
     assert "Low-back arch index increased late in the run (experimental)" in text
     assert_reads_cleanly(written)

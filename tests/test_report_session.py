@@ -54,7 +54,7 @@ def test_short_clip_session_reports_levels_not_change():
     lean = s.comparison.changes["trunk_lean_deg"]
     assert lean.verdict == "not enough data" and np.isnan(lean.change)
     row = summary_table(s.comparison).iloc[0]
-    assert row["Change"] == "-" and row["Verdict"] == "not enough data"
+    assert row["Change"] == "-" and row["Verdict"] == "not judged (under 20 s)"
     assert all(f.kind == "level" for f in [*s.findings.shown, *s.findings.more,
                                            *s.findings.to_check])
     (why,) = [w for w in s.findings.warnings if w.code == "clip_too_short"]

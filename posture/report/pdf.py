@@ -168,7 +168,9 @@ def build_pdf(content: ReportContent) -> bytes:
         _heading(pdf, "Summary")
         _table(pdf, content.summary)
     if content.key_frames:
-        _heading(pdf, "Key frames (most representative stride of each part)", keep_mm=80)
+        first_row = max(img.shape[0] / img.shape[1] for _, img in content.key_frames[:2])
+        _heading(pdf, "Key frames (most representative stride of each part)",
+                 keep_mm=(pdf.epw - 4) / 2 * first_row + 8)  # never a heading alone
         _key_frames(pdf, content.key_frames)
     for k, png in enumerate(content.plots_png):
         h_mm = pdf.epw * _png_aspect(png)

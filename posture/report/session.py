@@ -23,6 +23,7 @@ import pandas as pd
 from posture.compare import Comparison, compare_clips, compare_windows
 from posture.errors import WrongViewError
 from posture.findings import (
+    SHORT_CLIP_CODE,
     TO_CHECK_HINT,
     Finding,
     FindingsReport,
@@ -40,6 +41,7 @@ from posture.report.keyframes import KeyFrames, frame_at, key_frames
 from posture.report.pdf import FindingText, ReportContent, build_pdf
 from posture.results import ClipAnalysis
 from posture.track import PoseTrack
+from posture.wording import MIN_CLIP_S
 
 Role = Literal["single", "fresh", "fatigued", "side", "frontal"]
 """What a clip is in its session; "side" and "frontal" are the two cameras of a view pair."""
@@ -206,6 +208,7 @@ def summary_table(comparison: Comparison, *, metrics: list[str] | None = None) -
     Rows follow :data:`PLOT_ORDER`; metrics with no value in either window are left out.
     """
     a_lab, b_lab = comparison.labels
+    short = any(w.code == SHORT_CLIP_CODE for w in comparison.warnings)
     rows = []
     order = metrics or [m for m in PLOT_ORDER if m in comparison.changes] + [
         m for m in comparison.changes if m not in PLOT_ORDER]
@@ -215,6 +218,8 @@ def summary_table(comparison: Comparison, *, metrics: list[str] | None = None) -
             continue
         d = spec(m).decimals
         verdict = VERDICT_WORDS.get(c.verdict, c.verdict)
+        if short and c.verdict == "not enough data":
+            verdict = f"not judged (under {MIN_CLIP_S:.0f} s)"
         if c.verdict == "changed" and c.direction in ("worse", "better"):
             verdict = f"{verdict} ({c.direction})"
         rows.append({
@@ -380,7 +385,8 @@ def all_findings(session: Session) -> list[Finding]:
 def finding_text(f: Finding) -> FindingText:
     if f.to_check:
         return FindingText(title=f.display_title, body=f"{f.measured} {f.unsure_text()}")
-    body = f"{f.measured} Confidence: {f.confidence} ({f.confidence_reason}). {f.meaning}"
+    body = (f"{f.measured} Confidence: {f.confidence} ({f.confidence_reason}). "
+            f"Why it matters: {f.meaning}")
     return FindingText(title=f.display_title, body=body, action=" ".join(f.actions))
 
 
@@ -456,7 +462,7 @@ def session_pdf(session: Session, *, key_frames_rgb: list[tuple[str, np.ndarray]
         findings=[finding_text(f) for f in all_findings(session)],
         to_check=[finding_text(f) for f in session.findings.to_check],
         to_check_title=TO_CHECK_HINT,
-        no_findings=nothing_stands_out(change_judged(session)),
+        no_findings=nothing_stands_out(change_judged(session), len(session.findings.to_check)),
         warnings=session_notes(session),
         care_note=session.findings.care_note,
     )
