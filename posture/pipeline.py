@@ -135,10 +135,24 @@ def _analyze_clean(track: PoseTrack, clean: PoseTrack, options: AnalysisOptions,
         if repair.swapped.any():
             clean = clean_track(fixed)
 
-        return analyze_side(clean, view=view_of(clean), options=options)
+        return _with_picture_notes(analyze_side(clean, view=view_of(clean), options=options),
+                                   track)
     from posture.frontal import analyze_frontal
 
-    return analyze_frontal(clean, view=view_of(clean), options=options)
+    return _with_picture_notes(analyze_frontal(clean, view=view_of(clean), options=options),
+                               track)
+
+
+def _with_picture_notes(analysis: ClipAnalysis, track: PoseTrack) -> ClipAnalysis:
+    """Record in the analysis notes how the picture was turned or its metadata read."""
+    from posture.orientation import turned_note
+
+    name = Path(track.info.path).name
+    if track.info.turn_ccw_deg:
+        analysis.notes["orientation"] = turned_note(track.info.turn_ccw_deg, name)
+    if track.info.notes:
+        analysis.notes["rotation_metadata"] = " ".join(track.info.notes)
+    return analysis
 
 
 def analyze_video(path: str | Path, options: AnalysisOptions = AnalysisOptions(), *,

@@ -68,6 +68,17 @@ def test_analyze_track_refuses_an_upside_down_body_instead_of_a_175_deg_lean() -
         analyze_track(_turned(stick_track(Stick()), 180))
 
 
+def test_turn_and_metadata_notes_reach_the_analysis() -> None:
+    tr = stick_track(Stick())
+    info = replace(tr.info, turn_ccw_deg=180,
+                   notes=("The video's rotation metadata is empty (an all-zero matrix) and "
+                          "was ignored.",))
+    a = analyze_track(replace(tr, info=info))
+    assert "turned 180 deg counter-clockwise" in a.notes["orientation"]
+    assert "all-zero" in a.notes["rotation_metadata"]
+    assert "orientation" not in analyze_track(tr).notes
+
+
 # ------------------------------------------------------------------ display matrix
 def _matrix(a: int, b: int, c: int, d: int) -> np.ndarray:
     return np.array([a, b, 0, c, d, 0, 0, 0, W], dtype=np.int32)
@@ -150,5 +161,6 @@ def test_real_clip_upside_down_is_turned_upright(tmp_path: Path, how: str) -> No
     assert tr.info.turn_ccw_deg == 180
     assert any("turned 180 deg" in w for w in tr.warnings)
     a = analyze_track(tr, opts)
+    assert "turned 180 deg" in a.notes["orientation"]
     assert abs(a.summary["trunk_lean_deg"]) < 20
     assert a.summary["cadence_spm"] == pytest.approx(168, rel=0.05)
