@@ -17,6 +17,7 @@ from ui_core import md, upload_dir
 from posture.errors import PostureError
 from posture.findings import SHORT_CLIP_CODE, TO_CHECK_HINT, Finding, nothing_stands_out
 from posture.metrics.registry import spec
+from posture.quality import is_pose_flag
 from posture.report import export
 from posture.report.annotate import context_from_view
 from posture.report.plots import figure_png
@@ -94,6 +95,8 @@ def render_header(session: Session) -> None:
         st.caption(f"Treadmill speed {session.treadmill_speed_kmh:g} km/h")
     for line in view_text(session):
         st.markdown(f"- {line}")
+    for q in pose_flags(session):  # which person was measured comes before any number
+        (st.info if q.severity == "info" else st.warning)(q.message)
     st.caption("Wrong view or tilt? Change 'Camera view' or 'Camera tilt' under 'Runner and "
                "camera' in the sidebar and analyse again (the pose is cached: it takes seconds).")
 
@@ -182,9 +185,17 @@ def _not_judged_reasons(session: Session) -> list[QualityFlag]:
                         "change.")]
 
 
+def pose_flags(session: Session) -> list[QualityFlag]:
+    """What the pose stage noticed (another person in view, ...), once per message."""
+    flags = [*session.findings.warnings, *(q for c in session.clips for q in c.analysis.quality)]
+    return list(dict.fromkeys(q for q in flags if is_pose_flag(q)))
+
+
 def render_warnings(session: Session, *, skip: list[QualityFlag] = ()) -> None:
-    flags = [q for q in session.findings.warnings if q not in skip]
-    flags += [q for c in session.clips for q in c.analysis.quality if q not in flags]
+    # the pose stage's notes are shown at the top of the page
+    flags = [q for q in session.findings.warnings if q not in skip and not is_pose_flag(q)]
+    flags += [q for c in session.clips for q in c.analysis.quality
+              if q not in flags and not is_pose_flag(q)]
     serious = [q for q in flags if q.severity in ("warning", "error")]
     minor = [q for q in flags if q.severity == "info"]
     for q in serious:

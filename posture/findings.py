@@ -46,6 +46,7 @@ from posture.compare import (
     with_cadence,
 )
 from posture.metrics.registry import METRICS, spec
+from posture.quality import is_pose_flag, sorted_flags
 from posture.results import ClipAnalysis, QualityFlag
 from posture.wording import MIN_CLIP_S, film_advice, plural
 
@@ -465,7 +466,10 @@ def report(comparison: Comparison | None = None, *,
     if comparison is not None:
         comparison = judge_change(comparison)
         fs = findings(comparison, analyses=analyses, max_shown=max_shown)
-        warnings = list(comparison.warnings)
+        clips = [analyses] if isinstance(analyses, ClipAnalysis) else list(analyses or [])
+        # which person was followed concerns every finding: the pose stage's flags go along
+        warnings = sorted_flags([*comparison.warnings,
+                                 *(q for a in clips for q in a.quality if is_pose_flag(q))])
     else:
         clip = analyses if isinstance(analyses, ClipAnalysis) else (analyses or [None])[-1]
         if clip is None:

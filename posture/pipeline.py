@@ -118,6 +118,25 @@ def analyze_tracks(tracks: Sequence[PoseTrack],
 
 def _analyze_clean(track: PoseTrack, clean: PoseTrack, options: AnalysisOptions,
                    scene) -> ClipAnalysis:  # scene: SceneRoll | None
+    """One clip's analysis, carrying what the pose stage noticed (another person in view,
+    ...) into its quality flags, and into a refusal's message."""
+    from posture.errors import PostureError
+    from posture.quality import sorted_flags
+
+    try:
+        analysis = _measure(track, clean, options, scene)
+    except PostureError as exc:
+        # a refusal caused by following the wrong person must say so
+        notes = [w.message for w in track.warnings if w.severity != "info"]
+        if not notes:
+            raise
+        raise type(exc)(" ".join([str(exc), *notes])) from exc
+    analysis.quality = sorted_flags([*track.warnings, *analysis.quality])
+    return analysis
+
+
+def _measure(track: PoseTrack, clean: PoseTrack, options: AnalysisOptions,
+             scene) -> ClipAnalysis:  # scene: SceneRoll | None
     from posture.signal import clean_track
     from posture.view import detect_view, estimate_view
 

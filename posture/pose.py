@@ -42,7 +42,7 @@ from posture import cache
 from posture.errors import ClipTooShortError, NoRunnerError, PostureError
 from posture.landmarks import LM, N_LANDMARKS
 from posture.silhouette import trunk_edges_from_mask
-from posture.track import TRUNK_PROFILE_S, PoseTrack, VideoInfo
+from posture.track import TRUNK_PROFILE_S, PoseTrack, QualityFlag, VideoInfo
 from posture.video import (
     MIN_DURATION_S,
     Frame,
@@ -644,15 +644,20 @@ def _to_track(seg: _Segment, info: VideoInfo, settings: ExtractionSettings) -> P
             f"The runner was found in only {100 * frac:.0f}% of the frames of {name}; keep "
             "the whole body in view for the whole clip, or choose a time window where it is."
         )
-    warnings: list[str] = list(info.notes)
+    # the intake's notes (a picture turned upright, ...) are plain sentences: warnings
+    warnings: list[QualityFlag | str] = list(info.notes)
     n_jumps = count_track_jumps(seg.t_s, seg.image_xy_px)
     if seg.n_other_people >= 2 or n_jumps:
-        warnings.append(
-            "Another person seems to be in view; the landmarks follow the most prominent "
-            "person, so check in the overlay that it is the runner."
-        )
+        warnings.append(QualityFlag(
+            "pose_other_people", "warning",
+            "Another person (or something the pose model took for one) seems to be in view, "
+            "so the numbers may belong to the wrong person; check in the overlay that the "
+            "runner was followed."))
     if frac < 0.9:
-        warnings.append(f"The runner was found in {100 * frac:.0f}% of the frames only.")
+        warnings.append(QualityFlag(
+            "pose_runner_missing", "warning",
+            f"The runner was found in only {100 * frac:.0f}% of the frames; keep the whole "
+            "body in view and well lit for the whole clip."))
     return PoseTrack(
         t_s=seg.t_s, frame_index=seg.frame_index, image_xy_px=seg.image_xy_px,
         visibility=seg.visibility, world_xyz_m=seg.world_xyz_m,

@@ -7,6 +7,7 @@ Each check is a small function returning a :class:`posture.results.QualityFlag` 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -201,6 +202,20 @@ def drop_implausible(strides: pd.DataFrame, clip_name: str) -> tuple[pd.DataFram
         "were left out.")
 
 
+def is_pose_flag(flag: QualityFlag) -> bool:
+    """Raised by the pose stage (which person was followed, how often they were found)."""
+    return flag.code.startswith("pose_")
+
+
+def sorted_flags(flags: Iterable[QualityFlag | None]) -> list[QualityFlag]:
+    """Flags most severe first (stable), without ``None`` and without repeats."""
+    unique = list(dict.fromkeys(f for f in flags if f is not None))
+    return sorted(unique, key=lambda f: _SEVERITY_ORDER[f.severity])
+
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
 @quiet_empty_slices
 def side_quality_flags(track: PoseTrack, events: GaitEvents, *, n_strides: int,
                        leg_px: np.ndarray, extra: list[QualityFlag | None] = ()
@@ -209,5 +224,4 @@ def side_quality_flags(track: PoseTrack, events: GaitEvents, *, n_strides: int,
     flags = [out_of_frame_flag(track), few_strides_flag(n_strides),
              camera_moving_flag(track, leg_px), low_visibility_flag(track),
              rejected_strides_flag(events), *events.flags, *extra]
-    order = {"error": 0, "warning": 1, "info": 2}
-    return sorted([f for f in flags if f is not None], key=lambda f: order[f.severity])
+    return sorted_flags(flags)

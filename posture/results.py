@@ -28,26 +28,16 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from posture.track import QualityFlag as QualityFlag  # re-exported: defined beside PoseTrack
+from posture.track import Severity as Severity
 from posture.track import VideoInfo
 
 View = Literal["side", "rear", "front"]
-Severity = Literal["info", "warning", "error"]
 
 STRIDE_ID_COLUMNS: tuple[str, ...] = (
     "stride", "leg", "t_start_s", "t_end_s", "frame_start", "frame_end",
     "frame_midstance", "frame_toeoff",
 )
-
-
-@dataclass(frozen=True)
-class QualityFlag:
-    """Something about the clip that limits how far its numbers can be trusted."""
-
-    code: str
-    """Stable identifier, e.g. ``"few_strides"``, ``"out_of_frame"``, ``"low_fps_contact"``."""
-    severity: Severity
-    message: str
-    """One plain sentence: what is wrong and what to film instead."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -19,6 +20,21 @@ from posture.landmarks import N_LANDMARKS, mirror_index
 #: hip-midpoint (0) to shoulder-midpoint (1) distance. Below 0 reaches the buttocks, which
 #: frame the lumbar curve from below.
 TRUNK_PROFILE_S: np.ndarray = np.round(np.linspace(-0.2, 1.0, 25), 4)
+
+
+Severity = Literal["info", "warning", "error"]
+
+
+@dataclass(frozen=True)
+class QualityFlag:
+    """Something about the clip that limits how far its numbers can be trusted."""
+
+    code: str
+    """Stable identifier, e.g. ``"few_strides"``, ``"out_of_frame"``, ``"low_fps_contact"``;
+    flags raised by the pose stage start with ``"pose_"``."""
+    severity: Severity
+    message: str
+    """One plain sentence: what is wrong and what to film instead."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +98,8 @@ class PoseTrack:
     frame_size_px : (width, height) of the upright image.
     info : VideoInfo of the source clip.
     extraction : settings that produced the track (model, thresholds), used by the cache.
-    warnings : human sentences about the extraction (e.g. several people in view).
+    warnings : what the pose stage noticed (e.g. several people in view), as quality flags
+        whose code starts with ``"pose_"``; a plain sentence is taken as a warning.
     """
 
     t_s: np.ndarray
@@ -94,9 +111,10 @@ class PoseTrack:
     frame_size_px: tuple[int, int]
     info: VideoInfo
     extraction: dict = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[QualityFlag, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "warnings", tuple(_as_flag(w) for w in self.warnings))
         T = self.t_s.shape[0]
         k = TRUNK_PROFILE_S.size
         expected = {
@@ -179,7 +197,7 @@ class PoseTrack:
             "frame_size_px": list(self.frame_size_px),
             "info": self.info.to_dict(),
             "extraction": self.extraction,
-            "warnings": list(self.warnings),
+            "warnings": [asdict(w) for w in self.warnings],
             "trunk_profile_s": TRUNK_PROFILE_S.tolist(),
         }
         np.savez_compressed(
@@ -207,8 +225,17 @@ class PoseTrack:
                 frame_size_px=(int(meta["frame_size_px"][0]), int(meta["frame_size_px"][1])),
                 info=VideoInfo.from_dict(meta["info"]),
                 extraction=meta["extraction"],
-                warnings=tuple(meta["warnings"]),
+                warnings=tuple(_as_flag(w) for w in meta["warnings"]),
             )
+
+
+def _as_flag(w: QualityFlag | dict | str) -> QualityFlag:
+    """A pose-stage warning as a flag (older caches and callers hold plain sentences)."""
+    if isinstance(w, QualityFlag):
+        return w
+    if isinstance(w, dict):
+        return QualityFlag(**w)
+    return QualityFlag("pose_note", "warning", str(w))
 
 
 def empty_arrays(n_frames: int) -> dict[str, np.ndarray]:

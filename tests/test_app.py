@@ -262,3 +262,19 @@ def test_bundled_side_and_rear_pair_is_one_report(env):
     assert "side\\-view clip" in why[0] and "clip from behind" in why[1]  # md-escaped
     assert not any(v.startswith("changed") for t in tables for v in t["Verdict"])
     assert_reads_cleanly(texts)
+
+
+def test_pose_stage_warning_shows_on_the_result_page(monkeypatch, env):
+    from dataclasses import replace
+
+    from posture import pose
+    from posture.track import QualityFlag
+
+    flag = QualityFlag("pose_other_people", "warning", "Two people were in view; check it.")
+    real = pose.extract_pose_cached
+    monkeypatch.setattr(pose, "extract_pose_cached",
+                        lambda *a, **kw: replace(real(*a, **kw), warnings=(flag,)))
+    at = run_app()
+    assert not at.error
+    shown = [w.value for w in at.warning]
+    assert shown.count(flag.message) == 1

@@ -214,3 +214,48 @@ def test_session_merges_side_and_rear_findings(tmp_path: Path, monkeypatch: pyte
     capsys.readouterr()
     assert cli.main(["session", str(clips["side"]), str(clips["side"]), "--quiet"]) == 2
     assert "one clip filmed from the side and one from behind" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not HAS_ANALYSIS, reason="analysis modules not written yet")
+def test_pose_stage_warning_reaches_every_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture) -> None:
+    # The pose stage saw someone else; the CLI, analysis.json and findings.json all say so.
+    from dataclasses import replace
+
+    from posture.synth.camera import CameraParams
+    from posture.synth.kinematics import RunnerParams
+    from posture.synth.tracks import synthetic_track
+    from posture.track import QualityFlag
+
+    flag = QualityFlag("pose_other_people", "warning", "Another person was in view; check it.")
+    track, _ = synthetic_track(RunnerParams(), CameraParams(fps=60), duration_s=8.0, seed=1)
+    track = replace(track, warnings=(flag,))
+    clip = vg.write_clip(tmp_path / "clip.mp4", vg.regular_times(2.2, 30))
+    monkeypatch.setattr(pose, "extract_pose_cached", lambda path, **kw: track)
+    out = tmp_path / "out"
+    assert cli.main(["analyze", str(clip), "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count(flag.message) == 1  # once, not again under the findings
+    doc = json.loads((out / "analysis.json").read_text())
+    assert {"code": flag.code, "severity": "warning", "message": flag.message} in doc["quality"]
+    fdoc = json.loads((out / "findings.json").read_text())
+    assert flag.code in {w["code"] for w in fdoc["warnings"]}
+
+
+@pytest.mark.skipif(not HAS_ANALYSIS, reason="analysis modules not written yet")
+def test_a_refusal_also_names_the_pose_stage_warning() -> None:
+    # Too short to measure: the refusal says so and that someone else was in view.
+    from dataclasses import replace
+
+    from posture.errors import TooFewStridesError
+    from posture.pipeline import analyze_track
+    from posture.synth.camera import CameraParams
+    from posture.synth.kinematics import RunnerParams
+    from posture.synth.tracks import synthetic_track
+
+    track, _ = synthetic_track(RunnerParams(), CameraParams(fps=60), duration_s=1.2, seed=1)
+    with pytest.raises(TooFewStridesError) as plain:
+        analyze_track(track)
+    assert "Another person" not in str(plain.value)
+    with pytest.raises(TooFewStridesError, match=r"clean strides.*Another person was in view"):
+        analyze_track(replace(track, warnings=("Another person was in view.",)))

@@ -137,7 +137,7 @@ def test_two_runners_give_a_warning_one_does_not(tmp_path: Path) -> None:
                           make_frame=make, width=2 * w, height=h)
         tr = pose.extract_pose(p, workers=1)
         assert tr.detected.mean() > 0.9
-        assert any("Another person" in m for m in tr.warnings) == expect
+        assert any("Another person" in w.message for w in tr.warnings) == expect
 
 
 def test_track_jumps_are_counted() -> None:
