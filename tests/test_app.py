@@ -274,7 +274,13 @@ def test_pose_stage_warning_shows_on_the_result_page(monkeypatch, env):
     real = pose.extract_pose_cached
     monkeypatch.setattr(pose, "extract_pose_cached",
                         lambda *a, **kw: replace(real(*a, **kw), warnings=(flag,)))
-    at = run_app()
+    import streamlit as st
+
+    st.cache_resource.clear()  # the demo result is shared across sessions: analyse anew
+    try:
+        at = run_app()
+    finally:
+        st.cache_resource.clear()
     assert not at.error
     shown = [w.value for w in at.warning]
     assert shown.count(flag.message) == 1
