@@ -87,12 +87,35 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _people(args: argparse.Namespace) -> int:
+    """The people on one frame, numbered left to right, with boxes for --runner-box."""
+    from posture.people import draw_people
+    from posture.pose import find_people
+
+    found = find_people(args.video, args.time, slowmo_factor=args.slowmo)
+    print(f"frame at {found.t_s:.2f} s: {len(found.boxes_px)} person(s) found")
+    for k, (x, y, w, h) in enumerate(found.boxes_px, 1):
+        print(f"  {k}: --runner-box {x:.0f},{y:.0f},{w:.0f},{h:.0f} "
+              f"--runner-box-time {found.t_s:.2f}")
+    if args.out is not None:
+        import cv2
+
+        img = draw_people(found.image_rgb, found.boxes_px, found.scale)
+        if not cv2.imwrite(str(args.out), cv2.cvtColor(img, cv2.COLOR_RGB2BGR)):
+            raise PostureError(f"Could not write the picture to {args.out}; use a .png or "
+                               ".jpg name in an existing folder.")
+        print(f"numbered picture: {args.out}")
+    return 0
+
+
 def _options(args: argparse.Namespace):  # -> AnalysisOptions
     from posture.pipeline import AnalysisOptions
 
     return AnalysisOptions(start_s=args.start, end_s=args.end, runner_height_m=args.height,
                            view=args.view, use_cache=not args.no_cache,
-                           slowmo_factor=args.slowmo, camera_roll_deg=args.tilt)
+                           slowmo_factor=args.slowmo, camera_roll_deg=args.tilt,
+                           runner_box_px=getattr(args, "runner_box", None),
+                           runner_box_t_s=getattr(args, "runner_box_time", None))
 
 
 def _run(video: str, args: argparse.Namespace):  # -> ClipAnalysis
@@ -296,9 +319,24 @@ def build_parser() -> argparse.ArgumentParser:
                         help="slow-motion factor if the phone did not record it (e.g. 8)")
     p_info.set_defaults(func=_info)
 
+    p_pp = sub.add_parser("people", help="the people on one frame, with boxes for "
+                                         "--runner-box")
+    p_pp.add_argument("video")
+    p_pp.add_argument("--time", type=float, default=0.0, help="time of the frame, s")
+    p_pp.add_argument("--out", default=None, help="write the frame with numbered boxes (.png)")
+    p_pp.add_argument("--slowmo", type=float, default=None,
+                      help="slow-motion factor if the phone did not record it (e.g. 4)")
+    p_pp.set_defaults(func=_people)
+
     p_an = sub.add_parser("analyze", help="measure posture stride by stride; early vs late")
     p_an.add_argument("video")
     _analysis_arguments(p_an)
+    p_an.add_argument("--runner-box", type=_box, default=None, metavar="X,Y,W,H",
+                      help="when other people are in view: a box around the runner, pixels of "
+                           "the upright picture (x, y of the top-left corner, width, height)")
+    p_an.add_argument("--runner-box-time", type=float, default=None, metavar="SECONDS",
+                      help="time of the frame the runner box is drawn on (default: --start "
+                           "or the clip's start)")
     p_an.set_defaults(func=_analyze)
 
     p_cmp = sub.add_parser("compare", help="a fresh and a fatigued clip of the same runner")
@@ -436,6 +474,17 @@ def _os_message(exc: OSError) -> str:
     if exc.errno == errno.EROFS:
         return f"{what} is on a read-only disk."
     return f"{what}: {exc.strerror or exc}."
+
+
+def _box(text: str) -> tuple[float, float, float, float]:
+    try:
+        x, y, w, h = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not x,y,w,h (four numbers in pixels, e.g. 120,40,200,420)") from None
+    if w <= 0 or h <= 0:
+        raise argparse.ArgumentTypeError("the runner box needs a positive width and height")
+    return (x, y, w, h)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -37,6 +37,13 @@ class AnalysisOptions:
     slowmo_factor: float | None = None
     """How many times slower than real life the clip plays (e.g. 4 for 120 fps slow motion
     played at 30 fps); ``None`` reads it from the file's metadata where the phone wrote it."""
+    runner_box_px: tuple[float, float, float, float] | None = None
+    """``(x, y, w, h)`` around the runner, pixels of the upright picture as displayed; when
+    other people are in view, the person whose hips are in the box is analysed. ``None``:
+    the analyzer picks the person who runs."""
+    runner_box_t_s: float | None = None
+    """Time of the frame the box was drawn on, real seconds from the clip's start; ``None``:
+    the start of the analysed span."""
 
 
 def extract_track(path: str | Path, options: AnalysisOptions = AnalysisOptions(), *,
@@ -54,7 +61,9 @@ def extract_track(path: str | Path, options: AnalysisOptions = AnalysisOptions()
         return extract_pose_cached(path, start_s=options.start_s, end_s=options.end_s,
                                    model_path=options.model_path, use_cache=options.use_cache,
                                    slowmo_factor=options.slowmo_factor, progress=progress,
-                                   turn_ccw_deg=turn_ccw_deg)
+                                   turn_ccw_deg=turn_ccw_deg,
+                                   runner_box_px=options.runner_box_px,
+                                   runner_box_t_s=options.runner_box_t_s)
 
     track = read(0)
     name = Path(path).name

@@ -16,10 +16,14 @@ Speed (both cores of a small laptop):
 * Landmarks are reported in full-resolution pixels of the upright frame; only the trunk
   outline (a few numbers per frame) is kept from the segmentation mask.
 
-Several people: the legacy solution follows one person. To warn about others we paint the
-tracked runner out of a handful of sampled frames and run MediaPipe's own person detector on
-the rest (see :func:`_other_people`); a tracked body that jumps across the picture between
-frames also counts (:func:`count_track_jumps`).
+Several people: the legacy solution follows one person, usually the biggest. To notice
+others we paint the tracked person out of a handful of sampled frames and run MediaPipe's own
+person detector on the rest (see :func:`_other_people`); a tracked body that jumps across the
+picture between frames also counts (:func:`count_track_jumps`). Then (and whenever the user
+drew a box around the runner) :func:`_select_runner` finds the people on frames sampled every
+0.2 s, scores how much each one runs from a short landmark run on a crop around them
+(:mod:`posture.people`), and runs the model again on a crop that follows the runner, with
+the other people painted out. Single-person clips never pay for this.
 """
 
 from __future__ import annotations
@@ -41,6 +45,13 @@ import numpy as np
 from posture import cache
 from posture.errors import ClipTooShortError, NoRunnerError, PostureError
 from posture.landmarks import LM, N_LANDMARKS
+from posture.people import (
+    SCAN_STEP_S,
+    Person,
+    choose_runner,
+    link_people,
+    running_score,
+)
 from posture.silhouette import trunk_edges_from_mask
 from posture.track import TRUNK_PROFILE_S, PoseTrack, QualityFlag, VideoInfo
 from posture.video import (
@@ -53,7 +64,7 @@ from posture.video import (
 )
 
 #: Bump when a change to extraction changes its output (invalidates cached tracks).
-EXTRACTION_VERSION = "pose-5"
+EXTRACTION_VERSION = "pose-6"
 
 WORKING_MAX_SIDE_PX = 640
 """Long side of the frames given to the model, pixels."""
@@ -68,6 +79,16 @@ WORKER_START_FRAMES = 35
 """About how many frames this process analyses while the worker process starts."""
 PEOPLE_CHECK_FRAMES = 4
 """Frames per segment sampled for the several-people check."""
+SCORE_WINDOW_S = 2.5
+"""Length of the landmark run on each person that scores how much they run, s."""
+MAX_CANDIDATES = 4
+"""At most this many people (the most seen) are scored."""
+CROP_RADII = 1.25
+"""Half the side of the square crop around the followed person, in body radii."""
+DRIFT_RADII = 0.6
+"""Landmark hips further than this many body radii from the followed person = someone else."""
+RESEED_AFTER_FRAMES = 3
+"""After this many frames on someone else the model is restarted on the crop."""
 
 ProgressFn = Callable[[int, int], None]
 
@@ -86,6 +107,10 @@ class ExtractionSettings:
     model_path: str | None = None
     turn_ccw_deg: int = 0
     """Extra quarter turn of the picture (a body found upside down or on its side)."""
+    runner_box_px: tuple[float, float, float, float] | None = None
+    """``(x, y, w, h)`` around the runner, full-resolution upright pixels."""
+    runner_box_t_s: float | None = None
+    """When the box was drawn, real seconds (``None``: start of the analysed span)."""
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -113,6 +138,16 @@ class _Segment:
     people_s: float
     peak_rss_mb: float = 0.0
     """Peak resident memory of the process that ran the segment (MB), for the benchmark."""
+    selection: dict | None = None
+    """How the runner was chosen among several people (set by :func:`_select_runner`)."""
+
+
+@dataclass(frozen=True)
+class Follow:
+    """Run the model on a crop around one person, with the other people painted out."""
+
+    runner: Person
+    others: tuple[Person, ...] = ()
 
 
 # --------------------------------------------------------------------------- model
@@ -216,9 +251,10 @@ class _Prefetch:
 
 def _run_segment(path: str, info: VideoInfo, settings: ExtractionSettings,
                  start_s: float | None, end_s: float | None,
-                 on_frame: Callable[[int], None] | None = None) -> _Segment:
-    """Run the model over ``[start_s, end_s]`` of the clip in this process."""
-    width, height = info.width_px, info.height_px
+                 on_frame: Callable[[int], None] | None = None,
+                 follow: Follow | None = None) -> _Segment:
+    """Run the model over ``[start_s, end_s]`` of the clip in this process (on the whole
+    picture, or on a crop following one person)."""
     ts: list[float] = []
     idx: list[int] = []
     xy: list[np.ndarray] = []
@@ -230,8 +266,8 @@ def _run_segment(path: str, info: VideoInfo, settings: ExtractionSettings,
     nan_w = np.full((N_LANDMARKS, 3), np.nan)
     nan_e = np.full((TRUNK_PROFILE_S.size, 2), np.nan)
     est_frames = _estimate_frames(info, start_s, end_s)
-    people_every = max(1, est_frames // PEOPLE_CHECK_FRAMES)
-    n_other = n_checked = 0
+    people_every = max(1, est_frames // PEOPLE_CHECK_FRAMES) if follow is None else 0
+    n_other = n_checked = off_runner = 0
     pose_s = edges_s = people_s = 0.0
 
     frames = iter_frames(path, start_s=start_s, end_s=end_s,
@@ -243,19 +279,35 @@ def _run_segment(path: str, info: VideoInfo, settings: ExtractionSettings,
     try:
         for i, frame in enumerate(prefetch):
             t0 = time.perf_counter()
-            _set_timestamp(pose, frame.t_s)
-            res = pose.process(frame.image_rgb)
+            image, offset, expected = frame.image_rgb, np.zeros(2), None
+            if follow is not None:
+                image, offset, expected = _follow_crop(frame, follow)
+            res = None
+            if image is not None:
+                _set_timestamp(pose, frame.t_s)
+                res = pose.process(image)
             pose_s += time.perf_counter() - t0
             ts.append(frame.t_s)
             idx.append(frame.index)
-            if res.pose_landmarks is None:
+            pts = None
+            if res is not None and res.pose_landmarks is not None:
+                lm = np.array([(p.x, p.y, p.visibility) for p in res.pose_landmarks.landmark])
+                h_img, w_img = image.shape[:2]
+                pts = (lm[:, :2] * (w_img, h_img) + offset) / frame.scale
+                if expected is not None and _off_runner(pts * frame.scale, *expected):
+                    pts = None  # the model slid onto someone else: not the runner's landmarks
+                    off_runner += 1
+                    if off_runner >= RESEED_AFTER_FRAMES:
+                        pose.close()
+                        pose, off_runner = _new_pose(settings), 0
+                else:
+                    off_runner = 0
+            if pts is None:
                 xy.append(nan_xy)
                 vis.append(nan_v)
                 world.append(nan_w)
                 edges.append(nan_e)
             else:
-                lm = np.array([(p.x, p.y, p.visibility) for p in res.pose_landmarks.landmark])
-                pts = lm[:, :2] * (width, height)
                 xy.append(pts)
                 vis.append(np.clip(lm[:, 2], 0.0, 1.0))
                 if res.pose_world_landmarks is not None:
@@ -264,9 +316,9 @@ def _run_segment(path: str, info: VideoInfo, settings: ExtractionSettings,
                 else:
                     world.append(nan_w)
                 t1 = time.perf_counter()
-                edges.append(_edges_full_px(res.segmentation_mask, pts, frame.scale))
+                edges.append(_edges_full_px(res.segmentation_mask, pts, frame.scale, offset))
                 edges_s += time.perf_counter() - t1
-            if i % people_every == people_every // 2:
+            if people_every and i % people_every == people_every // 2:
                 t2 = time.perf_counter()
                 n_checked += 1
                 n_other += int(_other_people(frame.image_rgb, xy[-1] * frame.scale))
@@ -307,12 +359,15 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def _edges_full_px(mask: np.ndarray | None, xy_full: np.ndarray, scale: float) -> np.ndarray:
-    """Trunk outline distances in full-resolution pixels, from the working-size mask."""
+def _edges_full_px(mask: np.ndarray | None, xy_full: np.ndarray, scale: float,
+                   offset_px: np.ndarray | None = None) -> np.ndarray:
+    """Trunk outline distances in full-resolution pixels, from the working-size mask (of
+    the crop whose top-left corner is at ``offset_px`` working pixels)."""
     if mask is None:
         return np.full((TRUNK_PROFILE_S.size, 2), np.nan)
-    hip = 0.5 * (xy_full[LM.LEFT_HIP] + xy_full[LM.RIGHT_HIP]) * scale
-    sh = 0.5 * (xy_full[LM.LEFT_SHOULDER] + xy_full[LM.RIGHT_SHOULDER]) * scale
+    offset_px = np.zeros(2) if offset_px is None else offset_px
+    hip = 0.5 * (xy_full[LM.LEFT_HIP] + xy_full[LM.RIGHT_HIP]) * scale - offset_px
+    sh = 0.5 * (xy_full[LM.LEFT_SHOULDER] + xy_full[LM.RIGHT_SHOULDER]) * scale - offset_px
     return trunk_edges_from_mask(mask, hip, sh) / scale
 
 
@@ -377,6 +432,184 @@ def _other_people(image_rgb: np.ndarray, runner_xy_px: np.ndarray) -> bool:
         if ix * iy < 0.2 * max(rb.width * w * rb.height * h, 1.0):
             return True
     return False
+
+
+# --------------------------------------------------------------------------- following one person
+
+
+def _follow_crop(frame: Frame, follow: Follow
+                 ) -> tuple[np.ndarray | None, np.ndarray, tuple[np.ndarray, float] | None]:
+    """The part of a working-size frame around the followed person, others painted out.
+
+    Returns the crop (``None`` when the person is not known at this time), the crop's
+    top-left corner and the person's expected hip centre and body radius, working pixels.
+    """
+    hip_full, r_full = follow.runner.at(frame.t_s)
+    if not np.isfinite(r_full):
+        return None, np.zeros(2), None
+    img, s = frame.image_rgb, frame.scale
+    h, w = img.shape[:2]
+    hip, r = hip_full * s, r_full * s
+    half = CROP_RADII * r
+    x0, y0 = int(max(0, hip[0] - half)), int(max(0, hip[1] - half))
+    x1, y1 = int(min(w, hip[0] + half + 1)), int(min(h, hip[1] + half + 1))
+    if x1 - x0 < 16 or y1 - y0 < 16:
+        return None, np.zeros(2), None
+    crop = img[y0:y1, x0:x1].copy()
+    fill = img.reshape(-1, 3).mean(axis=0).astype(np.uint8)
+    for other in follow.others:
+        o_hip, o_r = other.at(frame.t_s)
+        if not np.isfinite(o_r):
+            continue
+        o = o_hip * s - (x0, y0)
+        half_w = 0.5 * o_r * s
+        crop[max(0, int(o[1] - o_r * s)):max(0, int(o[1] + o_r * s)),
+             max(0, int(o[0] - half_w)):max(0, int(o[0] + half_w))] = fill
+    # where they overlap, the followed person wins: their own body box comes back
+    c = hip - (x0, y0)
+    by0, by1 = max(0, int(c[1] - r)), max(0, int(c[1] + r))
+    bx0, bx1 = max(0, int(c[0] - 0.5 * r)), max(0, int(c[0] + 0.5 * r))
+    crop[by0:by1, bx0:bx1] = img[y0 + by0:y0 + by1, x0 + bx0:x0 + bx1][:by1 - by0, :bx1 - bx0]
+    return crop, np.array([x0, y0], float), (hip, r)
+
+
+def _off_runner(xy_work: np.ndarray, hip: np.ndarray, r: float) -> bool:
+    """The landmarks' hips are far from where the followed person is."""
+    mid = 0.5 * (xy_work[LM.LEFT_HIP] + xy_work[LM.RIGHT_HIP])
+    return bool(np.linalg.norm(mid - hip) > DRIFT_RADII * r)
+
+
+@dataclass(frozen=True)
+class PeopleInFrame:
+    """The people the detector finds on one frame, for a person to point at the runner."""
+
+    t_s: float
+    """Real time of the frame, s."""
+    image_rgb: np.ndarray
+    """The frame at working size (long side ``WORKING_MAX_SIDE_PX``), upright."""
+    scale: float
+    """Size of ``image_rgb`` relative to the full-resolution upright frame."""
+    boxes_px: tuple[tuple[float, float, float, float], ...]
+    """``(x, y, w, h)`` around each person, full-resolution upright pixels, left to right."""
+
+
+def find_people(path: str | os.PathLike, t_s: float = 0.0, *,
+                slowmo_factor: float | None = None) -> PeopleInFrame:
+    """The people on the frame nearest ``t_s`` (real seconds), boxed, left to right.
+
+    A box can be handed to :func:`extract_pose` as ``runner_box_px`` with ``runner_box_t_s``
+    set to the returned ``t_s``.
+    """
+    frames = iter_frames(path, start_s=max(0.0, t_s), slowmo_factor=slowmo_factor,
+                         max_side_px=WORKING_MAX_SIDE_PX)
+    frame = next(frames, None)
+    frames.close()
+    if frame is None:
+        raise PostureError(f"The clip has no frame at {t_s:.1f} s; choose an earlier time.")
+    boxes = []
+    for x, y, r in sorted(_detect(frame), key=lambda hit: hit[0]):
+        boxes.append((x - 0.5 * r, y - r, r, 2 * r))
+    return PeopleInFrame(frame.t_s, frame.image_rgb, frame.scale, tuple(boxes))
+
+
+def _detect(frame: Frame) -> list[tuple[float, float, float]]:
+    """Person detector hits on one frame: hip centre x, y and body radius, full-res px."""
+    h, w = frame.image_rgb.shape[:2]
+    found = []
+    for det in _person_detector().process({"image": frame.image_rgb}).detections or []:
+        if det.score[0] <= OTHER_PERSON_MIN_SCORE:
+            continue
+        kp = det.location_data.relative_keypoints
+        hip = np.array([kp[0].x * w, kp[0].y * h]) / frame.scale
+        top = np.array([kp[1].x * w, kp[1].y * h]) / frame.scale
+        found.append((float(hip[0]), float(hip[1]), float(np.linalg.norm(top - hip))))
+    return found
+
+
+def _scan_people(path: str, settings: ExtractionSettings, start_s: float | None,
+                 end_s: float | None) -> list[Person]:
+    """People found by the person detector on frames every ``SCAN_STEP_S``."""
+    times: list[float] = []
+    hits: list[np.ndarray] = []
+    next_t = -np.inf
+    for frame in iter_frames(path, start_s=start_s, end_s=end_s,
+                             slowmo_factor=settings.slowmo_factor,
+                             max_side_px=settings.working_max_side_px, fast_scaling=True,
+                             turn_ccw_deg=settings.turn_ccw_deg):
+        if frame.t_s < next_t:
+            continue
+        next_t = frame.t_s + SCAN_STEP_S - 1e-6
+        times.append(frame.t_s)
+        hits.append(np.array(_detect(frame), float).reshape(-1, 3))
+    return link_people(np.asarray(times), hits)
+
+
+def _follows(seg: _Segment, person: Person) -> float:
+    """Share of the person's sightings where the segment's landmarks sit on them."""
+    seen = np.flatnonzero(person.seen)
+    if seen.size == 0 or seg.t_s.size == 0:
+        return 0.0
+    k = np.clip(np.searchsorted(seg.t_s, person.t_s[seen]), 0, seg.t_s.size - 1)
+    xy = seg.image_xy_px[k]
+    mid = 0.5 * (xy[:, LM.LEFT_HIP] + xy[:, LM.RIGHT_HIP])
+    d = np.linalg.norm(mid - person.hip_xy_px[seen], axis=1)
+    on = np.isfinite(d) & (d < DRIFT_RADII * person.radius_px[seen])
+    return float(on.mean())
+
+
+def _score_person(path: str, info: VideoInfo, settings: ExtractionSettings,
+                  people: list[Person], i: int, seg: _Segment | None) -> float:
+    """Running score of person ``i``: from the first pass when it followed them, else from
+    a short run of the model on a crop around them."""
+    p = people[i]
+    t_seen = p.t_s[p.seen]
+    if seg is not None and _follows(seg, p) > 0.8:
+        keep = (seg.t_s >= t_seen[0]) & (seg.t_s <= t_seen[-1])
+        return running_score(seg.t_s[keep], seg.image_xy_px[keep])
+    mid = 0.5 * (t_seen[0] + t_seen[-1])
+    a = max(t_seen[0], mid - 0.5 * SCORE_WINDOW_S)
+    b = min(t_seen[-1], a + SCORE_WINDOW_S)
+    follow = Follow(p, tuple(q for j, q in enumerate(people) if j != i))
+    burst = _run_segment(path, info, settings, a, b, follow=follow)
+    return running_score(burst.t_s, burst.image_xy_px)
+
+
+def _select_runner(path: str, info: VideoInfo, settings: ExtractionSettings,
+                   seg: _Segment | None, lo: float, hi: float
+                   ) -> tuple[Follow | None, dict]:
+    """Find the people, score them, pick the runner.
+
+    Returns the crop to follow (``None``: keep the first pass, it already follows the
+    runner, or nobody was found) and a description of the choice for the warnings.
+    """
+    people = _scan_people(path, settings, settings.start_s, settings.end_s)
+    people = people[:MAX_CANDIDATES]
+    box = settings.runner_box_px
+    box_t = lo if settings.runner_box_t_s is None else settings.runner_box_t_s
+    if box is None and len(people) < 2:
+        return None, {"n_people": len(people)}
+    scores = ([float("nan")] * len(people) if box is not None  # the user's word is enough
+              else [_score_person(path, info, settings, people, i, seg)
+                    for i in range(len(people))])
+    choice = choose_runner(people, scores, info.width_px, box_px=box, box_t_s=box_t)
+    if choice is None:
+        raise NoRunnerError(
+            f"No person was found inside the runner box at {box_t:.1f} s of "
+            f"{Path(info.path).name}; draw the box around the runner's whole body at a "
+            "moment when the runner is in view (or choose another time for it).")
+    runner = people[choice.index]
+    about = {"n_people": len(people), "reason": choice.reason, "n_running": choice.n_running,
+             "where": _where(runner, info.width_px), "box_t_s": box_t,
+             "scores": [round(x, 3) if np.isfinite(x) else None for x in scores],
+             "chosen": choice.index}
+    if seg is not None and _follows(seg, runner) > 0.9:
+        return None, about
+    return Follow(runner, tuple(q for q in people if q is not runner)), about
+
+
+def _where(person: Person, width_px: int) -> str:
+    x = float(np.nanmedian(person.hip_xy_px[:, 0])) / width_px
+    return "on the left" if x < 1 / 3 else "on the right" if x > 2 / 3 else "in the middle"
 
 
 def _estimate_frames(info: VideoInfo, start_s: float | None, end_s: float | None) -> int:
@@ -454,7 +687,7 @@ def _worker_main() -> None:
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints must not corrupt the pickle stream
     try:
-        path, info, settings, start_s, end_s, probed = pickle.load(sys.stdin.buffer)
+        path, info, settings, start_s, end_s, probed, follow = pickle.load(sys.stdin.buffer)
         import_probe(probed)
         last = [0.0]
 
@@ -465,7 +698,8 @@ def _worker_main() -> None:
                 pickle.dump(("progress", n), out)
                 out.flush()
 
-        result: tuple = ("done", _run_segment(path, info, settings, start_s, end_s, on_frame))
+        result: tuple = ("done", _run_segment(path, info, settings, start_s, end_s, on_frame,
+                                              follow))
     except Exception as exc:
         result = ("error", exc)
     pickle.dump(result, out)
@@ -481,7 +715,8 @@ def _default_workers() -> int:
 
 
 def _run_split(path: str, info: VideoInfo, settings: ExtractionSettings, start_s: float,
-               end_s: float, total: int, progress: ProgressFn | None) -> tuple[_Segment, dict]:
+               end_s: float, total: int, progress: ProgressFn | None,
+               follow: Follow | None = None) -> tuple[_Segment, dict]:
     """Two segments in two processes (this one and a child), stitched by time."""
     # The child also decodes the overlap and needs time to start: give it less of the clip.
     head_start_s = WORKER_START_FRAMES / info.fps_capture
@@ -489,14 +724,15 @@ def _run_split(path: str, info: VideoInfo, settings: ExtractionSettings, start_s
                           start_s + OVERLAP_S, end_s - OVERLAP_S))
     child_start_s = mid_s - OVERLAP_S
     worker = _Worker((path, info, settings, child_start_s, end_s,
-                      export_probe(path, settings.slowmo_factor, settings.turn_ccw_deg)))
+                      export_probe(path, settings.slowmo_factor, settings.turn_ccw_deg),
+                      follow))
 
     def on_frame(n: int) -> None:
         if progress is not None:
             progress(min(n + worker.frames_done, total), total)
 
     try:
-        first = _run_segment(path, info, settings, start_s, mid_s, on_frame)
+        first = _run_segment(path, info, settings, start_s, mid_s, on_frame, follow)
         while not worker.wait(0.2):
             on_frame(len(first.t_s))
     except BaseException:
@@ -509,7 +745,7 @@ def _run_split(path: str, info: VideoInfo, settings: ExtractionSettings, start_s
         if isinstance(payload, PostureError):
             raise payload
         # The worker failed for a reason of its own: do its part here instead.
-        payload = _run_segment(path, info, settings, child_start_s, end_s, None)
+        payload = _run_segment(path, info, settings, child_start_s, end_s, None, follow)
     second: _Segment = payload
     return _stitch(first, second), {"mode": "2 processes", "split_s": mid_s,
                                     "overlap_s": OVERLAP_S}
@@ -540,6 +776,8 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
                  progress: ProgressFn | None = None, slowmo_factor: float | None = None,
                  workers: int | None = None,
                  max_side_px: int = WORKING_MAX_SIDE_PX,
+                 runner_box_px: tuple[float, float, float, float] | None = None,
+                 runner_box_t_s: float | None = None,
                  stats: dict | None = None, turn_ccw_deg: int = 0) -> PoseTrack:
     """Find the runner's landmarks in every frame of a clip (or of a time window).
 
@@ -554,6 +792,10 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
     workers : processes to use (default: ``POSTURE_WORKERS`` or min(2, cores)); clips shorter
         than ``MIN_SPLIT_FRAMES`` frames always use one.
     max_side_px : working size of the frames given to the model (long side, pixels).
+    runner_box_px : ``(x, y, w, h)`` around the runner in full-resolution upright pixels at
+        ``runner_box_t_s`` (real seconds; ``None``: the start of the analysed span): follow
+        the person whose hips are in it. Without it, when other people are seen, the one who
+        runs is followed (module docstring).
     stats : if given, filled with timings (seconds) by stage and the mode used.
     turn_ccw_deg : extra counter-clockwise quarter turn of the picture (see
         :mod:`posture.orientation`).
@@ -566,7 +808,8 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
     ------
     UnreadableVideoError, ClipTooShortError, FrameRateTooLowError : from intake, or a window
         shorter than 2 s.
-    NoRunnerError : no person, or a person in fewer than half of the frames.
+    NoRunnerError : no person, a person in fewer than half of the frames, or nobody in the
+        runner box.
     """
     wall0 = time.perf_counter()
     path = str(path)
@@ -574,7 +817,9 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
     settings = ExtractionSettings(working_max_side_px=int(max_side_px), start_s=start_s,
                                   end_s=end_s, slowmo_factor=slowmo_factor,
                                   model_path=None if model_path is None else str(model_path),
-                                  turn_ccw_deg=int(turn_ccw_deg) % 360)
+                                  turn_ccw_deg=int(turn_ccw_deg) % 360,
+                                  runner_box_px=_box(runner_box_px),
+                                  runner_box_t_s=runner_box_t_s)
     lo = 0.0 if start_s is None else max(0.0, float(start_s))
     hi = info.duration_s if end_s is None else min(info.duration_s, float(end_s))
     if hi - lo < MIN_DURATION_S:
@@ -586,15 +831,29 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
         _new_pose(settings)  # raises the documented limitation before any work
     total = _estimate_frames(info, start_s, end_s)
     n_workers = _default_workers() if workers is None else max(1, int(workers))
-    if n_workers >= 2 and total >= MIN_SPLIT_FRAMES and hi - lo > 4 * OVERLAP_S:
-        seg, mode = _run_split(path, info, settings, lo, hi, total, progress)
-    else:
+
+    def run(follow: Follow | None) -> tuple[_Segment, dict]:
+        if n_workers >= 2 and total >= MIN_SPLIT_FRAMES and hi - lo > 4 * OVERLAP_S:
+            return _run_split(path, info, settings, lo, hi, total, progress, follow)
+
         def on_frame(n: int) -> None:
             if progress is not None:
                 progress(min(n, total), total)
 
-        seg = _run_segment(path, info, settings, start_s, end_s, on_frame)
-        mode = {"mode": "1 process"}
+        return (_run_segment(path, info, settings, start_s, end_s, on_frame, follow),
+                {"mode": "1 process"})
+
+    seg: _Segment | None = None
+    if settings.runner_box_px is None:
+        seg, mode = run(None)  # the whole picture: all a clip with one person needs
+    select_s = 0.0
+    if settings.runner_box_px is not None or _others_suspected(seg):
+        t_sel = time.perf_counter()
+        follow, about = _select_runner(path, info, settings, seg, lo, hi)
+        select_s = time.perf_counter() - t_sel
+        if follow is not None:
+            seg, mode = run(follow)
+        seg.selection = about
     if progress is not None:
         progress(len(seg.t_s), len(seg.t_s))
 
@@ -602,11 +861,30 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
     if stats is not None:
         stats.update(mode)
         stats.update(decode_s=seg.decode_s, pose_s=seg.pose_s, edges_s=seg.edges_s,
-                     people_s=seg.people_s, wall_s=time.perf_counter() - wall0,
-                     n_frames=track.n_frames)
+                     people_s=seg.people_s, select_s=select_s,
+                     wall_s=time.perf_counter() - wall0, n_frames=track.n_frames,
+                     selection=seg.selection)
         if mode["mode"] == "2 processes":
             stats["worker_peak_rss_mb"] = seg.peak_rss_mb
     return track
+
+
+def _box(box: tuple[float, float, float, float] | None
+         ) -> tuple[float, float, float, float] | None:
+    if box is None:
+        return None
+    x, y, w, h = (float(v) for v in box)
+    if not (w > 0 and h > 0):
+        raise PostureError("The runner box needs a positive width and height (x,y,w,h in "
+                           "pixels of the upright picture).")
+    return (x, y, w, h)
+
+
+def _others_suspected(seg: _Segment | None) -> bool:
+    """The first pass saw someone besides the person it followed (or jumped between)."""
+    if seg is None:
+        return False
+    return seg.n_other_people >= 2 or count_track_jumps(seg.t_s, seg.image_xy_px) > 0
 
 
 def count_track_jumps(t_s: np.ndarray, xy: np.ndarray, *, max_dt_s: float = 0.2) -> int:
@@ -639,15 +917,23 @@ def _to_track(seg: _Segment, info: VideoInfo, settings: ExtractionSettings) -> P
             "in good light."
         )
     frac = float(detected.mean())
+    sel = seg.selection or {}
     if frac < MIN_DETECTED_FRACTION:
+        several = (" Several people were in view and the runner could be followed only "
+                   "while seen apart from them; point at the runner with a runner box at a "
+                   "moment when the runner is clearly in view."
+                   if sel.get("n_people", 0) >= 2 else "")
         raise NoRunnerError(
             f"The runner was found in only {100 * frac:.0f}% of the frames of {name}; keep "
             "the whole body in view for the whole clip, or choose a time window where it is."
+            + several
         )
     # the intake's notes (a picture turned upright, ...) are plain sentences: warnings
     warnings: list[QualityFlag | str] = list(info.notes)
     n_jumps = count_track_jumps(seg.t_s, seg.image_xy_px)
-    if seg.n_other_people >= 2 or n_jumps:
+    if "reason" in sel:
+        warnings.append(_selection_flag(sel))
+    elif seg.n_other_people >= 2 or n_jumps:
         warnings.append(QualityFlag(
             "pose_other_people", "warning",
             "Another person (or something the pose model took for one) seems to be in view, "
@@ -662,28 +948,62 @@ def _to_track(seg: _Segment, info: VideoInfo, settings: ExtractionSettings) -> P
         t_s=seg.t_s, frame_index=seg.frame_index, image_xy_px=seg.image_xy_px,
         visibility=seg.visibility, world_xyz_m=seg.world_xyz_m,
         trunk_edges_px=seg.trunk_edges_px, frame_size_px=(info.width_px, info.height_px),
-        info=info, extraction={**settings.to_dict(), "detected_fraction": frac},
+        info=info, extraction={**settings.to_dict(), "detected_fraction": frac,
+                               "runner_selection": seg.selection},
         warnings=tuple(warnings),
     )
+
+
+POINT_AT_RUNNER = ("point at the runner: --runner-box x,y,w,h (pixels, with --runner-box-time) "
+                   "on the command line, or 'Which person is the runner' in the app")
+
+
+def _selection_flag(sel: dict) -> QualityFlag:
+    """What was done about several people, in plain words with what to do if it is wrong."""
+    n, where = sel["n_people"], sel["where"]
+    if sel["reason"] == "box":
+        people = f"{n} people were in view; " if n >= 2 else ""
+        return QualityFlag("pose_runner_box", "info",
+                           f"{people.capitalize()}{'t' if people else 'T'}he person in the runner "
+                           f"box (at {sel['box_t_s']:.1f} s) was followed.")
+    if sel["reason"] == "only_runner":
+        return QualityFlag(
+            "pose_runner_chosen", "info",
+            f"{n} people were in view; the runner was taken to be the person {where}, the "
+            f"only one running. If that is wrong, {POINT_AT_RUNNER}.")
+    if sel["reason"] == "most_seen_runner":
+        return QualityFlag(
+            "pose_runner_chosen", "warning",
+            f"{sel['n_running']} people were running in view; the one {where}, seen longest "
+            f"and nearest the middle of the picture, was analysed. If that is not the runner, "
+            f"{POINT_AT_RUNNER}.")
+    return QualityFlag(
+        "pose_nobody_runs", "warning",
+        f"{n} people were in view and none of them seemed to run; the person {where} was "
+        f"analysed, so the numbers may not describe running. Film the runner alone, or "
+        f"{POINT_AT_RUNNER}.")
 
 
 def extract_pose_cached(path: str | os.PathLike, *, start_s: float | None = None,
                         end_s: float | None = None, model_path: str | None = None,
                         use_cache: bool = True, progress: ProgressFn | None = None,
                         slowmo_factor: float | None = None,
+                        runner_box_px: tuple[float, float, float, float] | None = None,
+                        runner_box_t_s: float | None = None,
                         stats: dict | None = None, turn_ccw_deg: int = 0) -> PoseTrack:
     """:func:`extract_pose`, or its earlier result from the per-user cache.
 
     The key covers the video's bytes, the settings and ``EXTRACTION_VERSION``; damaged
     entries are rebuilt. Errors are never cached.
     """
+    box = {"runner_box_px": _box(runner_box_px), "runner_box_t_s": runner_box_t_s}
     if not use_cache:
         return extract_pose(path, start_s=start_s, end_s=end_s, model_path=model_path,
                             progress=progress, slowmo_factor=slowmo_factor, stats=stats,
-                            turn_ccw_deg=turn_ccw_deg)
+                            turn_ccw_deg=turn_ccw_deg, **box)
     settings = ExtractionSettings(start_s=start_s, end_s=end_s, slowmo_factor=slowmo_factor,
                                   model_path=None if model_path is None else str(model_path),
-                                  turn_ccw_deg=int(turn_ccw_deg) % 360)
+                                  turn_ccw_deg=int(turn_ccw_deg) % 360, **box)
     if not Path(path).is_file() or Path(path).stat().st_size == 0:
         probe(path)  # raises the right one-sentence error
     # The key first: a hit needs no pass over the video (errors are never cached, so bad
@@ -698,7 +1018,7 @@ def extract_pose_cached(path: str | os.PathLike, *, start_s: float | None = None
         return hit
     track = extract_pose(path, start_s=start_s, end_s=end_s, model_path=model_path,
                          progress=progress, slowmo_factor=slowmo_factor, stats=stats,
-                         turn_ccw_deg=turn_ccw_deg)
+                         turn_ccw_deg=turn_ccw_deg, **box)
     cache.store(key, track)
     # Hand back what the cache holds (float32 on disk), so a later hit is identical.
     return cache.load(key, video_path=path) or track

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -259,3 +260,21 @@ def test_a_refusal_also_names_the_pose_stage_warning() -> None:
     assert "Another person" not in str(plain.value)
     with pytest.raises(TooFewStridesError, match=r"clean strides.*Another person was in view"):
         analyze_track(replace(track, warnings=("Another person was in view.",)))
+
+
+def test_people_lists_boxes_that_hold_the_runner(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture) -> None:
+    # The bundled sample: one runner; the printed box holds the true hips at that frame.
+    clip = ROOT / "sample_videos" / "fresh_side.mp4"
+    truth = json.loads(clip.with_name("fresh_side.truth.json").read_text())["frames"]
+    out = tmp_path / "people.png"
+    assert cli.main(["people", str(clip), "--time", "2", "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "frame at 2.00 s: 1 person(s) found"
+    box = lines[1].split("--runner-box ")[1].split()[0]
+    x, y, w, h = (float(v) for v in box.split(","))
+    i = truth["t_s"].index(2.0)
+    hips = np.array(truth["image_xy_px"][i])[[23, 24]].mean(axis=0)
+    assert x < hips[0] < x + w and y < hips[1] < y + h
+    assert 0.8 < h / np.ptp(np.array(truth["image_xy_px"][i])[:, 1]) < 1.6  # about its size
+    assert out.stat().st_size > 10_000
