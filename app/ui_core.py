@@ -44,6 +44,10 @@ class ClipRequest:
     end_s: float | None = None
     view: str | None = None
     """Camera view for this clip ("auto", "side", "rear", "front"); None: the request's."""
+    runner_box_px: tuple[float, float, float, float] | None = None
+    """Box around the runner the user picked (x, y, w, h, upright pixels); None: automatic."""
+    runner_box_t_s: float | None = None
+    """Time of the frame the box was picked on, s."""
 
 
 @dataclass(frozen=True)
@@ -264,7 +268,8 @@ def user_message(exc: PostureError, clips: Iterable[ClipRequest]) -> str:
 
 def clip_options(request: AppRequest, clip: ClipRequest) -> AnalysisOptions:
     return replace(request.options, start_s=clip.start_s, end_s=clip.end_s,
-                   view=clip.view or request.options.view)
+                   view=clip.view or request.options.view, runner_box_px=clip.runner_box_px,
+                   runner_box_t_s=clip.runner_box_t_s)
 
 
 def clip_track(request: AppRequest, clip: ClipRequest, *,

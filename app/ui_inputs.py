@@ -20,7 +20,9 @@ from ui_core import (
 )
 
 from posture.errors import PostureError
+from posture.people import draw_people
 from posture.pipeline import AnalysisOptions
+from posture.pose import find_people
 from posture.video import probe
 from posture.wording import MIN_CLIP_S
 
@@ -47,6 +49,44 @@ def _trim(path: Path, key: str, name: str | None = None) -> tuple[float | None, 
     return (lo if lo > 0 else None), (hi if hi < round(dur, 1) else None)
 
 
+AUTO_RUNNER = "Pick automatically (the person who runs)"
+
+
+def _runner_pick(path: Path, key: str, start_s: float | None
+                 ) -> tuple[tuple[float, float, float, float] | None, float | None]:
+    """'Which person is the runner': the people on a frame, numbered; the user picks one.
+
+    Returns the picked person's box (upright pixels) and the frame's time, or ``None``s for
+    the automatic choice.
+    """
+    with st.expander("Which person is the runner", expanded=False):
+        st.caption("Only needed when other people are in the picture: the analyzer follows "
+                   "the person who runs. To choose yourself, find the people on a frame "
+                   "where the runner is in view and pick the runner's number.")
+        t_s = st.number_input("Frame at (s)", 0.0, value=float(start_s or 0.0), step=0.5,
+                              key=f"pick_t_{key}")
+        state_key = f"people_{key}"
+        if st.button("Find the people on this frame", key=f"find_{key}"):
+            try:
+                st.session_state[state_key] = (str(path), find_people(path, t_s))
+            except PostureError as exc:
+                st.error(md(str(exc)))
+        stored = st.session_state.get(state_key)
+        if stored is None or stored[0] != str(path):
+            return None, None
+        found = stored[1]
+        if not found.boxes_px:
+            st.info(f"No person was found on the frame at {found.t_s:.1f} s; try another time.")
+            return None, None
+        st.image(draw_people(found.image_rgb, found.boxes_px, found.scale),
+                 caption=f"People found at {found.t_s:.1f} s", width="stretch")
+        names = [AUTO_RUNNER] + [f"Person {k}" for k in range(1, len(found.boxes_px) + 1)]
+        pick = st.radio("The runner is", names, key=f"pick_{key}")
+        if pick == AUTO_RUNNER:
+            return None, None
+        return found.boxes_px[names.index(pick) - 1], found.t_s
+
+
 def _upload(label: str, key: str, role: str, *, view: str | None = None) -> ClipRequest | None:
     up = st.file_uploader(label, type=VIDEO_TYPES, key=f"up_{key}")
     if up is None:
@@ -57,7 +97,9 @@ def _upload(label: str, key: str, role: str, *, view: str | None = None) -> Clip
         st.error(md(str(exc)))
         return None
     start, end = _trim(path, key, up.name)
-    return ClipRequest(str(path), up.name, role, start, end, view=view)
+    box, box_t = _runner_pick(path, key, start)
+    return ClipRequest(str(path), up.name, role, start, end, view=view, runner_box_px=box,
+                       runner_box_t_s=box_t)
 
 
 def _stored(up) -> Path:  # up: streamlit UploadedFile
@@ -93,7 +135,9 @@ def _sample() -> tuple[ClipRequest, ...]:
                 ClipRequest(str(views[1]), views[1].name, "frontal", view="auto"))
     path = samples[names.index(name)]
     start, end = _trim(path, "sample")
-    return (ClipRequest(str(path), name, "single", start, end),)
+    box, box_t = _runner_pick(path, "sample", start)
+    return (ClipRequest(str(path), name, "single", start, end, runner_box_px=box,
+                        runner_box_t_s=box_t),)
 
 
 def _clips(source: str) -> tuple[ClipRequest, ...]:

@@ -7,6 +7,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -284,3 +285,32 @@ def test_pose_stage_warning_shows_on_the_result_page(monkeypatch, env):
     assert not at.error
     shown = [w.value for w in at.warning]
     assert shown.count(flag.message) == 1
+
+
+def test_the_runner_picked_on_a_frame_reaches_the_library(monkeypatch, env):
+    # Find the people on a frame of the sample, pick "Person 1": its box goes to the pose stage.
+    from posture import pose
+
+    seen: dict = {}
+    real = pose.extract_pose_cached
+
+    def spy(path, **kw):
+        seen.update(kw)
+        return real(path, **{**kw, "runner_box_px": None, "runner_box_t_s": None})
+
+    monkeypatch.setattr(pose, "extract_pose_cached", spy)
+    at = run_app()
+    at.number_input(key="pick_t_sample").set_value(2.0).run()
+    at.button(key="find_sample").click().run()
+    assert not at.exception and not at.error
+    assert at.radio(key="pick_sample").options == ["Pick automatically (the person who runs)",
+                                                   "Person 1"]
+    at.radio(key="pick_sample").set_value("Person 1").run()
+    at.button(key="analyse").click().run()
+    assert not at.exception and not at.error
+    x, y, w, h = seen["runner_box_px"]
+    assert seen["runner_box_t_s"] == pytest.approx(2.0, abs=0.05)
+    track = real(env)
+    i = int(np.argmin(np.abs(track.t_s - seen["runner_box_t_s"])))
+    hip = track.image_xy_px[i, 23:25].mean(axis=0)  # the runner's hips are in the box
+    assert x < hip[0] < x + w and y < hip[1] < y + h
