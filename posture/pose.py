@@ -938,7 +938,7 @@ def _to_track(seg: _Segment, info: VideoInfo, settings: ExtractionSettings) -> P
             "pose_other_people", "warning",
             "Another person (or something the pose model took for one) seems to be in view, "
             "so the numbers may belong to the wrong person; check in the overlay that the "
-            "runner was followed."))
+            f"runner was followed, and if not, {POINT_AT_RUNNER}."))
     if frac < 0.9:
         warnings.append(QualityFlag(
             "pose_runner_missing", "warning",

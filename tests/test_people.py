@@ -93,3 +93,18 @@ def test_the_runner_is_chosen_not_the_biggest_or_most_seen() -> None:
     assert choose_runner([runner, other], [0.8, 0.75], 1000, box_px=(0, 0, 50, 50)) is None
     nobody = choose_runner([coach, runner], [0.05, 0.1], 1000)
     assert nobody.reason == "nobody_runs" and nobody.n_running == 0
+
+
+def test_conventions_state_the_choice_constants() -> None:
+    from pathlib import Path
+
+    from posture import people
+
+    text = (Path(__file__).parents[1] / "docs" / "conventions.md").read_text()
+    section = text.split("## Which person is analysed")[1].split("\n## ")[0]
+    for fact in (f"every {people.SCAN_STEP_S:g} s", f"/ {people.FULL_SWING_LEG:g})",
+                 f"{people.STEP_BAND_HZ[0]:g}-{people.STEP_BAND_HZ[1]:g} steps per second",
+                 f"at least {people.MIN_RUNNING_SCORE:g}",
+                 f"within {100 * people.SIMILAR_RUNNING:.0f} %",
+                 f"{people.LINK_DISTANCE_RADII:g} body radii"):
+        assert fact in " ".join(section.split()), fact
