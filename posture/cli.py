@@ -322,9 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_pp = sub.add_parser("people", help="the people on one frame, with boxes for "
                                          "--runner-box")
     p_pp.add_argument("video")
-    p_pp.add_argument("--time", type=float, default=0.0, help="time of the frame, s")
+    p_pp.add_argument("--time", type=SECONDS, default=0.0, help="time of the frame, s")
     p_pp.add_argument("--out", default=None, help="write the frame with numbered boxes (.png)")
-    p_pp.add_argument("--slowmo", type=float, default=None,
+    p_pp.add_argument("--slowmo", type=SLOWMO, default=None,
                       help="slow-motion factor if the phone did not record it (e.g. 4)")
     p_pp.set_defaults(func=_people)
 
@@ -334,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_an.add_argument("--runner-box", type=_box, default=None, metavar="X,Y,W,H",
                       help="when other people are in view: a box around the runner, pixels of "
                            "the upright picture (x, y of the top-left corner, width, height)")
-    p_an.add_argument("--runner-box-time", type=float, default=None, metavar="SECONDS",
+    p_an.add_argument("--runner-box-time", type=SECONDS, default=None, metavar="SECONDS",
                       help="time of the frame the runner box is drawn on (default: --start "
                            "or the clip's start)")
     p_an.set_defaults(func=_analyze)
@@ -482,8 +482,9 @@ def _box(text: str) -> tuple[float, float, float, float]:
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not x,y,w,h (four numbers in pixels, e.g. 120,40,200,420)") from None
-    if w <= 0 or h <= 0:
-        raise argparse.ArgumentTypeError("the runner box needs a positive width and height")
+    if not all(math.isfinite(v) for v in (x, y, w, h)) or w <= 0 or h <= 0:
+        raise argparse.ArgumentTypeError("the runner box needs finite numbers and a positive "
+                                          "width and height")
     return (x, y, w, h)
 
 
