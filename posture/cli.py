@@ -97,14 +97,14 @@ def _people(args: argparse.Namespace) -> int:
     for k, (x, y, w, h) in enumerate(found.boxes_px, 1):
         print(f"  {k}: --runner-box {x:.0f},{y:.0f},{w:.0f},{h:.0f} "
               f"--runner-box-time {found.t_s:.2f}")
-    if args.out is not None:
+    if args.picture is not None:
         import cv2
 
         img = draw_people(found.image_rgb, found.boxes_px, found.scale)
-        if not cv2.imwrite(str(args.out), cv2.cvtColor(img, cv2.COLOR_RGB2BGR)):
-            raise PostureError(f"Could not write the picture to {args.out}; use a .png or "
+        if not cv2.imwrite(str(args.picture), cv2.cvtColor(img, cv2.COLOR_RGB2BGR)):
+            raise PostureError(f"Could not write the picture to {args.picture}; use a .png or "
                                ".jpg name in an existing folder.")
-        print(f"numbered picture: {args.out}")
+        print(f"numbered picture: {args.picture}")
     return 0
 
 
@@ -323,7 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
                                          "--runner-box")
     p_pp.add_argument("video")
     p_pp.add_argument("--time", type=SECONDS, default=0.0, help="time of the frame, s")
-    p_pp.add_argument("--out", default=None, help="write the frame with numbered boxes (.png)")
+    p_pp.add_argument("--picture", default=None,
+                      help="write the frame with numbered boxes to this file (.png or .jpg)")
     p_pp.add_argument("--slowmo", type=SLOWMO, default=None,
                       help="slow-motion factor if the phone did not record it (e.g. 4)")
     p_pp.set_defaults(func=_people)

@@ -268,7 +268,7 @@ def test_people_lists_boxes_that_hold_the_runner(tmp_path: Path,
     clip = ROOT / "sample_videos" / "fresh_side.mp4"
     truth = json.loads(clip.with_name("fresh_side.truth.json").read_text())["frames"]
     out = tmp_path / "people.png"
-    assert cli.main(["people", str(clip), "--time", "2", "--out", str(out)]) == 0
+    assert cli.main(["people", str(clip), "--time", "2", "--picture", str(out)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "frame at 2.00 s: 1 person(s) found"
     box = lines[1].split("--runner-box ")[1].split()[0]
