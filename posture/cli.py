@@ -91,9 +91,11 @@ def _people(args: argparse.Namespace) -> int:
     """The people on one frame, numbered left to right, with boxes for --runner-box."""
     from posture.people import draw_people
     from posture.pose import find_people
+    from posture.wording import plural
 
     found = find_people(args.video, args.time, slowmo_factor=args.slowmo)
-    print(f"frame at {found.t_s:.2f} s: {len(found.boxes_px)} person(s) found")
+    print(f"frame at {found.t_s:.2f} s: {plural(len(found.boxes_px), 'person', 'people')} "
+          "found")
     for k, (x, y, w, h) in enumerate(found.boxes_px, 1):
         print(f"  {k}: --runner-box {x:.0f},{y:.0f},{w:.0f},{h:.0f} "
               f"--runner-box-time {found.t_s:.2f}")

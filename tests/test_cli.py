@@ -270,7 +270,7 @@ def test_people_lists_boxes_that_hold_the_runner(tmp_path: Path,
     out = tmp_path / "people.png"
     assert cli.main(["people", str(clip), "--time", "2", "--picture", str(out)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "frame at 2.00 s: 1 person(s) found"
+    assert lines[0] == "frame at 2.00 s: 1 person found"
     box = lines[1].split("--runner-box ")[1].split()[0]
     x, y, w, h = (float(v) for v in box.split(","))
     i = truth["t_s"].index(2.0)
