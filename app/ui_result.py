@@ -267,8 +267,9 @@ def render_plots(session: Session, key: str) -> None:
         table = summary_table(session.comparison)
         st.dataframe(table.style.apply(_verdict_colours, axis=1), hide_index=True,
                      width="stretch", height=36 * (len(table) + 1) + 4)
-        st.caption("Change = later minus earlier. 'Changed' needs a 95% interval that excludes "
-                   "zero and a change larger than video can reliably detect.")
+        st.caption("Change = later minus earlier. 'Changed' needs a change that stays clear "
+                   "after allowing for testing every measure at once (false discovery rate "
+                   "5%) and that is larger than video can reliably detect.")
 
 
 def _verdict_colours(row: pd.Series) -> list[str]:
