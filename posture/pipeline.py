@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from posture.results import ClipAnalysis
-from posture.track import PoseTrack
+from posture.track import PoseTrack, QualityFlag
 
 #: ``progress(frames_done, frames_total)``; ``frames_total`` may be an estimate.
 ProgressFn = Callable[[int, int], None]
@@ -77,7 +77,9 @@ def extract_track(path: str | Path, options: AnalysisOptions = AnalysisOptions()
         raise OrientationError(
             f"The body in {name} is not upright in the picture and turning it did not help; "
             "film with the phone upright, or rotate the video in a video editor first.")
-    return replace(turned, warnings=(*turned.warnings, turned_note(turn, name)))
+    # pose-stage warnings are quality flags (pose_*), so every output shows this one too
+    note = QualityFlag("pose_turned_upright", "warning", turned_note(turn, name))
+    return replace(turned, warnings=(*turned.warnings, note))
 
 
 def analyze_track(track: PoseTrack, options: AnalysisOptions = AnalysisOptions()) -> ClipAnalysis:

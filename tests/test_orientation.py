@@ -159,7 +159,7 @@ def test_real_clip_upside_down_is_turned_upright(tmp_path: Path, how: str) -> No
     opts = AnalysisOptions(use_cache=False)
     tr = extract_track(clip, opts)
     assert tr.info.turn_ccw_deg == 180
-    assert any("turned 180 deg" in w for w in tr.warnings)
+    assert any("turned 180 deg" in w.message for w in tr.warnings)
     a = analyze_track(tr, opts)
     assert "turned 180 deg" in a.notes["orientation"]
     assert abs(a.summary["trunk_lean_deg"]) < 20
