@@ -337,8 +337,7 @@ def test_real_clip_early_vs_late_is_sensible_and_stable(tmp_path: Path) -> None:
     name = "side_treadmill_gym_60fps_mhuang24.mp4"  # 6.5 s, 16 strides: 5 per third
     if not (VIDEOS / name).exists():
         pytest.skip("shared videos not available")
-    pose = pytest.importorskip("posture.pose")
-    signal = pytest.importorskip("posture.signal")
+    from posture import pose, signal
     from posture.findings import report
     from posture.side import analyze_side
 

@@ -184,7 +184,7 @@ def test_cut_in_clip() -> None:
 # ---------------------------------------------------------------------- synthetic runner
 def _synth(view: str = "rear", *, duration_s: float = 12.0, noise_px: float = 0.0,
            seed: int = 0, camera: dict | None = None, **params):
-    tracks = pytest.importorskip("posture.synth.tracks")
+    from posture.synth import tracks
     from posture.synth.camera import CameraParams
     from posture.synth.kinematics import RunnerParams
 
@@ -291,7 +291,7 @@ def _front_clip_track():
 
     if not FRONT_CLIP.exists():
         pytest.skip("shared videos not present")
-    pose = pytest.importorskip("posture.pose")
+    from posture import pose
     cached = Path(tempfile.gettempdir()) / "posture-test-cache" / "front_road_multipace.npz"
     if cached.exists():
         return PoseTrack.load(cached)
@@ -351,13 +351,12 @@ def _rendered(view: str, drop_deg: float, sway_pct: float, roll_deg: float = 0.0
     """Render a 12 s clip of the synthetic runner, run the pose model on it (both cached)."""
     import tempfile
 
+    from posture import pose
+    from posture.synth import render
     from posture.synth.camera import CameraParams
     from posture.synth.kinematics import RunnerParams
     from posture.synth.truth import GroundTruth
     from posture.track import PoseTrack
-
-    render = pytest.importorskip("posture.synth.render")
-    pose = pytest.importorskip("posture.pose")
     d = Path(tempfile.gettempdir()) / "posture-test-cache"
     stem = f"frontal_{view}_{drop_deg:g}_{sway_pct:g}_{roll_deg:g}"
     video, track_path = d / f"{stem}.mp4", d / f"{stem}.npz"
@@ -436,7 +435,7 @@ def test_bundled_rear_sample() -> None:
     truth_file = video.with_name("rear_sway.truth.json")
     if not video.exists() or not truth_file.exists():
         pytest.skip("bundled sample not built")
-    pose = pytest.importorskip("posture.pose")
+    from posture import pose
     cached = Path(tempfile.gettempdir()) / "posture-test-cache" / "rear_sway_sample.npz"
     if cached.exists() and cached.stat().st_mtime > video.stat().st_mtime:
         track = PoseTrack.load(cached)

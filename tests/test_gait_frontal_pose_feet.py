@@ -53,7 +53,7 @@ def test_two_stage_landing_contact_is_the_landing(brake: float, frames: int) -> 
 
 
 def _synth(view: str):
-    tracks = pytest.importorskip("posture.synth.tracks")
+    from posture.synth import tracks
     from posture.synth.camera import CameraParams
     from posture.synth.kinematics import RunnerParams
 

@@ -10,10 +10,9 @@ import pytest
 
 from posture.legs import LEG_PAIRS, repair_leg_swaps, swap_legs, swap_states
 from posture.side import analyze_side
-
-synth = pytest.importorskip("posture.synth.tracks")
-from posture.synth.camera import CameraParams  # noqa: E402
-from posture.synth.kinematics import RunnerParams  # noqa: E402
+from posture.synth import tracks as synth
+from posture.synth.camera import CameraParams
+from posture.synth.kinematics import RunnerParams
 
 RUNNER = RunnerParams(trunk_lean_deg=7.0, overstride_pct_leg=12.0, cadence_spm=172.0)
 LEG_IDS = [i for pair in LEG_PAIRS for i in pair]

@@ -108,7 +108,7 @@ def test_camera_moving_proxy() -> None:
 
 
 # ------------------------------------------------------------------ synthetic ground truth
-synth = pytest.importorskip("posture.synth.tracks")
+from posture.synth import tracks as synth  # noqa: E402
 from posture.synth.camera import CameraParams  # noqa: E402
 from posture.synth.kinematics import RunnerParams  # noqa: E402
 
@@ -239,7 +239,7 @@ def _real_track(name: str, tmp_path_factory):
     cache = tmp_path_factory.getbasetemp() / f"{name}.npz"
     if cache.exists():
         return PoseTrack.load(cache)
-    pose = pytest.importorskip("posture.pose")
+    from posture import pose
     tr = pose.extract_pose(VIDEOS / name, workers=1)
     tr.save(cache)
     return tr
