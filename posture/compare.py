@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from posture.jsonsafe import nan_back, to_jsonable
 from posture.metrics.registry import METRICS, spec
 from posture.results import ClipAnalysis, QualityFlag
 from posture.wording import film_advice, plural
@@ -156,7 +157,7 @@ class Comparison:
 
     def to_dict(self) -> dict:
         """JSON-ready dict (NaN becomes ``None``)."""
-        return _clean_json(asdict(self))
+        return to_jsonable(asdict(self))
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
@@ -165,9 +166,10 @@ class Comparison:
     def from_dict(cls, d: dict) -> Comparison:
         return cls(
             mode=d["mode"],
-            a=WindowInfo(**_nan_back(d["a"])),
-            b=WindowInfo(**_nan_back(d["b"])),
-            changes={k: MetricChange(**_nan_back(v)) for k, v in d["changes"].items()},
+            a=WindowInfo(**nan_back(d["a"])),
+            b=WindowInfo(**nan_back(d["b"])),
+            changes={k: MetricChange(**nan_back(v, keep_none=("direction",)))
+                     for k, v in d["changes"].items()},
             warnings=[QualityFlag(**w) for w in d["warnings"]],
             view=d["view"],
             min_strides=d["min_strides"],
@@ -695,21 +697,3 @@ def _stride_count_check(a: WindowInfo, b: WindowInfo, min_strides: int) -> list[
         "few_strides", "warning",
         f"Too few strides to judge change in {names}; at least {min_strides} are needed per "
         f"part, so {film_advice()} per clip, with the whole body in view.")]
-
-
-# ---------------------------------------------------------------------------- JSON helpers
-def _clean_json(o: object) -> object:
-    if isinstance(o, dict):
-        return {k: _clean_json(v) for k, v in o.items()}
-    if isinstance(o, list | tuple):
-        return [_clean_json(v) for v in o]
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, float | np.floating):
-        return float(o) if math.isfinite(o) else None
-    return o
-
-
-def _nan_back(d: dict) -> dict:
-    """Inverse of the NaN -> None step for the float fields of the result dataclasses."""
-    return {k: (math.nan if v is None and k not in ("direction",) else v) for k, v in d.items()}

@@ -45,6 +45,7 @@ from posture.compare import (
     valid_values,
     with_cadence,
 )
+from posture.jsonsafe import finite_or_none
 from posture.metrics.registry import METRICS, spec
 from posture.quality import is_pose_flag, sorted_flags
 from posture.results import ClipAnalysis, QualityFlag
@@ -225,8 +226,8 @@ class Finding:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d["values"] = {k: _finite_or_none(v) for k, v in self.values.items()}
-        d["severity"], d["score"] = _finite_or_none(self.severity), _finite_or_none(self.score)
+        d["values"] = {k: finite_or_none(v) for k, v in self.values.items()}
+        d["severity"], d["score"] = finite_or_none(self.severity), finite_or_none(self.score)
         return d
 
     @classmethod
@@ -763,13 +764,6 @@ def _example(strides: pd.DataFrame, v: pd.DataFrame, metric: str, *,
 def _nanmin(a: float, b: float) -> float:
     vals = [x for x in (a, b) if x is not None and math.isfinite(x)]
     return min(vals) if vals else math.nan
-
-
-def _finite_or_none(v: float | None) -> float | None:
-    if v is None:
-        return None
-    v = float(v)
-    return v if math.isfinite(v) else None
 
 
 def reference_table_markdown() -> str:

@@ -16,21 +16,22 @@ because the pelvis estimate cannot tell a crooked camera from a lopsided runner.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy.signal import butter, filtfilt
 
 from posture.activity import GaitShape, check_running, gait_shape, shape_at_any_speed
 from posture.errors import TooFewStridesError, WrongViewError
 from posture.gait_frontal import FrontalEvents, cadence_spm, detect_frontal_events, hip_mid_y
 from posture.landmarks import LM
+from posture.level import RollChoice, choose_roll, level_track, pelvis_roll_deg
 from posture.metrics import frontal as fm
+from posture.metrics.registry import summarize_strides
 from posture.quality import drop_implausible
 from posture.results import STRIDE_ID_COLUMNS, ClipAnalysis, QualityFlag, ViewEstimate
+from posture.signal import cutoff_for, lowpass
 from posture.track import PoseTrack
 from posture.wording import film_advice, strides_found
 
@@ -39,12 +40,6 @@ if TYPE_CHECKING:
 
 #: Fewer clean strides than this gives a warning (medians of a handful of strides move a lot).
 FEW_STRIDES = 7
-#: The pelvis-based roll estimate is trusted with at least this many strides ...
-ROLL_MIN_STRIDES = 4
-#: ... and a standard error of its median below this, degrees.
-ROLL_MAX_SE_DEG = 1.0
-#: Larger rolls are treated as failed estimates (a slope or a tracking error).
-ROLL_MAX_DEG = 10.0
 #: Per-stride hip width (px) changing by more than this factor across the clip is flagged.
 SCALE_CHANGE = 1.25
 #: Hip width growing (shrinking) by more than this factor within one shot: the runner
@@ -86,20 +81,6 @@ ASYMMETRY: dict[str, tuple[str, str, str, str, float]] = {
 }
 
 
-@dataclass(frozen=True)
-class RollChoice:
-    """The camera roll used for levelling and where it came from."""
-
-    roll_deg: float
-    """Degrees, positive = scene turned clockwise on screen (``posture.level``)."""
-    source: str
-    """``"user"``, ``"floor"``, ``"scene_lines"``, ``"pelvis"`` or ``"none"``."""
-    pelvis_deg: float
-    """The pelvis-based estimate (NaN if it could not be made), degrees."""
-    pelvis_se_deg: float
-    """Standard error of that estimate, degrees."""
-
-
 # ---------------------------------------------------------------------- view and roll
 def _side_refusal() -> WrongViewError:
     return WrongViewError(
@@ -115,104 +96,18 @@ def _view_of(track: PoseTrack, options: AnalysisOptions) -> ViewEstimate:
     return estimate_view(track, forced=forced, roll_override_deg=options.camera_roll_deg)
 
 
-def pelvis_roll_deg(xy_px: np.ndarray, events: FrontalEvents) -> tuple[float, float, int]:
-    """Camera roll from the hip line, assuming the runner's pelvis is level on average.
-
-    Parameters
-    ----------
-    xy_px : (T, 33, 2) image landmarks (not levelled), px.
-    events : strides of the clip.
-
-    Returns
-    -------
-    roll_deg, se_deg : median over strides of the stride-mean hip-line tilt, and its
-        standard error (1.253 * 1.4826 * MAD / sqrt(n)), degrees; NaN with no strides.
-    n : strides used.
-    """
-    tilt = fm.hip_line_tilt_deg(xy_px)
-    per_stride = np.array([np.nanmean(tilt[s.ic:s.next_ic]) for s in events.strides
-                           if np.isfinite(tilt[s.ic:s.next_ic]).any()])
-    if per_stride.size == 0:
-        return float("nan"), float("nan"), 0
-    med = float(np.median(per_stride))
-    mad = float(np.median(np.abs(per_stride - med)))
-    se = 1.253 * 1.4826 * mad / np.sqrt(per_stride.size) if per_stride.size > 1 else np.inf
-    return med, float(se), int(per_stride.size)
-
-
-def choose_roll(view: ViewEstimate, options: AnalysisOptions, pelvis: tuple[float, float, int],
-                ) -> tuple[RollChoice, list[QualityFlag]]:
-    """User value > scene-based view roll > reliable pelvis estimate > none (0, warned)."""
-    p_deg, p_se, p_n = pelvis
-    pelvis_ok = (p_n >= ROLL_MIN_STRIDES and np.isfinite(p_se) and p_se <= ROLL_MAX_SE_DEG
-                 and abs(p_deg) <= ROLL_MAX_DEG)
-    flags: list[QualityFlag] = []
-    if options.camera_roll_deg is not None:
-        return RollChoice(float(options.camera_roll_deg), "user", p_deg, p_se), flags
-    if view.roll_source not in ("none", "pelvis"):
-        choice = RollChoice(float(view.camera_roll_deg), view.roll_source, p_deg, p_se)
-        if pelvis_ok and abs(p_deg - view.camera_roll_deg) > 2.0:
-            flags.append(QualityFlag(
-                "roll_disagree", "info",
-                f"The camera level from the scene ({view.camera_roll_deg:.1f} deg) and from the "
-                f"runner's hips ({p_deg:.1f} deg) differ, which can mean the pelvis sits "
-                "lower on one side; the scene value was used."))
-        return choice, flags
-    if pelvis_ok:
-        flags.append(QualityFlag(
-            "roll_from_pelvis", "info",
-            f"The camera tilt ({p_deg:.1f} deg) was estimated from the runner's hip line, "
-            "which assumes both hips drop alike, so a real left/right difference in pelvic "
-            "drop is partly hidden; hold the phone level or enter its tilt to measure it."))
-        return RollChoice(p_deg, "pelvis", p_deg, p_se), flags
-    flags.append(QualityFlag(
-        "roll_not_estimated", "warning",
-        "The camera level could not be checked, so pelvic drop and sideways lean assume the "
-        "phone was held level; film with the phone upright on a stand or enter its tilt."))
-    return RollChoice(0.0, "none", p_deg, p_se), flags
-
-
-def _roll_se_deg(roll: RollChoice, view: ViewEstimate) -> float:
-    """Standard error of the applied roll, degrees (a user value is taken as exact)."""
-    if roll.source == "pelvis":
-        return float(roll.pelvis_se_deg)
-    return float(view.roll_se_deg) if roll.source == view.roll_source else 0.0
-
-
-def level_xy(track: PoseTrack, roll_deg: float) -> np.ndarray:
-    """(T, 33, 2) landmarks rotated by ``-roll_deg`` about the image centre (as level_track)."""
-    if roll_deg == 0.0:
-        return track.image_xy_px.copy()
-    w, h = track.frame_size_px
-    c = np.array([w / 2.0, h / 2.0])
-    a = np.radians(-roll_deg)
-    # [[cos, -sin], [sin, cos]] turns vectors clockwise on screen in the y-down frame
-    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
-    return (track.image_xy_px - c) @ rot.T + c
-
-
-def smooth_xy(xy: np.ndarray, fps: float, segments: tuple[tuple[int, int], ...], *,
+def smooth_xy(xy: np.ndarray, t_s: np.ndarray, segments: tuple[tuple[int, int], ...], *,
               cutoff_hz: float = SMOOTH_HZ) -> np.ndarray:
-    """Zero-phase low-pass of the measured landmarks within each segment's NaN-free runs, px.
-
-    A 2nd-order Butterworth run forwards and backwards (no time shift); runs too short for
-    the filter are left as they are.
-    """
+    """The measured landmarks low-passed within each segment (:func:`posture.signal.lowpass`:
+    zero-phase, real timestamps), px; runs too short for the filter are left as they are."""
     out = xy.copy()
-    if not np.isfinite(fps) or cutoff_hz >= 0.45 * fps:
-        return out
-    b, a = butter(2, cutoff_hz / (fps / 2.0))
-    pad = 3 * max(len(a), len(b))
+    cols = list(_MEASURED)
     for s, e in segments:
-        for lm in _MEASURED:
-            for c in (0, 1):
-                y = out[s:e, lm, c]
-                ok = np.isfinite(y)
-                edges = np.diff(np.concatenate([[0], ok.astype(int), [0]]))
-                for r0, r1 in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1),
-                                  strict=True):
-                    if r1 - r0 > pad:
-                        y[r0:r1] = filtfilt(b, a, y[r0:r1])
+        if e - s < 2:
+            continue
+        seg_t = t_s[s:e]
+        fc = cutoff_for(1.0 / float(np.median(np.diff(seg_t))), cutoff_hz)
+        out[s:e, cols] = lowpass(xy[s:e, cols], seg_t, fc)
     return out
 
 
@@ -257,10 +152,7 @@ def _stride_table(track: PoseTrack, xy_lat: np.ndarray, events: FrontalEvents,
 
 def _summary(strides: pd.DataFrame, events: FrontalEvents, track: PoseTrack,
              roll: RollChoice) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for col in METRIC_COLUMNS:
-        v = strides[col].to_numpy(float)
-        out[col] = float(np.median(v[np.isfinite(v)])) if np.isfinite(v).any() else float("nan")
+    out = summarize_strides(strides, METRIC_COLUMNS)  # medians (registry), cadence from the clip
     out["cadence_spm"] = cadence_spm(events, track.t_s)
     out["n_strides"] = float(len(strides))
     out["camera_roll_deg"] = roll.roll_deg
@@ -392,9 +284,11 @@ def analyze_frontal(track: PoseTrack, *, view: ViewEstimate | None = None,
         raise TooFewStridesError(
             f"{strides_found(len(events.strides))} in this rear/front clip; {film_advice()} "
             "with the feet in the picture.")
-    roll, flags = choose_roll(view, options, pelvis_roll_deg(track.image_xy_px, events))
+    pelvis = pelvis_roll_deg(track.image_xy_px, [(s.ic, s.next_ic) for s in events.strides])
+    roll = choose_roll(user_deg=options.camera_roll_deg, view_roll=view, pelvis=pelvis)
+    flags = list(roll.flags)
     applied = roll.roll_deg if options.level_camera else 0.0
-    xy = smooth_xy(level_xy(track, applied), track.fps, events.segments)
+    xy = smooth_xy(level_track(track, applied).image_xy_px, track.t_s, events.segments)
     xy_lat = fm.lateral_coords(xy, view.view)
     strides = _stride_table(track, xy_lat, events, roll, options.runner_height_m)
     strides, implausible = drop_implausible(strides, Path(track.info.path).name)
@@ -406,7 +300,7 @@ def analyze_frontal(track: PoseTrack, *, view: ViewEstimate | None = None,
     out_view = ViewEstimate(view=view.view, facing=view.facing, confidence=view.confidence,
                             near_side=view.near_side, camera_roll_deg=applied,
                             roll_source=roll.source if options.level_camera else "none",
-                            roll_se_deg=_roll_se_deg(roll, view) if applied else 0.0)
+                            roll_se_deg=roll.se_deg if applied else 0.0)
     notes = {
         "events": "initial contact and toe-off from the feet's vertical image motion "
                   "(rear/front method, posture.gait_frontal)",

@@ -48,6 +48,7 @@ from scipy.stats import theilslopes
 from posture.landmarks import JOINTS, LM
 from posture.metrics.geometry import distance, midpoint, quiet_empty_slices
 from posture.results import STRIDE_ID_COLUMNS, QualityFlag
+from posture.signal import fill_short_gaps
 from posture.track import PoseTrack
 
 #: Plausible running stride durations (IC to next IC of the same leg), seconds.
@@ -120,27 +121,6 @@ def leg_length_px(xy: np.ndarray, leg: str) -> np.ndarray:
     """(T,) thigh + shank length of one leg in pixels (hip-knee + knee-ankle)."""
     return (distance(xy[:, JOINTS[leg]["hip"]], xy[:, JOINTS[leg]["knee"]])
             + distance(xy[:, JOINTS[leg]["knee"]], xy[:, JOINTS[leg]["ankle"]]))
-
-
-def _fill_short_gaps(t: np.ndarray, y: np.ndarray, max_gap_s: float) -> np.ndarray:
-    """Linearly bridge NaN runs no longer than ``max_gap_s``; longer runs stay NaN."""
-    out = y.copy()
-    ok = np.isfinite(y)
-    if ok.sum() < 2:
-        return out
-    idx = np.flatnonzero(~ok)
-    if idx.size == 0:
-        return out
-    filled = np.interp(t, t[ok], y[ok])
-    # split NaN indices into runs and fill those that are short and interior
-    runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)
-    for run in runs:
-        lo, hi = run[0] - 1, run[-1] + 1
-        if lo < 0 or hi >= len(y):
-            continue
-        if t[hi] - t[lo] <= max_gap_s + 1e-9:
-            out[run] = filled[run]
-    return out
 
 
 def _segments(ok: np.ndarray) -> list[tuple[int, int]]:
@@ -236,8 +216,8 @@ def _leg_signals(track: PoseTrack, leg: str, facing: int) -> tuple[np.ndarray, n
     toe = np.where(np.isfinite(toe), toe, xy[:, JOINTS[leg]["ankle"], 0])
     s_ic = facing * (heel - hip_x)
     s_to = facing * (toe - hip_x)
-    return (_fill_short_gaps(track.t_s, s_ic, MAX_FILL_S),
-            _fill_short_gaps(track.t_s, s_to, MAX_FILL_S))
+    return (fill_short_gaps(s_ic, track.t_s, MAX_FILL_S, method="linear"),
+            fill_short_gaps(s_to, track.t_s, MAX_FILL_S, method="linear"))
 
 
 def _pair_toeoffs(ic: np.ndarray, to: np.ndarray, period_s: float) -> np.ndarray:

@@ -38,6 +38,7 @@ import pandas as pd
 from scipy.signal import find_peaks, savgol_filter
 
 from posture.landmarks import LM
+from posture.signal import fill_short_gaps
 from posture.track import PoseTrack
 
 Leg = Literal["left", "right"]
@@ -123,22 +124,6 @@ def hip_width_px(xy_px: np.ndarray) -> np.ndarray:
 def hip_mid_y(xy_px: np.ndarray) -> np.ndarray:
     """(T,) image y of the hip midpoint, px."""
     return (xy_px[:, LM.LEFT_HIP, 1] + xy_px[:, LM.RIGHT_HIP, 1]) / 2.0
-
-
-def fill_short_gaps(y: np.ndarray, max_gap: int) -> np.ndarray:
-    """Linear interpolation over NaN runs of at most ``max_gap`` samples; longer runs stay NaN."""
-    y = y.astype(float).copy()
-    bad = ~np.isfinite(y)
-    if not bad.any() or bad.all():
-        return y
-    idx = np.arange(y.size)
-    filled = np.interp(idx, idx[~bad], y[~bad])
-    # length of each NaN run
-    edges = np.diff(np.concatenate([[0], bad.astype(int), [0]]))
-    for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
-        if e - s <= max_gap and s > 0 and e < y.size:
-            y[s:e] = filled[s:e]
-    return y
 
 
 def split_segments(track: PoseTrack, *, jump_hip_widths: float = 1.0,
@@ -499,7 +484,6 @@ def detect_frontal_events(track: PoseTrack, xy_px: np.ndarray | None = None) -> 
     ic_all: dict[str, list[int]] = {"left": [], "right": []}
     to_all: dict[str, list[int]] = {"left": [], "right": []}
     strides: list[FrontalStride] = []
-    max_gap = max(round(MAX_GAP_S * fps), 1)
     for k, (s, e) in enumerate(segs):
         w = hip_width_px(xy[s:e])
         scale = float(np.nanmedian(w)) if np.isfinite(w).any() else 1.0
@@ -515,8 +499,9 @@ def detect_frontal_events(track: PoseTrack, xy_px: np.ndarray | None = None) -> 
         size = scale / w_roll.to_numpy()
         for leg in LEGS:
             foot = foot_bottom_y(xy[s:e], leg)
-            y = fill_short_gaps((foot - hip_y) * size, max_gap)
-            lift = fill_short_gaps((foot - hip_trend) * size, max_gap)
+            t_seg = track.t_s[s:e]
+            y = fill_short_gaps((foot - hip_y) * size, t_seg, MAX_GAP_S, method="linear")
+            lift = fill_short_gaps((foot - hip_trend) * size, t_seg, MAX_GAP_S, method="linear")
             ic, to = _events_with_gaps(y, fps, scale, lift)
             seg_ic[leg], seg_to[leg] = ic + s, to + s
         seg_ic["left"], seg_ic["right"] = _alternate(seg_ic["left"], seg_ic["right"])

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from posture.errors import PostureError
-from posture.report.export import analysis_from_dict, to_jsonable
+from posture.jsonsafe import to_jsonable
 from posture.results import ClipAnalysis
 
 ENV_VAR = "POSTURE_DB"
@@ -365,7 +365,7 @@ class History:
         rows = self._read(lambda c: c.execute(
             "SELECT clip_name, role, analysis_json, video_sha256 FROM analyses "
             "WHERE session_id = ? ORDER BY id", (session_id,)).fetchall())
-        clips = [StoredClip(name, role, analysis_from_dict(json.loads(blob)), sha)
+        clips = [StoredClip(name, role, ClipAnalysis.from_dict(json.loads(blob)), sha)
                  for name, role, blob, sha in rows]
         return StoredSession(int(row[0]), row[1], date.fromisoformat(row[2]), row[3], clips,
                              json.loads(row[4]) if row[4] else None,

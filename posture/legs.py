@@ -25,10 +25,22 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from posture.landmarks import LEG_LEFT, LEG_RIGHT, LM
+from posture.signal import fill_short_gaps, trunk_length_px
 from posture.track import PoseTrack
 
 #: Landmarks swapped together (left, right) and used for the continuity cost.
 LEG_PAIRS: tuple[tuple[LM, LM], ...] = tuple(zip(LEG_LEFT, LEG_RIGHT, strict=True))
+
+
+#: Second stage (:func:`continuity_swaps`): the distal leg landmarks swapped together. Hips
+#: stay: in side views they nearly coincide, and the model rarely confuses them.
+SWAP_LEFT = (LM.LEFT_KNEE, LM.LEFT_ANKLE, LM.LEFT_HEEL, LM.LEFT_FOOT_INDEX)
+SWAP_RIGHT = (LM.RIGHT_KNEE, LM.RIGHT_ANKLE, LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX)
+SWAP_COST_FRAC = 0.05
+"""Per-frame cost of the "swapped" state, as a fraction of the trunk length (px)."""
+SWITCH_COST_FRAC = 0.25
+"""Cost of changing between "as labelled" and "swapped", as a fraction of the trunk length:
+keeps noise from toggling the labels where the legs pass each other."""
 
 
 @dataclass(frozen=True)
@@ -52,20 +64,6 @@ def _foot_x(xy: np.ndarray, side: int) -> np.ndarray:
     out = np.full(x.shape[0], np.nan)
     ok = np.isfinite(x).any(axis=1)
     out[ok] = np.nanmean(x[ok], axis=1)
-    return out
-
-
-def _fill(y: np.ndarray) -> np.ndarray:
-    """Interior gaps bridged linearly; frames before the first and after the last finite
-    value stay NaN (a runner entering the picture must not look like feet held together)."""
-    ok = np.isfinite(y)
-    if ok.sum() < 2:
-        return y
-    idx = np.arange(y.size)
-    out = np.interp(idx, idx[ok], y[ok])
-    first, last = np.flatnonzero(ok)[[0, -1]]
-    out[:first] = np.nan
-    out[last + 1:] = np.nan
     return out
 
 
@@ -142,7 +140,9 @@ def swap_states(xy_px: np.ndarray, fps: float) -> np.ndarray:
     d_obs = _foot_x(xy, 0) - _foot_x(xy, 1)
     if np.isfinite(d_obs).sum() < max(10, int(fps)):
         return np.zeros(T, bool)
-    d = _fill(d_obs)
+    # interior gaps bridged; frames before the first and after the last finite value stay
+    # NaN (a runner entering the picture must not look like feet held together)
+    d = fill_short_gaps(d_obs, np.arange(T) / fps, np.inf, method="linear")
     gap = np.abs(d)
     cross = crossing_frames(gap, fps)
     if cross.size < 2:
@@ -203,13 +203,100 @@ def swap_legs(xy_px: np.ndarray, swapped: np.ndarray) -> np.ndarray:
     return out
 
 
+def continuity_swaps(xy: np.ndarray, t_s: np.ndarray, *, max_gap_s: float = 0.25,
+                     scale_px: float | None = None) -> np.ndarray:
+    """(T,) bool: frames whose left/right distal leg labels are swapped.
+
+    Viterbi over two states per frame (0: as labelled, 1: swapped). The cost of moving from
+    frame ``t-1`` in state ``a`` to frame ``t`` in state ``b`` is the summed distance the
+    knee, ankle, heel and toe of both legs would jump; being swapped costs a further
+    ``SWAP_COST_FRAC`` x trunk length per frame and each change of state
+    ``SWITCH_COST_FRAC`` x trunk length, so the labels are trusted unless swapping clearly
+    makes the legs move more continuously. Frames without legs keep state 0 and a
+    gap longer than ``max_gap_s`` cuts the chain (nothing to compare across it).
+    """
+    T = xy.shape[0]
+    left = xy[:, list(SWAP_LEFT)]
+    right = xy[:, list(SWAP_RIGHT)]
+    ok = np.isfinite(left).all(axis=(1, 2)) & np.isfinite(right).all(axis=(1, 2))
+    swapped = np.zeros(T, bool)
+    idx = np.flatnonzero(ok)
+    if idx.size < 2:
+        return swapped
+    if scale_px is None:
+        scale_px = trunk_length_px(xy)
+    body = scale_px if np.isfinite(scale_px) else 1.0
+    penalty = SWAP_COST_FRAC * body
+    switch = np.array([[0.0, 1.0], [1.0, 0.0]]) * SWITCH_COST_FRAC * body
+    states = np.stack([np.stack([left[idx], right[idx]], 1),
+                       np.stack([right[idx], left[idx]], 1)], 0)  # (2, N, 2 legs, 4, D)
+    n = idx.size
+    # jumps[i - 1][a, b]: summed leg-point motion from frame i-1 in state a to frame i in b
+    jumps = np.moveaxis(np.linalg.norm(states[None, :, 1:] - states[:, None, :-1],
+                                       axis=-1).sum(axis=(-1, -2)), -1, 0)  # (N-1, 2, 2)
+    cost = np.array([0.0, penalty])
+    back = np.zeros((n, 2), np.int8)
+    for i in range(1, n):
+        if t_s[idx[i]] - t_s[idx[i - 1]] > max_gap_s:
+            # New chain: keep the best so far, no motion cost across the gap.
+            best = int(np.argmin(cost))
+            back[i] = best
+            cost = np.array([cost[best], cost[best] + penalty])
+            continue
+        total = cost[:, None] + jumps[i - 1] + switch
+        back[i] = np.argmin(total, axis=0)
+        cost = total.min(axis=0) + np.array([0.0, penalty])
+    state = int(np.argmin(cost))
+    for i in range(n - 1, -1, -1):
+        swapped[idx[i]] = bool(state)
+        state = int(back[i, state])
+    return swapped
+
+
+def _swap_distal(arr: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """Copy of ``arr`` with the distal leg landmarks exchanged in ``frames``."""
+    out = arr.copy()
+    left, right = list(SWAP_LEFT), list(SWAP_RIGHT)
+    out[np.ix_(frames, left)] = arr[np.ix_(frames, right)]
+    out[np.ix_(frames, right)] = arr[np.ix_(frames, left)]
+    return out
+
+
+
 def repair_leg_swaps(track: PoseTrack) -> tuple[PoseTrack, LegRepair]:
     """Track with consistent leg labels (image, visibility and world landmarks exchanged
-    together) and the frames that were changed."""
+    together) and the frames that were changed.
+
+    The one leg-identity repair of the package, for side views, run once per clip on the raw
+    landmarks (before smoothing blurs a swap); the returned track records it in
+    ``extraction["leg_repair"]`` (``swapped_pct``, ``frames``) so later stages do not
+    repeat it (:func:`repaired`).
+    """
     swapped = swap_states(track.image_xy_px, track.fps)
-    if not swapped.any():
-        return track, LegRepair(swapped, 0.0)
     fixed = replace(track, image_xy_px=swap_legs(track.image_xy_px, swapped),
                     visibility=swap_legs(track.visibility, swapped),
                     world_xyz_m=swap_legs(track.world_xyz_m, swapped))
-    return fixed, LegRepair(swapped, 100.0 * float(swapped.mean()))
+    # second stage: frame-to-frame continuity of the distal joints catches the short swaps
+    # the crossing order leaves (e.g. 25 of 600 frames of sample_videos/fresh_side.mp4)
+    more = continuity_swaps(fixed.image_xy_px, fixed.t_s)
+    frames = np.flatnonzero(more)
+    if frames.size:
+        fixed = replace(fixed, image_xy_px=_swap_distal(fixed.image_xy_px, frames),
+                        visibility=_swap_distal(fixed.visibility, frames),
+                        world_xyz_m=_swap_distal(fixed.world_xyz_m, frames))
+    changed = swapped ^ more
+    repair = LegRepair(changed, 100.0 * float(changed.mean()) if changed.size else 0.0)
+    done = {**track.extraction, "leg_repair": {"swapped_pct": repair.swapped_pct,
+                                               "frames": int(changed.sum())}}
+    return replace(fixed, extraction=done), repair
+
+
+def repaired(track: PoseTrack) -> tuple[PoseTrack, float]:
+    """``track`` with its leg labels repaired once, and the percent of frames exchanged:
+    the recorded repair when :func:`repair_leg_swaps` already ran on it (or on the raw
+    landmarks it was cleaned from), else the repair made now."""
+    done = track.extraction.get("leg_repair")
+    if done is not None:
+        return track, float(done["swapped_pct"])
+    fixed, repair = repair_leg_swaps(track)
+    return fixed, repair.swapped_pct

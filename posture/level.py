@@ -34,6 +34,7 @@ from scipy.stats import theilslopes
 
 from posture.gait import LEGS, GaitEvents
 from posture.landmarks import JOINTS
+from posture.metrics.frontal import hip_line_tilt_deg
 from posture.metrics.geometry import quiet_empty_slices, rotate_points
 from posture.results import QualityFlag
 from posture.scene_level import MIN_ROLL_SE_DEG
@@ -150,42 +151,158 @@ def estimate_roll_floor(track: PoseTrack, events: GaitEvents) -> RollEstimate:
     return RollEstimate(roll, conf, "floor", ci_deg=ci_deg, n_points=n_total)
 
 
-def choose_roll(scene, floor: RollEstimate) -> RollEstimate:
-    """Automatic roll policy: apply a correction only when it is trustworthy.
+#: Rear/front pelvis estimate (:func:`pelvis_roll_deg`): trusted with at least this many
+#: strides ...
+PELVIS_MIN_STRIDES = 4
+#: ... a standard error of its median below this, degrees ...
+PELVIS_MAX_SE_DEG = 1.0
+#: ... and at most this roll, degrees (larger: a slope or a tracking error).
+PELVIS_MAX_ROLL_DEG = 10.0
+#: A scene roll and a reliable pelvis estimate further apart than this (degrees) are
+#: reported: the pelvis may sit lower on one side.
+PELVIS_DISAGREE_DEG = 2.0
+
+
+@dataclass(frozen=True)
+class PelvisRoll:
+    """Rear/front camera roll from the hip line (:func:`pelvis_roll_deg`), degrees."""
+
+    roll_deg: float
+    se_deg: float
+    n_strides: int
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.n_strides >= PELVIS_MIN_STRIDES and np.isfinite(self.se_deg)
+                    and self.se_deg <= PELVIS_MAX_SE_DEG
+                    and abs(self.roll_deg) <= PELVIS_MAX_ROLL_DEG)
+
+
+@dataclass(frozen=True)
+class RollChoice:
+    """The camera roll a clip is levelled with and why (:func:`choose_roll`)."""
+
+    roll_deg: float
+    """Degrees, positive = scene turned clockwise on screen (0 when none)."""
+    source: str
+    """``"user"``, ``"scene_lines"`` (or a scene-based source the view module gave),
+    ``"pelvis"`` or ``"none"``."""
+    se_deg: float = 0.0
+    """Standard error of the applied roll, degrees (0 for a user value or none)."""
+    flags: tuple[QualityFlag, ...] = ()
+    pelvis_deg: float = float("nan")
+    """The rear/front pelvis estimate (NaN when not made), degrees."""
+    pelvis_se_deg: float = float("nan")
+
+    @property
+    def flag(self) -> QualityFlag | None:
+        """The warning or note about the choice, if any."""
+        return self.flags[0] if self.flags else None
+
+
+def _scene_candidate(scene, view_roll) -> tuple[RollChoice | None, str]:
+    """The scene-based roll (or why there is none)."""
+    if scene is not None and scene.ok:
+        if abs(scene.roll_deg) > MAX_ROLL_DEG:
+            return None, (f"the scene lines came out {scene.roll_deg:.0f} degrees off "
+                          "level, more than a phone is plausibly turned")
+        se_deg = scene.se_deg if np.isfinite(scene.se_deg) else MIN_ROLL_SE_DEG
+        return RollChoice(float(scene.roll_deg), "scene_lines", float(se_deg)), ""
+    if view_roll is not None and view_roll.roll_source not in ("none", "pelvis"):
+        return RollChoice(float(view_roll.camera_roll_deg), view_roll.roll_source,
+                          float(view_roll.roll_se_deg)), ""
+    if scene is not None:
+        return None, scene.reason
+    return None, "no straight level or plumb lines of the scene were available"
+
+
+def choose_roll(scene=None, floor: RollEstimate | None = None, *,
+                user_deg: float | None = None, view_roll=None,
+                pelvis: PelvisRoll | None = None) -> RollChoice:
+    """The one camera-roll policy for every view: apply a correction only when trustworthy.
 
     Parameters
     ----------
     scene : posture.scene_level.SceneRoll or None
         Roll from straight scene lines (None when the video was not available).
-    floor : RollEstimate
-        Roll from the floor line of the stance feet.
+    floor : RollEstimate, optional
+        Side views: roll from the floor line of the stance feet (a diagnostic only).
+    user_deg : float, optional
+        The user's value, degrees; always wins.
+    view_roll : posture.results.ViewEstimate, optional
+        A view whose scene-based roll stands in for ``scene`` (rear/front analysis, where
+        the view module already chose it).
+    pelvis : PelvisRoll, optional
+        Rear/front views: roll from the runner's hip line.
 
     Returns
     -------
-    RollEstimate
-        Source ``"scene_lines"`` when the scene lines are usable (enough of them, level and
-        plumb lines agreeing when both are seen) and the roll is plausible (at most
-        ``MAX_ROLL_DEG``); otherwise ``"none"``: roll 0 and a ``roll_not_estimated`` flag
-        saying why and asking the user to level the phone or enter the tilt. The floor line
-        is never applied on its own: pose-model heels and toes are not on the floor and
-        roll through each contact, and on rendered clips filmed level it came out 3-10
-        degrees off with a narrow confidence interval. A wrong correction is worse than none.
+    RollChoice
+        In order: the user's value; the scene-line roll when usable (enough lines, level
+        and plumb lines agreeing when both are seen) and plausible (at most
+        ``MAX_ROLL_DEG``); the pelvis estimate when reliable (``roll_from_pelvis`` note: it
+        hides part of a real left/right difference); otherwise none: roll 0 and a
+        ``roll_not_estimated`` flag saying why and asking the user to level the phone or
+        enter the tilt. The floor line is never applied: pose-model heels and toes are not
+        on the floor and roll through each contact, and on rendered clips filmed level it
+        came out 3-10 degrees off with a narrow confidence interval. A wrong correction is
+        worse than none.
     """
-    if scene is not None and scene.ok:
-        if abs(scene.roll_deg) > MAX_ROLL_DEG:
-            return _not_estimated(f"the scene lines came out {scene.roll_deg:.0f} degrees off "
-                                  "level, more than a phone is plausibly turned")
-        both = scene.horizontal.n_segments > 0 and scene.vertical.n_segments > 0
-        se_deg = scene.se_deg if np.isfinite(scene.se_deg) else MIN_ROLL_SE_DEG
-        return RollEstimate(float(scene.roll_deg), 1.0 if both else 0.8, "scene_lines",
-                            ci_deg=1.96 * float(se_deg),
-                            n_points=scene.horizontal.n_segments + scene.vertical.n_segments)
-    reason = scene.reason if scene is not None else \
-        "no straight level or plumb lines of the scene were available"
-    if floor.source == "floor":
+    p_deg = pelvis.roll_deg if pelvis is not None else float("nan")
+    p_se = pelvis.se_deg if pelvis is not None else float("nan")
+    pelvis_ok = pelvis is not None and pelvis.ok
+    if user_deg is not None:
+        return RollChoice(float(user_deg), "user", 0.0, (), p_deg, p_se)
+    candidate, reason = _scene_candidate(scene, view_roll)
+    if candidate is not None:
+        flags: tuple[QualityFlag, ...] = ()
+        if pelvis_ok and abs(p_deg - candidate.roll_deg) > PELVIS_DISAGREE_DEG:
+            flags = (QualityFlag(
+                "roll_disagree", "info",
+                f"The camera level from the scene ({candidate.roll_deg:.1f} deg) and from the "
+                f"runner's hips ({p_deg:.1f} deg) differ, which can mean the pelvis sits "
+                "lower on one side; the scene value was used."),)
+        return replace(candidate, flags=flags, pelvis_deg=p_deg, pelvis_se_deg=p_se)
+    if pelvis_ok:
+        return RollChoice(p_deg, "pelvis", float(p_se), (QualityFlag(
+            "roll_from_pelvis", "info",
+            f"The camera tilt ({p_deg:.1f} deg) was estimated from the runner's hip line, "
+            "which assumes both hips drop alike, so a real left/right difference in pelvic "
+            "drop is partly hidden; hold the phone level or enter its tilt to measure it."),),
+            p_deg, p_se)
+    if floor is not None and floor.source == "floor":
         reason += (f"; the feet suggest {floor.roll_deg:+.1f} degrees, but pose-model feet are "
                    "not exact enough to correct by that alone")
-    return _not_estimated(reason)
+    if pelvis is not None:
+        reason += "; the runner's hip line was not steady enough to stand in for it"
+    flag = _not_estimated(reason).flag
+    return RollChoice(0.0, "none", 0.0, (flag,) if flag else (), p_deg, p_se)
+
+
+@quiet_empty_slices
+def pelvis_roll_deg(xy_px: np.ndarray, strides: list[tuple[int, int]]) -> PelvisRoll:
+    """Camera roll from the hip line, assuming the runner's pelvis is level on average.
+
+    Parameters
+    ----------
+    xy_px : (T, 33, 2) image landmarks (not levelled), px.
+    strides : (first frame, next contact frame) of each stride.
+
+    Returns
+    -------
+    PelvisRoll
+        Median over strides of the stride-mean hip-line tilt and its standard error
+        (1.253 * 1.4826 * MAD / sqrt(n)), degrees (NaN with no strides), strides used.
+    """
+    tilt = hip_line_tilt_deg(xy_px)
+    per_stride = np.array([np.nanmean(tilt[a:b]) for a, b in strides
+                           if np.isfinite(tilt[a:b]).any()])
+    if per_stride.size == 0:
+        return PelvisRoll(float("nan"), float("nan"), 0)
+    med = float(np.median(per_stride))
+    mad = float(np.median(np.abs(per_stride - med)))
+    se = 1.253 * 1.4826 * mad / np.sqrt(per_stride.size) if per_stride.size > 1 else np.inf
+    return PelvisRoll(med, float(se), int(per_stride.size))
 
 
 def level_track(track: PoseTrack, roll_deg: float) -> PoseTrack:

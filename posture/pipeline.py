@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -152,25 +151,28 @@ def _measure(track: PoseTrack, clean: PoseTrack, options: AnalysisOptions,
     from posture.view import detect_view, estimate_view
 
     forced = None if options.view == "auto" else options.view
-    view_of = partial(estimate_view, forced=forced, roll_override_deg=options.camera_roll_deg,
-                      scene_roll=scene)
-    # the cheap view class decides the path; the full estimate (roll, gait events) is made
-    # once, on the landmarks that are finally measured
-    if (forced or detect_view(clean).view) == "side":
+    detection = detect_view(clean)
+    if (forced or detection.view) == "side":
         from posture.legs import repair_leg_swaps
         from posture.side import analyze_side
 
-        # the legs' labels are repaired on the raw landmarks (before smoothing blurs a swap)
+        # the legs' labels are repaired once, on the raw landmarks (before smoothing blurs
+        # a swap); rear/front views need none (the legs are apart in the picture)
         fixed, repair = repair_leg_swaps(track)
         if repair.swapped.any():
             clean = clean_track(fixed)
+            detection = detect_view(clean)  # near side and facing read the repaired legs
+        else:
+            clean = replace(clean, extraction=fixed.extraction | clean.extraction)
+    view = estimate_view(clean, forced=forced, roll_override_deg=options.camera_roll_deg,
+                         scene_roll=scene, detection=detection)
+    if view.view == "side":
+        analysis = analyze_side(clean, view=view, options=options, detection=detection)
+    else:
+        from posture.frontal import analyze_frontal
 
-        return _with_picture_notes(analyze_side(clean, view=view_of(clean), options=options),
-                                   track)
-    from posture.frontal import analyze_frontal
-
-    return _with_picture_notes(analyze_frontal(clean, view=view_of(clean), options=options),
-                               track)
+        analysis = analyze_frontal(clean, view=view, options=options)
+    return _with_picture_notes(analysis, track)
 
 
 def _with_picture_notes(analysis: ClipAnalysis, track: PoseTrack) -> ClipAnalysis:

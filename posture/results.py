@@ -21,13 +21,12 @@ metric columns            unit   see :mod:`posture.metrics.registry` (name carri
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 
+from posture.jsonsafe import dumps, finite_or_none, to_jsonable
 from posture.track import QualityFlag as QualityFlag  # re-exported: defined beside PoseTrack
 from posture.track import Severity as Severity
 from posture.track import VideoInfo
@@ -90,7 +89,7 @@ class ClipAnalysis:
         strides = self.strides.astype(object).where(pd.notna(self.strides), None)
         return {
             "view": asdict(self.view),
-            "summary": {k: _finite_or_none(v) for k, v in self.summary.items()},
+            "summary": {k: finite_or_none(v) for k, v in self.summary.items()},
             "quality": [asdict(q) for q in self.quality],
             "info": self.info.to_dict() if self.info else None,
             "runner_height_m": self.runner_height_m,
@@ -99,19 +98,30 @@ class ClipAnalysis:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, default=_json_default)
+        return dumps(self.to_dict())
 
+    def __jsonable__(self) -> dict:
+        """The analysis in JSON values (see :mod:`posture.jsonsafe`)."""
+        return self.to_dict() | {"strides": to_jsonable(self.strides)}
 
-def _finite_or_none(v: float) -> float | None:
-    v = float(v)
-    return v if np.isfinite(v) else None
-
-
-def _json_default(o: object) -> object:
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return _finite_or_none(float(o))
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+    @classmethod
+    def from_dict(cls, d: dict) -> ClipAnalysis:
+        """Rebuild an analysis from :meth:`to_dict` output (``null`` read back as NaN)."""
+        strides = pd.DataFrame.from_records(d.get("strides") or [])
+        for c in strides.columns:
+            if c != "leg":
+                strides[c] = pd.to_numeric(strides[c], errors="coerce")
+        for c in ("stride", "frame_start", "frame_end", "frame_midstance", "frame_toeoff"):
+            if c in strides.columns:
+                strides[c] = strides[c].fillna(-1).astype(int)
+        info = d.get("info")
+        return cls(
+            view=ViewEstimate(**d["view"]),
+            strides=strides,
+            summary={k: float("nan") if v is None else float(v)
+                     for k, v in (d.get("summary") or {}).items()},
+            quality=[QualityFlag(**q) for q in d.get("quality") or []],
+            info=VideoInfo.from_dict(info) if info else None,
+            runner_height_m=d.get("runner_height_m"),
+            notes=dict(d.get("notes") or {}),
+        )

@@ -12,9 +12,10 @@ from posture.cuts import blank_around_cuts, cuts_flag, find_cuts, reject_strides
 from posture.errors import TooFewStridesError, WrongViewError
 from posture.gait import STRIDE_MAX_S, GaitEvents, detect_events
 from posture.landmarks import JOINTS, LM
-from posture.legs import repair_leg_swaps
+from posture.legs import repaired
 from posture.level import choose_roll, estimate_roll_floor, level_track
 from posture.metrics.geometry import quiet_empty_slices
+from posture.metrics.registry import summarize_strides
 from posture.metrics.side import (
     SIDE_METRICS,
     frame_leg_length_px,
@@ -25,7 +26,7 @@ from posture.metrics.side import (
 from posture.quality import drop_implausible, side_quality_flags
 from posture.results import ClipAnalysis, QualityFlag, ViewEstimate
 from posture.track import PoseTrack
-from posture.view import detect_view, estimate_view
+from posture.view import ViewDetection, detect_view, estimate_view
 from posture.wording import film_advice, strides_found
 
 #: At least this many valid strides are needed to report anything.
@@ -77,17 +78,14 @@ def _too_few_message(n: int, events, shape: GaitShape | None = None) -> str:
 
 
 def summarize(strides, *, cadence_spm: float, camera_roll_deg: float) -> dict[str, float]:
-    """Clip summary: mean (``<metric>``) and median (``<metric>_median``) of each metric.
+    """Clip summary: each metric's registry statistic (``<metric>``, the mean for side
+    metrics) and median (``<metric>_median``), see
+    :func:`posture.metrics.registry.summarize_strides`.
 
     ``cadence_spm`` is the clip cadence from the steps (not the mean of strides);
     ``n_strides`` and ``camera_roll_deg`` (correction applied, degrees) are added.
     """
-    out: dict[str, float] = {}
-    for name in SIDE_METRICS:
-        v = strides[name].to_numpy(float)
-        v = v[np.isfinite(v)]
-        out[name] = float(v.mean()) if v.size else float("nan")
-        out[f"{name}_median"] = float(np.median(v)) if v.size else float("nan")
+    out = summarize_strides(strides, SIDE_METRICS)
     out["cadence_spm"] = float(cadence_spm)
     out["n_strides"] = float(len(strides))
     out["camera_roll_deg"] = float(camera_roll_deg)
@@ -96,7 +94,7 @@ def summarize(strides, *, cadence_spm: float, camera_roll_deg: float) -> dict[st
 
 @quiet_empty_slices
 def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
-                 options=None) -> ClipAnalysis:
+                 options=None, detection: ViewDetection | None = None) -> ClipAnalysis:
     """Measure every stride of a side-view clip.
 
     Parameters
@@ -107,6 +105,8 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
         From :func:`posture.view.estimate_view`; estimated here when omitted.
     options : posture.pipeline.AnalysisOptions, optional
         Runner height, view/roll overrides, ``level_camera``.
+    detection : ViewDetection, optional
+        :func:`posture.view.detect_view` of ``track`` when the caller made it already.
 
     Returns
     -------
@@ -126,19 +126,22 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
     options = options or AnalysisOptions()
     notes: dict[str, str] = {}
     forced = None if options.view == "auto" else options.view
+    if forced or view is None:
+        detection = detection or detect_view(track)
     if view is None:
-        view = estimate_view(track, forced=forced, roll_override_deg=options.camera_roll_deg)
+        view = estimate_view(track, forced=forced, roll_override_deg=options.camera_roll_deg,
+                             detection=detection)
     if forced:
-        det = detect_view(track)
+        det = detection
         notes["view"] = f"view set by the user to {forced}; detected {det.view} " \
                         f"(width ratio {det.width_ratio:.2f})"
     if view.view != "side":
         raise WrongViewError(_wrong_view_message(view.view))
     facing = 1 if view.facing == "right" else -1
-    # labels-safe: the pipeline repairs swaps on the raw landmarks; a direct caller may not
-    track, repair = repair_leg_swaps(track)
-    if repair.swapped.any():
-        notes["leg_labels"] = (f"left/right leg labels exchanged in {repair.swapped_pct:.0f}% "
+    # the pipeline repairs the labels on the raw landmarks; a direct caller's track here
+    track, swapped_pct = repaired(track)
+    if swapped_pct > 0:
+        notes["leg_labels"] = (f"left/right leg labels exchanged in {swapped_pct:.0f}% "
                                "of frames (the pose model swaps the legs seen from the side)")
 
     # an edited clip: the frames around each cut are blanked, so every shot gets its own

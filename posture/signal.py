@@ -1,15 +1,13 @@
-"""Cleaning landmark tracks: leg-swap repair, outlier rejection, short-gap filling, low-pass.
+"""Cleaning landmark tracks: outlier rejection, short-gap filling, low-pass.
 
-Order of the steps (each one documented at its function):
+Order of the steps (each one documented at its function). The legs' labels of a side view
+are repaired before, once, on the raw landmarks (:mod:`posture.legs`).
 
-1. :func:`repair_leg_swaps` - in side views the far leg is often labelled as the near one for
-   a few frames. A two-state Viterbi pass picks, frame by frame, "as labelled" or "swapped"
-   so that both legs move continuously, with a small cost for "swapped".
-2. :func:`reject_outliers` - a point far from its running median (robust, visibility-aware
+1. :func:`reject_outliers` - a point far from its running median (robust, visibility-aware
    threshold) is set to NaN.
-3. :func:`fill_short_gaps` - NaN runs no longer than ``max_gap_s`` are bridged by a local
+2. :func:`fill_short_gaps` - NaN runs no longer than ``max_gap_s`` are bridged by a local
    cubic spline in time; longer gaps stay NaN.
-4. :func:`lowpass` - zero-phase Butterworth (``sosfiltfilt``: forward and backward, so no
+3. :func:`lowpass` - zero-phase Butterworth (``sosfiltfilt``: forward and backward, so no
    time shift of contacts or peaks), applied piecewise to each run of finite samples.
 
 Cut-off: studies of running kinematics filter marker or keypoint data at 6-15 Hz; we use
@@ -22,6 +20,7 @@ are filtered on a uniform grid at the median frame rate and sampled back at the 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Literal
 
 import numpy as np
 from scipy.interpolate import CubicSpline
@@ -45,16 +44,6 @@ OUTLIER_K_LOW_VIS = 4.0
 """... or this many for points the model itself is unsure of (visibility < 0.5) ..."""
 OUTLIER_FLOOR_FRAC = 0.15
 """... and, in every case, exceeds this fraction of the median trunk length (px)."""
-SWAP_COST_FRAC = 0.05
-"""Per-frame cost of the "swapped" state, as a fraction of the trunk length (px)."""
-SWITCH_COST_FRAC = 0.25
-"""Cost of changing between "as labelled" and "swapped", as a fraction of the trunk length:
-keeps noise from toggling the labels where the legs pass each other."""
-
-#: Distal leg landmarks swapped together by the repair. Hips stay: in side views they nearly
-#: coincide, and the model rarely confuses them.
-SWAP_LEFT = (LM.LEFT_KNEE, LM.LEFT_ANKLE, LM.LEFT_HEEL, LM.LEFT_FOOT_INDEX)
-SWAP_RIGHT = (LM.RIGHT_KNEE, LM.RIGHT_ANKLE, LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX)
 
 
 def cutoff_for(fps: float, cutoff_hz: float | None = None) -> float:
@@ -125,14 +114,17 @@ def lowpass(x: np.ndarray, t_s: np.ndarray, cutoff_hz: float) -> np.ndarray:
 # --------------------------------------------------------------------------- gaps
 
 
-def fill_short_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndarray:
-    """Fill interior NaN runs that last at most ``max_gap_s`` seconds.
+def fill_short_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float, *,
+                    method: Literal["spline", "linear"] = "spline") -> np.ndarray:
+    """Fill interior NaN runs of ``x`` (T, ...) that last at most ``max_gap_s`` seconds.
 
-    A gap's length is the time between the last sample before it and the first after it,
-    minus one median frame interval (so one missing frame at 30 fps is a 0.033 s gap).
-    Each gap is bridged by a cubic spline through up to ``FILL_CONTEXT`` finite samples on
-    each side (linear when fewer than 2 lie on a side). Gaps at the clip's ends are never
-    filled (no extrapolation).
+    The one gap filler of the package (landmarks here; gait signals with ``"linear"``). A
+    gap's length is the time between the last sample before it and the first after it,
+    minus one median frame interval (so one missing frame at 30 fps is a 0.033 s gap), in
+    real time (variable frame rate honoured). ``"spline"`` bridges each gap by a cubic
+    spline through up to ``FILL_CONTEXT`` finite samples on each side (linear when fewer
+    than 2 lie on a side); ``"linear"`` joins the two samples around it. Gaps at the ends
+    are never filled (no extrapolation); ``max_gap_s = inf`` fills every interior gap.
     """
     x = np.asarray(x, float)
     flat = x.reshape(x.shape[0], -1).copy()
@@ -148,7 +140,8 @@ def fill_short_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndar
                 continue
             if t_s[b] - t_s[a - 1] - frame_dt > max_gap_s + 1e-9:
                 continue
-            spans.setdefault(_gap_context(ok, a, b), []).extend(cols)
+            key = _gap_context(ok, a, b) if method == "spline" else (a - 1, a, b, b)
+            spans.setdefault(key, []).extend(cols)
     for (before, a, b, after), cols in spans.items():
         flat[a:b, cols] = _bridge(flat[:, cols], t_s, before, a, b, after)
     return flat.reshape(x.shape)
@@ -223,7 +216,7 @@ def reject_outliers(xy: np.ndarray, t_s: np.ndarray, visibility: np.ndarray | No
     fps = 1.0 / float(np.median(np.diff(t_s)))
     win = max(5, round(OUTLIER_WINDOW_S * fps) | 1)
     if scale_px is None:
-        scale_px = _trunk_length(xy) if xy.shape[1] > max(LM) else np.nan
+        scale_px = trunk_length_px(xy) if xy.shape[1] > max(LM) else np.nan
     floor = OUTLIER_FLOOR_FRAC * scale_px if np.isfinite(scale_px) else 0.0
     bad = np.zeros(xy.shape[:2], bool)
     for j in range(xy.shape[1]):
@@ -246,88 +239,11 @@ def reject_outliers(xy: np.ndarray, t_s: np.ndarray, visibility: np.ndarray | No
     return xy
 
 
-def _trunk_length(xy: np.ndarray) -> float:
+def trunk_length_px(xy: np.ndarray) -> float:
+    """Clip median distance between the hip and shoulder midpoints, px."""
     hip = 0.5 * (xy[:, LM.LEFT_HIP] + xy[:, LM.RIGHT_HIP])
     sh = 0.5 * (xy[:, LM.LEFT_SHOULDER] + xy[:, LM.RIGHT_SHOULDER])
     return float(np.nanmedian(np.linalg.norm(sh - hip, axis=-1)))
-
-
-# --------------------------------------------------------------------------- leg swaps
-
-
-def detect_leg_swaps(xy: np.ndarray, t_s: np.ndarray, *, max_gap_s: float = 0.25,
-                     scale_px: float | None = None) -> np.ndarray:
-    """(T,) bool: frames whose left/right distal leg labels are swapped.
-
-    Viterbi over two states per frame (0: as labelled, 1: swapped). The cost of moving from
-    frame ``t-1`` in state ``a`` to frame ``t`` in state ``b`` is the summed distance the
-    knee, ankle, heel and toe of both legs would jump; being swapped costs a further
-    ``SWAP_COST_FRAC`` x trunk length per frame and each change of state
-    ``SWITCH_COST_FRAC`` x trunk length, so the labels are trusted unless swapping clearly
-    makes the legs move more continuously. Frames without legs keep state 0 and a
-    gap longer than ``max_gap_s`` cuts the chain (nothing to compare across it).
-    """
-    T = xy.shape[0]
-    left = xy[:, list(SWAP_LEFT)]
-    right = xy[:, list(SWAP_RIGHT)]
-    ok = np.isfinite(left).all(axis=(1, 2)) & np.isfinite(right).all(axis=(1, 2))
-    swapped = np.zeros(T, bool)
-    idx = np.flatnonzero(ok)
-    if idx.size < 2:
-        return swapped
-    if scale_px is None:
-        scale_px = _trunk_length(xy)
-    body = scale_px if np.isfinite(scale_px) else 1.0
-    penalty = SWAP_COST_FRAC * body
-    switch = np.array([[0.0, 1.0], [1.0, 0.0]]) * SWITCH_COST_FRAC * body
-    states = np.stack([np.stack([left[idx], right[idx]], 1),
-                       np.stack([right[idx], left[idx]], 1)], 0)  # (2, N, 2 legs, 4, D)
-    n = idx.size
-    # jumps[i - 1][a, b]: summed leg-point motion from frame i-1 in state a to frame i in b
-    jumps = np.moveaxis(np.linalg.norm(states[None, :, 1:] - states[:, None, :-1],
-                                       axis=-1).sum(axis=(-1, -2)), -1, 0)  # (N-1, 2, 2)
-    cost = np.array([0.0, penalty])
-    back = np.zeros((n, 2), np.int8)
-    for i in range(1, n):
-        if t_s[idx[i]] - t_s[idx[i - 1]] > max_gap_s:
-            # New chain: keep the best so far, no motion cost across the gap.
-            best = int(np.argmin(cost))
-            back[i] = best
-            cost = np.array([cost[best], cost[best] + penalty])
-            continue
-        total = cost[:, None] + jumps[i - 1] + switch
-        back[i] = np.argmin(total, axis=0)
-        cost = total.min(axis=0) + np.array([0.0, penalty])
-    state = int(np.argmin(cost))
-    for i in range(n - 1, -1, -1):
-        swapped[idx[i]] = bool(state)
-        state = int(back[i, state])
-    return swapped
-
-
-def _swap_legs(arr: np.ndarray, frames: np.ndarray) -> np.ndarray:
-    out = arr.copy()
-    left, right = list(SWAP_LEFT), list(SWAP_RIGHT)
-    out[np.ix_(frames, left)] = arr[np.ix_(frames, right)]
-    out[np.ix_(frames, right)] = arr[np.ix_(frames, left)]
-    return out
-
-
-def repair_leg_swaps(track: PoseTrack) -> tuple[PoseTrack, np.ndarray]:
-    """Swap left/right distal leg landmarks back where :func:`detect_leg_swaps` says so.
-
-    Returns the repaired track and the (T,) bool mask of frames that were swapped back.
-    """
-    swapped = detect_leg_swaps(track.image_xy_px, track.t_s)
-    if not swapped.any():
-        return track, swapped
-    frames = np.flatnonzero(swapped)
-    return replace(
-        track,
-        image_xy_px=_swap_legs(track.image_xy_px, frames),
-        visibility=_swap_legs(track.visibility, frames),
-        world_xyz_m=_swap_legs(track.world_xyz_m, frames),
-    ), swapped
 
 
 # --------------------------------------------------------------------------- all steps
@@ -335,7 +251,7 @@ def repair_leg_swaps(track: PoseTrack) -> tuple[PoseTrack, np.ndarray]:
 
 def clean_track(track: PoseTrack, *, cutoff_hz: float | None = None,
                 max_gap_s: float = 0.1) -> PoseTrack:
-    """Repaired, outlier-free, gap-filled, zero-phase low-passed copy of ``track``.
+    """Outlier-free, gap-filled, zero-phase low-passed copy of ``track``.
 
     Parameters
     ----------
@@ -353,25 +269,23 @@ def clean_track(track: PoseTrack, *, cutoff_hz: float | None = None,
         return track
     t = track.t_s
     fc = cutoff_for(track.fps, cutoff_hz)
-    repaired, swapped = repair_leg_swaps(track)
-    raw_missing = ~np.isfinite(repaired.image_xy_px).all(axis=-1)
-    xy = reject_outliers(repaired.image_xy_px, t, repaired.visibility)
+    raw_missing = ~np.isfinite(track.image_xy_px).all(axis=-1)
+    xy = reject_outliers(track.image_xy_px, t, track.visibility)
     rejected = ~np.isfinite(xy).all(axis=-1) & ~raw_missing
-    world = repaired.world_xyz_m.copy()
+    world = track.world_xyz_m.copy()
     world[rejected] = np.nan
     xy, world, vis, edges = _fill_together(
-        [xy, world, repaired.visibility, repaired.trunk_edges_px], t, max_gap_s)
+        [xy, world, track.visibility, track.trunk_edges_px], t, max_gap_s)
     vis = np.where(np.isfinite(xy).all(axis=-1), vis, np.nan)
     filled = np.isfinite(xy).all(axis=-1) & (raw_missing | rejected)
     cleaning = {
         "cutoff_hz": fc,
         "max_gap_s": max_gap_s,
-        "frames_leg_swapped": int(swapped.sum()),
         "points_rejected": int(rejected.sum()),
         "points_filled": int(filled.sum()),
     }
     return replace(
-        repaired,
+        track,
         image_xy_px=lowpass(xy, t, fc),
         world_xyz_m=lowpass(world, t, fc),
         visibility=np.clip(vis, 0.0, 1.0),

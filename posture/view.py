@@ -169,7 +169,8 @@ def detect_view(track: PoseTrack) -> ViewDetection:
 
 @quiet_empty_slices
 def estimate_view(track: PoseTrack, *, forced: str | None = None,
-                  roll_override_deg: float | None = None, scene_roll=None) -> ViewEstimate:
+                  roll_override_deg: float | None = None, scene_roll=None,
+                  detection: ViewDetection | None = None) -> ViewEstimate:
     """Decide view, facing, near side and camera roll for a clip.
 
     Parameters
@@ -183,17 +184,18 @@ def estimate_view(track: PoseTrack, *, forced: str | None = None,
         User override of the camera roll in degrees (wins over the estimate).
     scene_roll : posture.scene_level.SceneRoll or None
         Roll from straight lines of the picture (see :func:`posture.level.choose_roll`).
+    detection : ViewDetection, optional
+        :func:`detect_view` of the same track when the caller already made it (it is
+        decided once per clip).
 
     Returns
     -------
     ViewEstimate
         ``camera_roll_deg`` in degrees, positive = scene turned clockwise on screen.
     """
-    from posture.gait import detect_events
-    from posture.level import MAX_ROLL_DEG, choose_roll, estimate_roll_floor
-    from posture.scene_level import MIN_ROLL_SE_DEG
+    from posture.level import choose_roll
 
-    det = detect_view(track)
+    det = detect_view(track) if detection is None else detection
     view = forced or det.view
     if forced and forced not in ("side", "rear", "front"):
         raise ValueError(f"unknown view {forced!r}")
@@ -203,19 +205,11 @@ def estimate_view(track: PoseTrack, *, forced: str | None = None,
         conf = conf * (0.5 + 0.5 * det.facing_confidence)
         est = ViewEstimate(view="side", facing=facing, confidence=float(conf),
                            near_side=det.near_side)
-        if roll_override_deg is not None:
-            return replace(est, camera_roll_deg=float(roll_override_deg), roll_source="user")
-        roll = choose_roll(scene_roll, estimate_roll_floor(
-            track, detect_events(track, facing=det.facing_sign)))
-        se_deg = roll.ci_deg / 1.96 if roll.source != "none" else 0.0
-        return replace(est, camera_roll_deg=roll.roll_deg, roll_source=roll.source,
-                       roll_se_deg=float(se_deg))
-    est = ViewEstimate(view=view, facing="away" if view == "rear" else "toward",
-                       confidence=float(conf))
-    if roll_override_deg is not None:
-        return replace(est, camera_roll_deg=float(roll_override_deg), roll_source="user")
-    if scene_roll is not None and scene_roll.ok and abs(scene_roll.roll_deg) <= MAX_ROLL_DEG:
-        se_deg = scene_roll.se_deg if np.isfinite(scene_roll.se_deg) else MIN_ROLL_SE_DEG
-        return replace(est, camera_roll_deg=float(scene_roll.roll_deg),
-                       roll_source="scene_lines", roll_se_deg=float(se_deg))
-    return est
+    else:
+        est = ViewEstimate(view=view, facing="away" if view == "rear" else "toward",
+                           confidence=float(conf))
+    # the one roll policy; the side floor line and the rear/front pelvis line are weighed
+    # by the analysis, which has the gait events they need
+    roll = choose_roll(scene_roll, user_deg=roll_override_deg)
+    return replace(est, camera_roll_deg=roll.roll_deg, roll_source=roll.source,
+                   roll_se_deg=roll.se_deg)

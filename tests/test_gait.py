@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from stick_runner import Stick, stick_track, true_extrema_s
 
-from posture.gait import _fill_short_gaps, detect_events, nearest_frame, stride_period_s
+from posture.gait import detect_events, nearest_frame, stride_period_s
 from posture.landmarks import LM
+from posture.signal import fill_short_gaps
 
 
 def _match(found: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -123,7 +124,8 @@ def test_helpers() -> None:
     y = np.arange(10, dtype=float)
     y[[2, 3]] = np.nan
     y[[6, 7, 8]] = np.nan
-    out = _fill_short_gaps(t, y, 0.3)
+    # the gap length is missing frames x frame interval: 0.2 s filled, 0.3 s not
+    out = fill_short_gaps(y, t, 0.25, method="linear")
     np.testing.assert_allclose(out[[2, 3]], [2.0, 3.0])
     assert np.isnan(out[[6, 7, 8]]).all()
     np.testing.assert_array_equal(nearest_frame(t, np.array([0.04, 0.06, np.nan])), [0, 1, -1])

@@ -15,10 +15,10 @@ import pytest
 from posture.gait_frontal import (
     cadence_spm,
     detect_frontal_events,
-    fill_short_gaps,
     split_segments,
 )
 from posture.landmarks import LM
+from posture.signal import fill_short_gaps
 from posture.track import PoseTrack, VideoInfo, empty_arrays
 
 
@@ -244,7 +244,7 @@ def test_cut_splits_segments_and_no_stride_spans_it() -> None:
 
 def test_fill_short_gaps_only() -> None:
     y = np.array([0.0, np.nan, 2.0, np.nan, np.nan, np.nan, 6.0])
-    out = fill_short_gaps(y, 2)
+    out = fill_short_gaps(y, np.arange(y.size) / 10.0, 0.2, method="linear")
     assert out[1] == pytest.approx(1.0)
     assert np.isnan(out[3:6]).all()
 

@@ -44,7 +44,8 @@ def test_clean_track_is_left_alone(fps: float, facing: int) -> None:
     tr, _ = _track(fps, facing)
     assert not swap_states(tr.image_xy_px, tr.fps).any()
     fixed, rep = repair_leg_swaps(tr)
-    assert fixed is tr and rep.swapped_pct == 0.0
+    assert rep.swapped_pct == 0.0 and fixed.extraction["leg_repair"]["frames"] == 0
+    np.testing.assert_array_equal(fixed.image_xy_px, tr.image_xy_px)
 
 
 @pytest.mark.parametrize(("fps", "seed"), [(60.0, 1), (60.0, 2), (30.0, 4)])

@@ -12,7 +12,7 @@ from report_support import blank_frame, make_analysis, make_track
 
 from posture.landmarks import LM
 from posture.report import annotate, export, keyframes, pdf, plots
-from posture.results import ViewEstimate
+from posture.results import ClipAnalysis, ViewEstimate
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +148,7 @@ def test_analysis_json_is_strict_json_and_reloads(analysis):
     text = export.analysis_json({"run.mp4": a}, meta={"runner": "Ana"})
     doc = json.loads(text)  # allow_nan=False made sure there is no NaN token
     assert doc["meta"]["runner"] == "Ana"
-    back = export.analysis_from_dict(doc["clips"]["run.mp4"])
+    back = ClipAnalysis.from_dict(doc["clips"]["run.mp4"])
     assert back.view == a.view and back.n_strides == a.n_strides
     assert np.isnan(back.summary["cadence_spm"])
     assert back.strides["frame_start"].dtype.kind == "i"

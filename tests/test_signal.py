@@ -6,12 +6,10 @@ import numpy as np
 import pytest
 
 from posture.landmarks import LM, N_LANDMARKS
+from posture.legs import SWAP_LEFT, SWAP_RIGHT, continuity_swaps, repair_leg_swaps
 from posture.signal import (
-    SWAP_LEFT,
-    SWAP_RIGHT,
     clean_track,
     cutoff_for,
-    detect_leg_swaps,
     fill_short_gaps,
     lowpass,
     reject_outliers,
@@ -129,18 +127,18 @@ def test_injected_leg_swap_is_detected_and_repaired() -> None:
     left, right = list(SWAP_LEFT), list(SWAP_RIGHT)
     xy[np.ix_(swapped, left)], xy[np.ix_(swapped, right)] = (xy[np.ix_(swapped, right)],
                                                               xy[np.ix_(swapped, left)])
-    found = detect_leg_swaps(xy, tr.t_s)
+    found = continuity_swaps(xy, tr.t_s)
     np.testing.assert_array_equal(found, swapped)
     bad = PoseTrack(**{**tr.__dict__, "image_xy_px": xy})
-    clean = clean_track(bad)
-    assert clean.extraction["cleaning"]["frames_leg_swapped"] == swapped.sum()
-    err = np.abs(clean.image_xy_px - tr.image_xy_px)
+    fixed, _ = repair_leg_swaps(bad)  # the one leg repair (both stages), then cleaning
+    assert fixed.extraction["leg_repair"]["frames"] == swapped.sum()
+    err = np.abs(clean_track(fixed).image_xy_px - tr.image_xy_px)
     assert np.nanmax(err[10:-10]) < 2.0
 
 
 def test_no_swap_on_clean_legs() -> None:
     tr = _legs_track(fps=30.0)
-    assert not detect_leg_swaps(tr.image_xy_px, tr.t_s).any()
+    assert not continuity_swaps(tr.image_xy_px, tr.t_s).any()
 
 
 def test_clean_track_keeps_frames_and_long_gaps() -> None:

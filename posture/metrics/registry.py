@@ -13,7 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+import pandas as pd
+
 Plane = Literal["sagittal", "frontal", "timing"]
+Statistic = Literal["mean", "median", "clip"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,11 @@ class MetricSpec:
     rendered clips, docs/validation.md), in ``unit``; 0 where not measured or small."""
     bias_note: str = ""
     """Plain-language note on the pose model's bias, for the docs and reports."""
+    summary: Statistic = "mean"
+    """The clip summary of the metric over its strides (:func:`summarize_strides`): ``"mean"``
+    (side-view metrics: every stride is seen whole), ``"median"`` (rear/front metrics: a
+    few strides with a hip point collapsed by the pose model must not pull the value) or
+    ``"clip"`` (computed from the whole clip by the analysis, e.g. cadence from all steps)."""
 
     @property
     def roll_dependent(self) -> bool:
@@ -85,27 +94,29 @@ _SPECS: tuple[MetricSpec, ...] = (
                bias_note="reads about 11 deg low through the pose model (rendered clips)"),
     # --- timing (any view) ---
     MetricSpec("cadence_spm", "Cadence", "steps/min", "timing", 6.0, worse_when="lower",
-               decimals=0),
+               decimals=0, summary="clip"),
     MetricSpec("contact_time_ms", "Ground contact time", "ms", "timing", 15.0, decimals=0),
     MetricSpec("flight_time_ms", "Flight time", "ms", "timing", 15.0, worse_when="either",
                decimals=0),
     # --- rear / front view (frontal plane) ---
-    MetricSpec("lateral_sway_pct_hip", "Side-to-side trunk sway", "% hip width", "frontal", 5.0),
-    MetricSpec("lateral_sway_cm", "Side-to-side trunk sway", "cm", "frontal", 1.0),
+    MetricSpec("lateral_sway_pct_hip", "Side-to-side trunk sway", "% hip width", "frontal", 5.0,
+               summary="median"),
+    MetricSpec("lateral_sway_cm", "Side-to-side trunk sway", "cm", "frontal", 1.0,
+               summary="median"),
     # frontal tilts: +roll on one leg's strides, -roll on the other's (the leg-balanced mean
     # cancels it, a one-leg comparison does not)
     MetricSpec("lateral_lean_peak_deg", "Sideways trunk lean (peak in stance)", "deg",
-               "frontal", 2.0, roll_gain=1.0),
+               "frontal", 2.0, roll_gain=1.0, summary="median"),
     MetricSpec("lateral_lean_mean_deg", "Sideways trunk lean (stance mean, signed)", "deg",
-               "frontal", 1.5, worse_when="either", roll_gain=1.0),
+               "frontal", 1.5, worse_when="either", roll_gain=1.0, summary="median"),
     # Experimental: through the pose model a true 8-12 deg drop reads 2-3.5 deg (rendered
     # clips, docs/metrics.md), so only changes within a runner are reported.
     MetricSpec("pelvic_drop_deg", "Pelvic drop (opposite hip, in stance; experimental)", "deg",
-               "frontal", 2.0, experimental=True, roll_gain=1.0),
+               "frontal", 2.0, experimental=True, roll_gain=1.0, summary="median"),
     MetricSpec("arm_crossing_pct_hip", "Hands crossing the midline", "% hip width", "frontal",
-               10.0),
+               10.0, summary="median"),
     MetricSpec("step_width_pct_hip", "Step width", "% hip width", "frontal", 10.0,
-               worse_when="either"),
+               worse_when="either", summary="median"),
 )
 
 METRICS: dict[str, MetricSpec] = {m.column: m for m in _SPECS}
@@ -116,6 +127,27 @@ def spec(column: str) -> MetricSpec:
         return METRICS[column]
     except KeyError as exc:
         raise KeyError(f"unknown metric column {column!r}; add it to the registry") from exc
+
+
+def summarize_strides(strides: pd.DataFrame,
+                      columns: tuple[str, ...] | list[str]) -> dict[str, float]:
+    """Clip summary of per-stride metric columns, by each metric's registry statistic.
+
+    ``<metric>`` is the metric's :attr:`MetricSpec.summary` over its finite values (NaN
+    when none; a ``"clip"`` metric gets the median here and is replaced by the analysis);
+    ``<metric>_median`` is added where that statistic is not already the median, so
+    reports can show both. Units as in the column names.
+    """
+    out: dict[str, float] = {}
+    for name in columns:
+        v = strides[name].to_numpy(float)
+        v = v[np.isfinite(v)]
+        median = float(np.median(v)) if v.size else float("nan")
+        stat = spec(name).summary
+        out[name] = float(v.mean()) if stat == "mean" and v.size else median
+        if stat != "median":
+            out[f"{name}_median"] = median
+    return out
 
 
 #: Per-stride values outside these limits are not running (they cannot be produced by a

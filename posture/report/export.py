@@ -7,17 +7,11 @@ The JSON carries everything needed to redraw the report without the video: the c
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import math
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
+from posture.jsonsafe import dumps, to_jsonable
 from posture.metrics.registry import METRICS
-from posture.results import STRIDE_ID_COLUMNS, ClipAnalysis, QualityFlag, ViewEstimate
-from posture.track import VideoInfo
+from posture.results import STRIDE_ID_COLUMNS, ClipAnalysis
 
 JSON_FORMAT = "stride-posture/analysis-v1"
 
@@ -53,33 +47,6 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
-def to_jsonable(obj: Any) -> Any:
-    """Dataclasses, DataFrames, numpy values and NaN turned into plain JSON values."""
-    if isinstance(obj, ClipAnalysis):
-        return obj.to_dict() | {"strides": to_jsonable(obj.strides)}
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, pd.DataFrame):
-        return [to_jsonable(r) for r in obj.to_dict(orient="records")]
-    if isinstance(obj, pd.Series):
-        return to_jsonable(obj.to_dict())
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return to_jsonable(obj.tolist())
-    if isinstance(obj, np.bool_ | bool):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, float | np.floating):
-        return float(obj) if math.isfinite(float(obj)) else None
-    if obj is None or isinstance(obj, str | int):
-        return obj
-    return str(obj)
-
-
 def analysis_json(clips: dict[str, ClipAnalysis], *, comparison: Any = None,
                   findings: Any = None, meta: dict | None = None) -> str:
     """The whole analysis as one JSON document.
@@ -97,29 +64,4 @@ def analysis_json(clips: dict[str, ClipAnalysis], *, comparison: Any = None,
         "comparison": to_jsonable(comparison),
         "findings": to_jsonable(findings),
     }
-    return json.dumps(doc, indent=2, allow_nan=False)
-
-
-def _nan(v: Any) -> float:
-    return float("nan") if v is None else float(v)
-
-
-def analysis_from_dict(d: dict) -> ClipAnalysis:
-    """Rebuild a :class:`ClipAnalysis` from :meth:`ClipAnalysis.to_dict` output."""
-    strides = pd.DataFrame.from_records(d.get("strides") or [])
-    for c in strides.columns:
-        if c != "leg":
-            strides[c] = pd.to_numeric(strides[c], errors="coerce")
-    for c in ("stride", "frame_start", "frame_end", "frame_midstance", "frame_toeoff"):
-        if c in strides.columns:
-            strides[c] = strides[c].fillna(-1).astype(int)
-    info = d.get("info")
-    return ClipAnalysis(
-        view=ViewEstimate(**d["view"]),
-        strides=strides,
-        summary={k: _nan(v) for k, v in (d.get("summary") or {}).items()},
-        quality=[QualityFlag(**q) for q in d.get("quality") or []],
-        info=VideoInfo.from_dict(info) if info else None,
-        runner_height_m=d.get("runner_height_m"),
-        notes=dict(d.get("notes") or {}),
-    )
+    return dumps(doc)
