@@ -42,6 +42,7 @@ from scipy import stats
 
 from posture.jsonsafe import nan_back, to_jsonable
 from posture.metrics.registry import METRICS, spec
+from posture.quality import MIN_STABLE_STRIDES
 from posture.results import ClipAnalysis, QualityFlag
 from posture.wording import film_advice, plural
 
@@ -51,8 +52,6 @@ Legs = Literal["both", "left", "right"]
 
 #: Strides whose metric confidence is below this are left out of a window's statistics.
 MIN_CONF: float = 0.3
-#: Fewest valid strides per window for a verdict (a stable mean needs about this many).
-MIN_STRIDES: int = 7
 #: Comparability limits (statistical policy of this module, documented in docs/findings.md).
 MAX_CADENCE_DIFF_FRAC: float = 0.05
 MAX_SIZE_DIFF_FRAC: float = 0.15
@@ -132,7 +131,7 @@ class Comparison:
     changes: dict[str, MetricChange]
     warnings: list[QualityFlag]
     view: str
-    min_strides: int = MIN_STRIDES
+    min_strides: int = MIN_STABLE_STRIDES
     min_conf: float = MIN_CONF
     ci_method: str = "welch_t_95"
     legs: Legs = "both"
@@ -192,7 +191,7 @@ def compare_windows(
     early: tuple[float, float] | None = None,
     late: tuple[float, float] | None = None,
     fraction: float = 1 / 3,
-    min_strides: int = MIN_STRIDES,
+    min_strides: int = MIN_STABLE_STRIDES,
     min_conf: float = MIN_CONF,
     labels: tuple[str, str] = ("early", "late"),
     legs: Legs = "both",
@@ -245,7 +244,7 @@ def compare_clips(
     fatigued: ClipAnalysis,
     *,
     labels: tuple[str, str] = ("fresh", "fatigued"),
-    min_strides: int = MIN_STRIDES,
+    min_strides: int = MIN_STABLE_STRIDES,
     min_conf: float = MIN_CONF,
     legs: Legs = "both",
 ) -> Comparison:

@@ -39,7 +39,6 @@ import pandas as pd
 
 from posture.compare import (
     MIN_CONF,
-    MIN_STRIDES,
     Comparison,
     MetricChange,
     valid_values,
@@ -47,7 +46,7 @@ from posture.compare import (
 )
 from posture.jsonsafe import finite_or_none
 from posture.metrics.registry import METRICS, spec
-from posture.quality import is_pose_flag, sorted_flags
+from posture.quality import MIN_STABLE_STRIDES, is_pose_flag, sorted_flags
 from posture.results import ClipAnalysis, QualityFlag
 from posture.wording import MIN_CLIP_S, film_advice, plural
 
@@ -413,7 +412,7 @@ def findings(comparison: Comparison, *,
     return _rank(out, max_shown)
 
 
-def clip_findings(analysis: ClipAnalysis, *, min_strides: int = MIN_STRIDES,
+def clip_findings(analysis: ClipAnalysis, *, min_strides: int = MIN_STABLE_STRIDES,
                   min_conf: float = MIN_CONF, max_shown: int = MAX_SHOWN) -> list[Finding]:
     """Findings about one clip's absolute levels against the reference bands.
 

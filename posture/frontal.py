@@ -15,31 +15,26 @@ because the pelvis estimate cannot tell a crooked camera from a lopsided runner.
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from posture.activity import GaitShape, check_running, gait_shape, shape_at_any_speed
 from posture.errors import TooFewStridesError, WrongViewError
-from posture.gait_frontal import FrontalEvents, cadence_spm, detect_frontal_events, hip_mid_y
+from posture.gait import GaitEvents
+from posture.gait_frontal import cadence_spm, detect_frontal_events, hip_mid_y
 from posture.landmarks import LM
 from posture.level import RollChoice, choose_roll, level_track, pelvis_roll_deg
 from posture.metrics import frontal as fm
 from posture.metrics.registry import summarize_strides
-from posture.quality import drop_implausible
+from posture.options import AnalysisOptions
+from posture.quality import MIN_STRIDES_TO_REPORT, drop_implausible, few_strides_flag
 from posture.results import STRIDE_ID_COLUMNS, ClipAnalysis, QualityFlag, ViewEstimate
 from posture.signal import cutoff_for, lowpass
 from posture.track import PoseTrack
 from posture.wording import film_advice, strides_found
 
-if TYPE_CHECKING:
-    from posture.pipeline import AnalysisOptions
-
-#: Fewer clean strides than this gives a warning (medians of a handful of strides move a lot).
-FEW_STRIDES = 7
 #: Per-stride hip width (px) changing by more than this factor across the clip is flagged.
 SCALE_CHANGE = 1.25
 #: Hip width growing (shrinking) by more than this factor within one shot: the runner
@@ -112,25 +107,27 @@ def smooth_xy(xy: np.ndarray, t_s: np.ndarray, segments: tuple[tuple[int, int], 
 
 
 # ---------------------------------------------------------------------- strides table
-def _stride_table(track: PoseTrack, xy_lat: np.ndarray, events: FrontalEvents,
+def _stride_table(track: PoseTrack, xy_lat: np.ndarray, events: GaitEvents,
                   roll: RollChoice, runner_height_m: float | None) -> pd.DataFrame:
     rows = []
     t = track.t_s
     fps_factor = float(np.clip(track.fps / 60.0, 0.5, 1.0))
-    for k, s in enumerate(events.strides):
-        vals = fm.stride_values(xy_lat, leg=s.leg, ic=s.ic, next_ic=s.next_ic, toeoff=s.toeoff,
-                                prev_other_ic=s.prev_other_ic, runner_height_m=runner_height_m)
+    for k, s in enumerate(events.valid_strides.itertuples()):
+        ic, next_ic, toeoff = s.frame_start, s.frame_end, s.frame_toeoff
+        vals = fm.stride_values(xy_lat, leg=s.leg, ic=ic, next_ic=next_ic, toeoff=toeoff,
+                                prev_other_ic=s.frame_prev_other_ic,
+                                runner_height_m=runner_height_m)
         w = vals["hip_width_px"]  # runner size: lets a comparison check the camera distance
-        mid = (s.ic + s.toeoff) // 2 if s.toeoff > s.ic else -1
+        mid = (ic + toeoff) // 2 if toeoff > ic else -1
         row: dict[str, object] = {
-            "stride": k, "leg": s.leg, "t_start_s": float(t[s.ic]), "t_end_s": float(t[s.next_ic]),
-            "frame_start": s.ic, "frame_end": s.next_ic, "frame_midstance": mid,
-            "frame_toeoff": s.toeoff,
+            "stride": k, "leg": s.leg, "t_start_s": float(t[ic]), "t_end_s": float(t[next_ic]),
+            "frame_start": ic, "frame_end": next_ic, "frame_midstance": mid,
+            "frame_toeoff": toeoff,
         }
         row.update(vals)
-        row["cadence_spm"] = 120.0 / float(t[s.next_ic] - t[s.ic])
+        row["cadence_spm"] = 120.0 / float(t[next_ic] - t[ic])
         size = float(np.clip(w / SMALL_HIP_PX, 0.0, 1.0)) if np.isfinite(w) else 0.0
-        frames = slice(s.ic, s.next_ic)
+        frames = slice(ic, next_ic)
         for col in METRIC_COLUMNS:
             if col == "cadence_spm":
                 conf = fps_factor * fm.visibility_conf(track.visibility, frames, (
@@ -150,7 +147,7 @@ def _stride_table(track: PoseTrack, xy_lat: np.ndarray, events: FrontalEvents,
     return pd.DataFrame(rows, columns=cols)
 
 
-def _summary(strides: pd.DataFrame, events: FrontalEvents, track: PoseTrack,
+def _summary(strides: pd.DataFrame, events: GaitEvents, track: PoseTrack,
              roll: RollChoice) -> dict[str, float]:
     out = summarize_strides(strides, METRIC_COLUMNS)  # medians (registry), cadence from the clip
     out["cadence_spm"] = cadence_spm(events, track.t_s)
@@ -168,7 +165,7 @@ def _summary(strides: pd.DataFrame, events: FrontalEvents, track: PoseTrack,
     return out
 
 
-def _size_change_within_shots(xy: np.ndarray, events: FrontalEvents, fps: float) -> float:
+def _size_change_within_shots(xy: np.ndarray, events: GaitEvents, fps: float) -> float:
     """Largest growth (or shrinking, < 1) of the hip width from the first to the last half
     second of a shot; 1.0 when no shot is long enough."""
     n = max(round(0.5 * fps), 2)
@@ -183,15 +180,10 @@ def _size_change_within_shots(xy: np.ndarray, events: FrontalEvents, fps: float)
     return best
 
 
-def _quality(strides: pd.DataFrame, track: PoseTrack, events: FrontalEvents,
+def _quality(strides: pd.DataFrame, track: PoseTrack, events: GaitEvents,
              xy: np.ndarray, view: ViewEstimate) -> list[QualityFlag]:
-    flags: list[QualityFlag] = []
-    n = len(strides)
-    if n < FEW_STRIDES:
-        flags.append(QualityFlag(
-            "few_strides", "warning",
-            f"{strides_found(n)}; {film_advice()} so that the medians settle."))
-    widths = np.array([np.nanmedian(fm.hip_width_px(xy[s.ic:s.next_ic])) for s in events.strides])
+    flags: list[QualityFlag] = [f for f in (few_strides_flag(len(strides)),) if f]
+    widths = np.array([np.nanmedian(fm.hip_width_px(xy[a:b])) for a, b in _spans(events)])
     widths = widths[np.isfinite(widths)]
     growth = _size_change_within_shots(xy, events, track.fps)
     if abs(np.log(growth)) > np.log(SCALE_CHANGE_SHOT):
@@ -231,19 +223,16 @@ def _quality(strides: pd.DataFrame, track: PoseTrack, events: FrontalEvents,
     return flags
 
 
-def frontal_gait_shape(track: PoseTrack, events: FrontalEvents) -> GaitShape:
+def _spans(events: GaitEvents) -> list[tuple[int, int]]:
+    """(first frame, next contact frame) of each valid stride."""
+    v = events.valid_strides
+    return list(zip(v["frame_start"].astype(int), v["frame_end"].astype(int), strict=True))
+
+
+def frontal_gait_shape(track: PoseTrack, events: GaitEvents) -> GaitShape:
     """Walking or running cues (see :mod:`posture.activity`) from rear/front events."""
-    t = track.t_s
-    contacts = [(float(t[f]), leg) for leg, frames in events.ic.items() for f in frames]
-    duty = []
-    for leg, ics in events.ic.items():
-        tos = events.toeoff[leg]
-        for a, b in itertools.pairwise(ics):
-            to = tos[(tos > a) & (tos < b)]
-            if to.size:
-                duty.append((t[to[0]] - t[a]) / (t[b] - t[a]))
-    return gait_shape(t, hip_mid_y(track.image_xy_px), contacts,
-                      duty_factors=np.asarray(duty, float))
+    contacts, duty = events.contact_cues()
+    return gait_shape(track.t_s, hip_mid_y(track.image_xy_px), contacts, duty_factors=duty)
 
 
 # ---------------------------------------------------------------------- entry point
@@ -268,8 +257,6 @@ def analyze_frontal(track: PoseTrack, *, view: ViewEstimate | None = None,
     WrongViewError : the clip is a side view.
     TooFewStridesError : fewer than 2 clean strides.
     """
-    from posture.pipeline import AnalysisOptions
-
     options = options or AnalysisOptions()
     view = view or _view_of(track, options)
     if view.view not in ("rear", "front"):
@@ -280,11 +267,11 @@ def analyze_frontal(track: PoseTrack, *, view: ViewEstimate | None = None,
     shape = shape_at_any_speed(track, frontal_gait_shape(track, events),
                                lambda tr: frontal_gait_shape(tr, detect_frontal_events(tr)))
     check_running(shape, Path(track.info.path).name)
-    if len(events.strides) < 2:
+    if len(events.valid_strides) < MIN_STRIDES_TO_REPORT:
         raise TooFewStridesError(
-            f"{strides_found(len(events.strides))} in this rear/front clip; {film_advice()} "
+            f"{strides_found(len(events.valid_strides))} in this rear/front clip; {film_advice()} "
             "with the feet in the picture.")
-    pelvis = pelvis_roll_deg(track.image_xy_px, [(s.ic, s.next_ic) for s in events.strides])
+    pelvis = pelvis_roll_deg(track.image_xy_px, _spans(events))
     roll = choose_roll(user_deg=options.camera_roll_deg, view_roll=view, pelvis=pelvis)
     flags = list(roll.flags)
     applied = roll.roll_deg if options.level_camera else 0.0

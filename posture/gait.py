@@ -51,12 +51,20 @@ from posture.results import STRIDE_ID_COLUMNS, QualityFlag
 from posture.signal import fill_short_gaps
 from posture.track import PoseTrack
 
-#: Plausible running stride durations (IC to next IC of the same leg), seconds.
+#: Plausible running stride durations (IC to next IC of the same leg), seconds, for both
+#: views: 0.45 s is 267 steps/min (above sprint cadences of ~260), 1.1 s is 109 steps/min
+#: (below any running cadence; recreational running is 150-190, Heiderscheit et al. 2011).
+#: A slow-motion clip played without its factor shows longer strides, which the refusal
+#: message names.
 STRIDE_MIN_S = 0.45
 STRIDE_MAX_S = 1.1
 #: Plausible running step durations (IC to next IC of the other leg), seconds.
 STEP_MIN_S = 0.2
 STEP_MAX_S = 0.6
+#: Window searched for the stride period (autocorrelation), seconds: wider than the
+#: accepted strides so that a period at their limits is still found as a peak, not at the
+#: window's edge, and then judged by those limits.
+PERIOD_SEARCH_S = (0.4, 1.6)
 #: Contact and flight times need at most 10 ms between frames.
 MIN_FPS_CONTACT = 100.0
 #: Longest NaN gap bridged by linear interpolation before peak picking, seconds.
@@ -86,34 +94,68 @@ class LegEvents:
     to_frame: np.ndarray
 
 
+#: Columns of :attr:`GaitEvents.strides` after the stride id columns.
+EVENT_STRIDE_COLUMNS: tuple[str, ...] = (
+    "valid", "reject_reason", "duration_s", "cadence_spm", "contact_time_ms",
+    "flight_time_ms", "frame_prev_other_ic", "segment")
+
+
 @dataclass
 class GaitEvents:
-    """Everything the event stage found in one clip.
+    """Everything the event stage found in one clip, the same for every view.
+
+    Side views: :func:`detect_events`; rear and front views:
+    :func:`posture.gait_frontal.detect_frontal_events`.
 
     ``strides`` holds every candidate stride (IC to next IC of the same leg) with the
-    :data:`posture.results.STRIDE_ID_COLUMNS` plus ``valid`` (bool), ``reject_reason``
-    (str, empty when valid), ``duration_s``, ``cadence_spm``, ``contact_time_ms`` and
-    ``flight_time_ms`` (NaN below ``MIN_FPS_CONTACT``).
+    :data:`posture.results.STRIDE_ID_COLUMNS` plus :data:`EVENT_STRIDE_COLUMNS`: ``valid``
+    (bool), ``reject_reason`` (str, empty when valid), ``duration_s``, ``cadence_spm``,
+    ``contact_time_ms`` and ``flight_time_ms`` (NaN below ``MIN_FPS_CONTACT`` or where not
+    measured), ``frame_prev_other_ic`` (the other leg's contact before the stride, -1 if
+    none) and ``segment`` (index into ``segments``).
     """
 
-    facing: int
     fps: float
     legs: dict[str, LegEvents]
     strides: pd.DataFrame
     cadence_spm: float
-    """Clip cadence, steps per minute: valid steps / time they span."""
+    """Clip cadence, steps per minute."""
     n_steps: int
-    stride_period_s: float
-    """Dominant stride period of the foot signal (autocorrelation), seconds."""
-    leg_length_px: float
-    """Clip median leg length (hip-knee + knee-ankle), pixels."""
+    segments: tuple[tuple[int, int], ...] = ()
+    """``(start, stop)`` track rows analysed separately (shots between cuts), stop
+    exclusive."""
     method: str = "zeni2008+foot_height"
     flags: list[QualityFlag] = field(default_factory=list)
+    facing: int = 0
+    """Side views: +1 when the runner faces image +x, -1 otherwise (0: not a side view)."""
+    stride_period_s: float = float("nan")
+    """Side views: dominant stride period of the foot signal (autocorrelation), seconds."""
+    leg_length_px: float = float("nan")
+    """Side views: clip median leg length (hip-knee + knee-ankle), pixels."""
 
     @property
     def valid_strides(self) -> pd.DataFrame:
         s = self.strides
         return s[s["valid"]].reset_index(drop=True)
+
+    @property
+    def ic_frames(self) -> dict[str, np.ndarray]:
+        """Track rows of every initial contact, per leg."""
+        return {leg: ev.ic_frame for leg, ev in self.legs.items()}
+
+    @property
+    def to_frames(self) -> dict[str, np.ndarray]:
+        """Track rows of every toe-off found, per leg."""
+        return {leg: ev.to_frame[ev.to_frame >= 0] for leg, ev in self.legs.items()}
+
+    def contact_cues(self) -> tuple[list[tuple[float, str]], np.ndarray]:
+        """``(time s, leg)`` of every contact, and the duty factor (contact time / stride
+        time) of every contact whose toe-off and next contact were found (for
+        :func:`posture.activity.gait_shape`)."""
+        contacts = [(float(t), leg) for leg, ev in self.legs.items() for t in ev.ic_t_s]
+        duty = [(ev.to_t_s[k] - ev.ic_t_s[k]) / (ev.ic_t_s[k + 1] - ev.ic_t_s[k])
+                for ev in self.legs.values() for k in range(ev.ic_t_s.size - 1)]
+        return contacts, np.asarray(duty, float)
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -164,8 +206,8 @@ def find_extrema_s(t: np.ndarray, y: np.ndarray, *, kind: str, min_distance_s: f
     return np.asarray(sorted(out), float)
 
 
-def stride_period_s(t: np.ndarray, y: np.ndarray, *, lo_s: float = 0.4,
-                    hi_s: float = 1.6) -> float:
+def stride_period_s(t: np.ndarray, y: np.ndarray, *, lo_s: float = PERIOD_SEARCH_S[0],
+                    hi_s: float = PERIOD_SEARCH_S[1]) -> float:
     """Dominant period of a roughly periodic signal from its autocorrelation, seconds."""
     ok = np.isfinite(y)
     if ok.sum() < 10:
@@ -462,6 +504,7 @@ def _build_strides(track: PoseTrack, legs: dict[str, LegEvents], leg_px: float,
             flight_ms = (float(nxt_other[0]) - t_to) * 1000.0 if len(nxt_other) else np.nan
             if fps < MIN_FPS_CONTACT * 0.99:  # 0.99: a "100 fps" clip may measure 99.9
                 contact_ms = flight_ms = np.nan
+            before = other.ic_frame[other.ic_t_s < t0]
             rows.append({
                 "leg": leg, "t_start_s": t0, "t_end_s": t1, "frame_start": f0,
                 "frame_end": f1, "frame_midstance": -1,
@@ -469,14 +512,20 @@ def _build_strides(track: PoseTrack, legs: dict[str, LegEvents], leg_px: float,
                 "valid": reason == "", "reject_reason": reason, "duration_s": dur,
                 "cadence_spm": 120.0 / dur, "contact_time_ms": contact_ms,
                 "flight_time_ms": flight_ms,
+                "frame_prev_other_ic": int(before[-1]) if before.size else -1, "segment": 0,
             })
-    cols = [*STRIDE_ID_COLUMNS, "valid", "reject_reason", "duration_s", "cadence_spm",
-            "contact_time_ms", "flight_time_ms"]
+    return stride_table(rows)
+
+
+def stride_table(rows: list[dict]) -> pd.DataFrame:
+    """:attr:`GaitEvents.strides` from one dict per candidate stride (any order)."""
+    cols = [*STRIDE_ID_COLUMNS, *EVENT_STRIDE_COLUMNS]
     df = pd.DataFrame(rows, columns=[c for c in cols if c != "stride"])
     df = df.sort_values("t_start_s", kind="stable").reset_index(drop=True)
     df.insert(0, "stride", np.arange(len(df)))
     return df.astype({"frame_start": "int64", "frame_end": "int64",
-                      "frame_midstance": "int64", "frame_toeoff": "int64", "valid": bool})
+                      "frame_midstance": "int64", "frame_toeoff": "int64", "valid": bool,
+                      "frame_prev_other_ic": "int64", "segment": "int64"})
 
 
 def clip_cadence_spm(legs: dict[str, LegEvents]) -> tuple[float, int]:
@@ -548,6 +597,7 @@ def detect_events(track: PoseTrack, *, facing: int, refine: bool = True) -> Gait
             "low_fps_contact", "info",
             f"Contact and flight times need at least {MIN_FPS_CONTACT:.0f} frames per second; "
             f"this clip has {fps:.0f}, so they are not reported."))
-    return GaitEvents(facing=facing, fps=fps, legs=legs, strides=strides, cadence_spm=cadence,
-                      n_steps=n_steps, stride_period_s=period, leg_length_px=leg_px,
-                      method="zeni2008+foot_height" if refine else "zeni2008", flags=flags)
+    return GaitEvents(fps=fps, legs=legs, strides=strides, cadence_spm=cadence,
+                      n_steps=n_steps, segments=((0, track.n_frames),),
+                      method="zeni2008+foot_height" if refine else "zeni2008", flags=flags,
+                      facing=facing, stride_period_s=period, leg_length_px=leg_px)

@@ -30,13 +30,14 @@ All indices are track frame indices (0-based rows of the :class:`~posture.track.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy.signal import find_peaks, savgol_filter
 
+from posture.gait import STRIDE_MAX_S, STRIDE_MIN_S, GaitEvents, LegEvents, stride_table
 from posture.landmarks import LM
 from posture.signal import fill_short_gaps
 from posture.track import PoseTrack
@@ -49,10 +50,6 @@ FOOT_POINTS: dict[str, tuple[LM, LM, LM]] = {
     "right": (LM.RIGHT_ANKLE, LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX),
 }
 
-#: Shortest plausible stride (s): 300 steps/min.
-MIN_STRIDE_S = 0.4
-#: Longest plausible stride (s): 60 steps/min (a very slow jog).
-MAX_STRIDE_S = 2.0
 #: How far from the fastest descent (rise) the contact (lift-off) may lie, s.
 EVENT_REACH_S = 0.12
 #: Window score above which a cut is declared (see :func:`split_segments`).
@@ -76,34 +73,6 @@ TWO_STAGE_S = 0.035
 #: Stance line for lift-off: fitted to frames within this share of the swing range (a hovering
 #: toe point, a quarter of the range up, must stay out of it).
 TO_CORE_SHARE = 0.2
-
-
-@dataclass(frozen=True)
-class FrontalStride:
-    """One stride: IC of ``leg`` to the next IC of the same leg (track frame indices)."""
-
-    leg: Leg
-    ic: int
-    next_ic: int
-    toeoff: int
-    """TO of the opening contact, or -1 if not found."""
-    prev_other_ic: int
-    """IC of the other leg just before ``ic`` (for step width), or -1."""
-    segment: int = 0
-
-
-@dataclass(frozen=True)
-class FrontalEvents:
-    """Initial contacts and toe-offs of both legs, as sorted track frame indices."""
-
-    ic: dict[str, np.ndarray]
-    toeoff: dict[str, np.ndarray]
-    segments: tuple[tuple[int, int], ...] = ()
-    """(start, stop) frame ranges (stop exclusive) analysed separately (cuts, long gaps)."""
-    strides: list[FrontalStride] = field(default_factory=list)
-
-    def n_steps(self) -> int:
-        return int(sum(len(v) for v in self.ic.values()))
 
 
 # ---------------------------------------------------------------------- signals
@@ -465,7 +434,7 @@ def _irregularity(ev: list[tuple[int, str]], i: int) -> float:
     return float(abs((f - same[j - 1]) - (same[j + 1] - f)))
 
 
-def detect_frontal_events(track: PoseTrack, xy_px: np.ndarray | None = None) -> FrontalEvents:
+def detect_frontal_events(track: PoseTrack, xy_px: np.ndarray | None = None) -> GaitEvents:
     """Initial contacts, toe-offs and strides of both legs from a rear or front clip.
 
     Parameters
@@ -476,14 +445,15 @@ def detect_frontal_events(track: PoseTrack, xy_px: np.ndarray | None = None) -> 
 
     Returns
     -------
-    FrontalEvents with frame indices into the track; strides never span a cut.
+    GaitEvents (the container of every view) with frame indices into the track; no stride
+    spans a cut (``segments``).
     """
     xy = track.image_xy_px if xy_px is None else xy_px
     fps = track.fps
     segs = split_segments(track)
     ic_all: dict[str, list[int]] = {"left": [], "right": []}
     to_all: dict[str, list[int]] = {"left": [], "right": []}
-    strides: list[FrontalStride] = []
+    rows: list[dict] = []
     for k, (s, e) in enumerate(segs):
         w = hip_width_px(xy[s:e])
         scale = float(np.nanmedian(w)) if np.isfinite(w).any() else 1.0
@@ -508,14 +478,39 @@ def detect_frontal_events(track: PoseTrack, xy_px: np.ndarray | None = None) -> 
         for leg in LEGS:
             ic_all[leg].extend(seg_ic[leg].tolist())
             to_all[leg].extend(seg_to[leg].tolist())
-        strides.extend(_strides(seg_ic, seg_to, track.t_s, segment=k))
-    strides.sort(key=lambda st: st.ic)
-    return FrontalEvents(
-        ic={leg: np.array(sorted(v), int) for leg, v in ic_all.items()},
-        toeoff={leg: np.array(sorted(v), int) for leg, v in to_all.items()},
-        segments=tuple(segs),
-        strides=strides,
-    )
+        rows.extend(_strides(seg_ic, seg_to, track.t_s, segment=k))
+    return events_from_frames({leg: np.array(sorted(v), int) for leg, v in ic_all.items()},
+                              {leg: np.array(sorted(v), int) for leg, v in to_all.items()},
+                              track.t_s, segments=tuple(segs), rows=rows)
+
+
+def events_from_frames(ic: dict[str, np.ndarray], to: dict[str, np.ndarray], t_s: np.ndarray,
+                       *, segments: tuple[tuple[int, int], ...],
+                       rows: list[dict] | None = None) -> GaitEvents:
+    """The events container from contact and toe-off frames (track rows) of each leg.
+
+    Each contact gets the first toe-off of its leg before the leg's next contact (NaN when
+    none); ``rows`` are the candidate strides (:func:`posture.gait.stride_table`).
+    """
+    legs = {}
+    for leg in LEGS:
+        ics = np.asarray(ic.get(leg, []), int)
+        tos = np.asarray(to.get(leg, []), int)
+        to_frame = np.full(ics.size, -1, int)
+        for k, a in enumerate(ics):
+            b = ics[k + 1] if k + 1 < ics.size else np.iinfo(int).max
+            cand = tos[(tos > a) & (tos < b)]
+            if cand.size:
+                to_frame[k] = cand[0]
+        legs[leg] = LegEvents(ic_t_s=t_s[ics].astype(float),
+                              to_t_s=np.where(to_frame >= 0, t_s[np.maximum(to_frame, 0)], np.nan),
+                              ic_frame=ics, to_frame=to_frame)
+    fps = 1.0 / float(np.median(np.diff(t_s))) if t_s.size > 1 else float("nan")
+    events = GaitEvents(fps=fps, legs=legs, strides=stride_table(rows or []), cadence_spm=np.nan,
+                        n_steps=int(sum(v.ic_frame.size for v in legs.values())),
+                        segments=segments, method="foot_vertical_image_motion")
+    events.cadence_spm = cadence_spm(events, t_s)
+    return events
 
 
 def _events_with_gaps(y: np.ndarray, fps: float, scale: float,
@@ -535,37 +530,50 @@ def _events_with_gaps(y: np.ndarray, fps: float, scale: float,
 
 
 def _strides(ic: dict[str, np.ndarray], to: dict[str, np.ndarray], t_s: np.ndarray, *,
-             segment: int) -> list[FrontalStride]:
-    """Pair consecutive ICs of each leg into strides that contain exactly one IC of the other."""
-    out: list[FrontalStride] = []
+             segment: int) -> list[dict]:
+    """Candidate strides (consecutive ICs of each leg) of one segment, as rows of
+    :func:`posture.gait.stride_table`: valid when the stride lasts a plausible time, holds
+    exactly one contact of the other leg and (with 3 or more such strides) lies within
+    ``MAX_STRIDE_DEVIATION`` of the segment's median stride."""
+    out: list[dict] = []
     for leg, other in (("left", "right"), ("right", "left")):
         for a, b in itertools.pairwise(ic[leg]):
-            dur = t_s[b] - t_s[a]
+            dur = float(t_s[b] - t_s[a])
             n_other = int(np.sum((ic[other] > a) & (ic[other] < b)))
-            if not MIN_STRIDE_S <= dur <= MAX_STRIDE_S or n_other != 1:
-                continue
+            reason = ""
+            if not STRIDE_MIN_S <= dur <= STRIDE_MAX_S:
+                reason = f"duration {dur:.2f} s outside {STRIDE_MIN_S}-{STRIDE_MAX_S} s"
+            elif n_other != 1:
+                reason = f"{n_other} contacts of the other leg inside one stride"
             prev_other = ic[other][ic[other] < a]
             # toe-off of this contact: normally before the other leg lands; allow a frame or
             # two after it (flight can be shorter than the event timing error)
-            next_other = ic[other][ic[other] > a][0]
+            later = ic[other][ic[other] > a]
+            next_other = later[0] if later.size else b
             slack = max(2, round(0.07 / np.median(np.diff(t_s))))
             tos = to[leg][(to[leg] > a) & (to[leg] <= min(next_other + slack, b - 1))]
-            out.append(FrontalStride(
-                leg=leg, ic=int(a), next_ic=int(b),
-                toeoff=int(tos[0]) if tos.size else -1,
-                prev_other_ic=int(prev_other[-1]) if prev_other.size else -1,
-                segment=segment,
-            ))
-    if len(out) >= 3:
+            out.append({
+                "leg": leg, "t_start_s": float(t_s[a]), "t_end_s": float(t_s[b]),
+                "frame_start": int(a), "frame_end": int(b),
+                "frame_midstance": -1, "frame_toeoff": int(tos[0]) if tos.size else -1,
+                "valid": reason == "", "reject_reason": reason, "duration_s": dur,
+                "cadence_spm": 120.0 / dur, "contact_time_ms": np.nan, "flight_time_ms": np.nan,
+                "frame_prev_other_ic": int(prev_other[-1]) if prev_other.size else -1,
+                "segment": segment,
+            })
+    valid = [r for r in out if r["valid"]]
+    if len(valid) >= 3:
         # within one shot the pace is steady: a stride far from the others has a wrong event
-        dur = np.array([t_s[st.next_ic] - t_s[st.ic] for st in out])
-        med = float(np.median(dur))
-        out = [st for st, d in zip(out, dur, strict=True)
-               if abs(d / med - 1.0) <= MAX_STRIDE_DEVIATION]
+        med = float(np.median([r["duration_s"] for r in valid]))
+        for r in valid:
+            if abs(r["duration_s"] / med - 1.0) > MAX_STRIDE_DEVIATION:
+                r["valid"] = False
+                r["reject_reason"] = (f"duration {r['duration_s']:.2f} s more than "
+                                      f"{MAX_STRIDE_DEVIATION:.0%} from the shot's median")
     return out
 
 
-def cadence_spm(events: FrontalEvents, t_s: np.ndarray) -> float:
+def cadence_spm(events: GaitEvents, t_s: np.ndarray) -> float:
     """Clip cadence, steps/min: steps / time spanned, summed over segments (cuts excluded).
 
     Counted per leg, from one contact of a leg to its last contact in the segment (two steps
@@ -580,10 +588,10 @@ def cadence_spm(events: FrontalEvents, t_s: np.ndarray) -> float:
     """
     strides_n, strides_s, steps, span = 0, 0.0, 0, 0.0
     for s, e in events.segments:
-        per_leg = [np.sort(v[(v >= s) & (v < e)]) for v in events.ic.values()]
+        per_leg = [np.sort(v[(v >= s) & (v < e)]) for v in events.ic_frames.values()]
         gaps = [np.diff(t_s[v]) for v in per_leg if v.size >= 2]
         both = np.concatenate(gaps) if gaps else np.array([])
-        ok = both[(both >= MIN_STRIDE_S) & (both <= MAX_STRIDE_S)]
+        ok = both[(both >= STRIDE_MIN_S) & (both <= STRIDE_MAX_S)]
         if ok.size:
             med = float(np.median(ok))
             for d in gaps:

@@ -7,10 +7,10 @@ view -> per-stride metrics. Each stage lives in its own module; this file only w
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Literal
 
+from posture.options import DEFAULT_OPTIONS, AnalysisOptions
 from posture.results import ClipAnalysis
 from posture.track import PoseTrack, QualityFlag
 
@@ -18,34 +18,7 @@ from posture.track import PoseTrack, QualityFlag
 ProgressFn = Callable[[int, int], None]
 
 
-@dataclass(frozen=True)
-class AnalysisOptions:
-    """What the user can choose. Filled by the UI or CLI, then passed whole to the core."""
-
-    start_s: float | None = None
-    end_s: float | None = None
-    runner_height_m: float | None = None
-    view: Literal["auto", "side", "rear", "front"] = "auto"
-    camera_roll_deg: float | None = None
-    """User override of the camera roll; ``None`` lets the analyzer estimate it."""
-    level_camera: bool = True
-    """Correct trunk and pelvis angles for the estimated camera roll."""
-    model_path: str | None = None
-    """Optional larger pose model file; default is the 'full' model inside mediapipe."""
-    use_cache: bool = True
-    slowmo_factor: float | None = None
-    """How many times slower than real life the clip plays (e.g. 4 for 120 fps slow motion
-    played at 30 fps); ``None`` reads it from the file's metadata where the phone wrote it."""
-    runner_box_px: tuple[float, float, float, float] | None = None
-    """``(x, y, w, h)`` around the runner, pixels of the upright picture as displayed; when
-    other people are in view, the person whose hips are in the box is analysed. ``None``:
-    the analyzer picks the person who runs."""
-    runner_box_t_s: float | None = None
-    """Time of the frame the box was drawn on, real seconds from the clip's start; ``None``:
-    the start of the analysed span."""
-
-
-def extract_track(path: str | Path, options: AnalysisOptions = AnalysisOptions(), *,
+def extract_track(path: str | Path, options: AnalysisOptions = DEFAULT_OPTIONS, *,
                   progress: ProgressFn | None = None) -> PoseTrack:
     """Decode the clip and run the pose model (or load the cached result).
 
@@ -58,7 +31,7 @@ def extract_track(path: str | Path, options: AnalysisOptions = AnalysisOptions()
 
     def read(turn_ccw_deg: int) -> PoseTrack:
         return extract_pose_cached(path, start_s=options.start_s, end_s=options.end_s,
-                                   model_path=options.model_path, use_cache=options.use_cache,
+                                   use_cache=options.use_cache,
                                    slowmo_factor=options.slowmo_factor, progress=progress,
                                    turn_ccw_deg=turn_ccw_deg,
                                    runner_box_px=options.runner_box_px,
@@ -81,7 +54,7 @@ def extract_track(path: str | Path, options: AnalysisOptions = AnalysisOptions()
     return replace(turned, warnings=(*turned.warnings, note))
 
 
-def analyze_track(track: PoseTrack, options: AnalysisOptions = AnalysisOptions()) -> ClipAnalysis:
+def analyze_track(track: PoseTrack, options: AnalysisOptions = DEFAULT_OPTIONS) -> ClipAnalysis:
     """Clean the landmarks, decide the view, and measure every stride.
 
     When the clip named in ``track.info.path`` is readable, a few of its frames are sampled
@@ -187,6 +160,6 @@ def _with_picture_notes(analysis: ClipAnalysis, track: PoseTrack) -> ClipAnalysi
     return analysis
 
 
-def analyze_video(path: str | Path, options: AnalysisOptions = AnalysisOptions(), *,
+def analyze_video(path: str | Path, options: AnalysisOptions = DEFAULT_OPTIONS, *,
                   progress: ProgressFn | None = None) -> ClipAnalysis:
     return analyze_track(extract_track(path, options, progress=progress), options)

@@ -104,7 +104,6 @@ class ExtractionSettings:
     start_s: float | None = None
     end_s: float | None = None
     slowmo_factor: float | None = None
-    model_path: str | None = None
     turn_ccw_deg: int = 0
     """Extra quarter turn of the picture (a body found upside down or on its side)."""
     runner_box_px: tuple[float, float, float, float] | None = None
@@ -116,6 +115,7 @@ class ExtractionSettings:
         d = asdict(self)
         if not d["turn_ccw_deg"]:
             del d["turn_ccw_deg"]  # so the cache keys of upright clips stay as they were
+        d["model_path"] = None  # a removed option; kept so existing cache keys stay valid
         d["version"] = EXTRACTION_VERSION
         return d
 
@@ -154,12 +154,6 @@ class Follow:
 
 
 def _new_pose(settings: ExtractionSettings):  # -> mediapipe Pose
-    if settings.model_path is not None:
-        name = Path(settings.model_path).name
-        raise PostureError(
-            f"The pose model file {name} cannot be used: the built-in MediaPipe Pose solution "
-            "only runs the model inside the mediapipe package, so leave the model path empty."
-        )
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import mediapipe as mp
@@ -772,7 +766,7 @@ def _stitch(first: _Segment, second: _Segment) -> _Segment:
 
 
 def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
-                 end_s: float | None = None, model_path: str | None = None,
+                 end_s: float | None = None,
                  progress: ProgressFn | None = None, slowmo_factor: float | None = None,
                  workers: int | None = None,
                  max_side_px: int = WORKING_MAX_SIDE_PX,
@@ -785,8 +779,6 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
     ----------
     path : video file (checked by :func:`posture.video.probe`).
     start_s, end_s : optional window, real seconds from the clip's first frame.
-    model_path : optional other landmark model; the legacy solution cannot load one, so a
-        path raises :class:`PostureError` (documented limitation).
     progress : ``progress(frames_done, frames_total_estimate)``.
     slowmo_factor : override of the slow-motion factor (``None``: from metadata).
     workers : processes to use (default: ``POSTURE_WORKERS`` or min(2, cores)); clips shorter
@@ -816,7 +808,6 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
     info = probe(path, slowmo_factor=slowmo_factor, turn_ccw_deg=turn_ccw_deg)
     settings = ExtractionSettings(working_max_side_px=int(max_side_px), start_s=start_s,
                                   end_s=end_s, slowmo_factor=slowmo_factor,
-                                  model_path=None if model_path is None else str(model_path),
                                   turn_ccw_deg=int(turn_ccw_deg) % 360,
                                   runner_box_px=_box(runner_box_px),
                                   runner_box_t_s=runner_box_t_s)
@@ -827,8 +818,6 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
             f"The chosen window ({lo:.1f} s to {hi:.1f} s) is shorter than "
             f"{MIN_DURATION_S:.0f} s; choose a longer part of the clip."
         )
-    if model_path is not None:
-        _new_pose(settings)  # raises the documented limitation before any work
     total = _estimate_frames(info, start_s, end_s)
     n_workers = _default_workers() if workers is None else max(1, int(workers))
 
@@ -985,7 +974,7 @@ def _selection_flag(sel: dict) -> QualityFlag:
 
 
 def extract_pose_cached(path: str | os.PathLike, *, start_s: float | None = None,
-                        end_s: float | None = None, model_path: str | None = None,
+                        end_s: float | None = None,
                         use_cache: bool = True, progress: ProgressFn | None = None,
                         slowmo_factor: float | None = None,
                         runner_box_px: tuple[float, float, float, float] | None = None,
@@ -998,11 +987,10 @@ def extract_pose_cached(path: str | os.PathLike, *, start_s: float | None = None
     """
     box = {"runner_box_px": _box(runner_box_px), "runner_box_t_s": runner_box_t_s}
     if not use_cache:
-        return extract_pose(path, start_s=start_s, end_s=end_s, model_path=model_path,
+        return extract_pose(path, start_s=start_s, end_s=end_s,
                             progress=progress, slowmo_factor=slowmo_factor, stats=stats,
                             turn_ccw_deg=turn_ccw_deg, **box)
     settings = ExtractionSettings(start_s=start_s, end_s=end_s, slowmo_factor=slowmo_factor,
-                                  model_path=None if model_path is None else str(model_path),
                                   turn_ccw_deg=int(turn_ccw_deg) % 360, **box)
     if not Path(path).is_file() or Path(path).stat().st_size == 0:
         probe(path)  # raises the right one-sentence error
@@ -1016,7 +1004,7 @@ def extract_pose_cached(path: str | os.PathLike, *, start_s: float | None = None
         if progress is not None:
             progress(hit.n_frames, hit.n_frames)
         return hit
-    track = extract_pose(path, start_s=start_s, end_s=end_s, model_path=model_path,
+    track = extract_pose(path, start_s=start_s, end_s=end_s,
                          progress=progress, slowmo_factor=slowmo_factor, stats=stats,
                          turn_ccw_deg=turn_ccw_deg, **box)
     cache.store(key, track)

@@ -21,7 +21,13 @@ from posture.results import QualityFlag
 from posture.track import PoseTrack
 from posture.wording import film_advice, plural, strides_found
 
-#: Fewer valid strides than this give an unstable clip mean.
+#: Fewest valid strides for which a clip is reported at all (both views; fewer is refused
+#: with TooFewStridesError): one stride has no spread to judge.
+MIN_STRIDES_TO_REPORT = 2
+#: Fewer valid strides than this give an unstable clip mean or median (``few_strides``
+#: flag, both views), and no verdict for a comparison window (:mod:`posture.compare`): the
+#: stride-to-stride SD of the metrics is 1-3x their smallest detectable difference
+#: (docs/metrics.md), so a mean of 7 has a standard error of about 0.4-1.1 of it.
 MIN_STABLE_STRIDES = 7
 #: Landmarks closer to the border than this fraction of the frame size count as cut off.
 BORDER_FRACTION = 0.01

@@ -23,14 +23,12 @@ from posture.metrics.side import (
     pick_near_leg,
     side_stride_metrics,
 )
-from posture.quality import drop_implausible, side_quality_flags
+from posture.options import AnalysisOptions
+from posture.quality import MIN_STRIDES_TO_REPORT, drop_implausible, side_quality_flags
 from posture.results import ClipAnalysis, QualityFlag, ViewEstimate
 from posture.track import PoseTrack
 from posture.view import ViewDetection, detect_view, estimate_view
 from posture.wording import film_advice, strides_found
-
-#: At least this many valid strides are needed to report anything.
-MIN_STRIDES = 2
 
 
 def _wrong_view_message(view: str) -> str:
@@ -42,9 +40,7 @@ def _wrong_view_message(view: str) -> str:
 
 def side_gait_shape(track: PoseTrack, events: GaitEvents) -> GaitShape:
     """Walking or running cues (see :mod:`posture.activity`) from side-view events."""
-    contacts = [(t, leg) for leg, ev in events.legs.items() for t in ev.ic_t_s]
-    duty = [(ev.to_t_s[k] - ev.ic_t_s[k]) / (ev.ic_t_s[k + 1] - ev.ic_t_s[k])
-            for ev in events.legs.values() for k in range(ev.ic_t_s.size - 1)]
+    contacts, duty = events.contact_cues()
     xy = track.image_xy_px
     knees = np.concatenate([knee_flexion_deg(xy[:, JOINTS[leg]["hip"]],
                                              xy[:, JOINTS[leg]["knee"]],
@@ -52,7 +48,7 @@ def side_gait_shape(track: PoseTrack, events: GaitEvents) -> GaitShape:
                             for leg in ("left", "right")])
     hip_y = 0.5 * (xy[:, LM.LEFT_HIP, 1] + xy[:, LM.RIGHT_HIP, 1])
     spread = np.hypot(*(xy[:, LM.LEFT_ANKLE] - xy[:, LM.RIGHT_ANKLE]).T)
-    return gait_shape(track.t_s, hip_y, contacts, duty_factors=np.asarray(duty, float),
+    return gait_shape(track.t_s, hip_y, contacts, duty_factors=duty,
                       knee_flexion_deg=knees, leg_spread_px=spread)
 
 
@@ -94,7 +90,8 @@ def summarize(strides, *, cadence_spm: float, camera_roll_deg: float) -> dict[st
 
 @quiet_empty_slices
 def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
-                 options=None, detection: ViewDetection | None = None) -> ClipAnalysis:
+                 options: AnalysisOptions | None = None,
+                 detection: ViewDetection | None = None) -> ClipAnalysis:
     """Measure every stride of a side-view clip.
 
     Parameters
@@ -103,7 +100,7 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
         Cleaned landmarks (see :func:`posture.signal.clean_track`), not levelled.
     view : ViewEstimate, optional
         From :func:`posture.view.estimate_view`; estimated here when omitted.
-    options : posture.pipeline.AnalysisOptions, optional
+    options : AnalysisOptions, optional
         Runner height, view/roll overrides, ``level_camera``.
     detection : ViewDetection, optional
         :func:`posture.view.detect_view` of ``track`` when the caller made it already.
@@ -121,8 +118,6 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
     TooFewStridesError
         Fewer than two valid strides.
     """
-    from posture.pipeline import AnalysisOptions
-
     options = options or AnalysisOptions()
     notes: dict[str, str] = {}
     forced = None if options.view == "auto" else options.view
@@ -177,7 +172,7 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
     check_running(shape, Path(track.info.path).name)
     strides = side_stride_metrics(levelled, events, view,
                                   runner_height_m=options.runner_height_m)
-    if len(strides) < MIN_STRIDES:
+    if len(strides) < MIN_STRIDES_TO_REPORT:
         raise TooFewStridesError(_too_few_message(len(strides), events, shape))
     strides, implausible = drop_implausible(strides, Path(track.info.path).name)
     extra.append(implausible)

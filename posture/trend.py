@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from posture.compare import CI_LEVEL, MIN_CONF, MIN_STRIDES, valid_values, with_cadence
+from posture.compare import CI_LEVEL, MIN_CONF, valid_values, with_cadence
 from posture.metrics.registry import METRICS
+from posture.quality import MIN_STABLE_STRIDES
 from posture.results import ClipAnalysis
 
 TREND_COLUMNS: tuple[str, ...] = (
@@ -33,7 +34,7 @@ TREND_COLUMNS: tuple[str, ...] = (
 MIN_TREND_DURATION_S: float = 60.0
 
 
-def trend(analysis: ClipAnalysis, *, min_strides: int = MIN_STRIDES,
+def trend(analysis: ClipAnalysis, *, min_strides: int = MIN_STABLE_STRIDES,
           min_conf: float = MIN_CONF,
           min_duration_s: float = MIN_TREND_DURATION_S) -> pd.DataFrame:
     """Per metric, linear change over the run.

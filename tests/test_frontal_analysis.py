@@ -211,7 +211,7 @@ def test_synthetic_events_within_one_frame(view: str) -> None:
     ev = detect_frontal_events(track)
     stride_s = 120.0 / 170.0
     for leg in ("left", "right"):
-        for kind, found in (("ic_s", ev.ic[leg]), ("to_s", ev.toeoff[leg])):
+        for kind, found in (("ic_s", ev.ic_frames[leg]), ("to_s", ev.to_frames[leg])):
             want = truth.events[leg][kind]
             # an event before the first (after the last) swing apex cannot be bracketed
             want = want[(want > stride_s) & (want < track.t_s[-1] - stride_s)]

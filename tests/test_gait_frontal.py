@@ -15,6 +15,7 @@ import pytest
 from posture.gait_frontal import (
     cadence_spm,
     detect_frontal_events,
+    events_from_frames,
     split_segments,
 )
 from posture.landmarks import LM
@@ -173,7 +174,7 @@ def test_events_within_one_frame_at_60fps(view: str) -> None:
     truth = true_events(st)
     frame = 1 / st.fps
     for leg in ("left", "right"):
-        for kind, found in (("ic", ev.ic[leg]), ("to", ev.toeoff[leg])):
+        for kind, found in (("ic", ev.ic_frames[leg]), ("to", ev.to_frames[leg])):
             want = _inner(truth[leg][kind], st)
             assert want.size >= 5
             err = _match(tr.t_s[found], want)
@@ -188,7 +189,7 @@ def test_events_with_pixel_noise_and_coarse_fps() -> None:
     ev = detect_frontal_events(tr)
     truth = true_events(st)
     for leg in ("left", "right"):
-        err = _match(tr.t_s[ev.ic[leg]], _inner(truth[leg]["ic"], st))
+        err = _match(tr.t_s[ev.ic_frames[leg]], _inner(truth[leg]["ic"], st))
         assert np.median(err) <= 1 / st.fps + 1e-9
         assert err.max() <= 2 / st.fps + 1e-9
 
@@ -198,11 +199,13 @@ def test_cadence_and_strides() -> None:
     tr = stick_runner(st)
     ev = detect_frontal_events(tr)
     assert cadence_spm(ev, tr.t_s) == pytest.approx(176, abs=1.5)
-    legs = [s.leg for s in ev.strides]
+    strides = ev.valid_strides
+    legs = list(strides["leg"])
     assert legs.count("left") >= 8 and legs.count("right") >= 8
-    for s in ev.strides:
-        assert s.ic < s.toeoff < s.next_ic
-        assert (tr.t_s[s.next_ic] - tr.t_s[s.ic]) == pytest.approx(st.stride_s, abs=1.01 / st.fps)
+    for s in strides.itertuples():
+        assert s.frame_start < s.frame_toeoff < s.frame_end
+        assert (tr.t_s[s.frame_end] - tr.t_s[s.frame_start]) == pytest.approx(
+            st.stride_s, abs=1.01 / st.fps)
     # dropping every other frame keeps the cadence
     half = tr.take(slice(None, None, 2))
     assert cadence_spm(detect_frontal_events(half), half.t_s) == pytest.approx(176, abs=2.5)
@@ -213,8 +216,8 @@ def test_mirrored_clip_swaps_legs() -> None:
     tr = stick_runner(st)
     ev = detect_frontal_events(tr)
     evm = detect_frontal_events(tr.mirrored())
-    np.testing.assert_array_equal(ev.ic["left"], evm.ic["right"])
-    np.testing.assert_array_equal(ev.toeoff["right"], evm.toeoff["left"])
+    np.testing.assert_array_equal(ev.ic_frames["left"], evm.ic_frames["right"])
+    np.testing.assert_array_equal(ev.to_frames["right"], evm.to_frames["left"])
 
 
 def test_cut_splits_segments_and_no_stride_spans_it() -> None:
@@ -238,7 +241,7 @@ def test_cut_splits_segments_and_no_stride_spans_it() -> None:
     assert len(segs) == 2 and cut - guard - 3 <= segs[0][1] <= cut + 3
     assert segs[1][0] - segs[0][1] <= 2 * guard + 1
     ev = detect_frontal_events(tr2)
-    assert all(s.next_ic < cut or s.ic >= cut for s in ev.strides)
+    assert all(s.frame_end < cut or s.frame_start >= cut for s in ev.strides.itertuples())
     assert cadence_spm(ev, tr2.t_s) == pytest.approx(st.cadence_spm, abs=2)
 
 
@@ -266,9 +269,10 @@ def test_cadence_survives_a_missed_contact() -> None:
     st = Stick(cadence_spm=180)
     tr = stick_runner(st)
     ev = detect_frontal_events(tr)
-    from dataclasses import replace
 
-    fewer = replace(ev, ic={"left": np.delete(ev.ic["left"], 4), "right": ev.ic["right"]})
+    fewer = events_from_frames({"left": np.delete(ev.ic_frames["left"], 4),
+                                "right": ev.ic_frames["right"]}, ev.to_frames, tr.t_s,
+                               segments=ev.segments)
     assert cadence_spm(fewer, tr.t_s) == pytest.approx(180, abs=1.5)
 
 
@@ -276,19 +280,17 @@ def test_cadence_with_one_leg_timed_early() -> None:
     """One leg's contacts 0.12 s early (the pose model's foot comes down in two stages):
     intervals alternate 0.23/0.47 s for 0.35 s steps. The clip cadence must stay the true
     one (it read +50 % when long intervals were taken for missed contacts)."""
-    from posture.gait_frontal import FrontalEvents
-
     t = np.arange(600) / 60.0
     stride = 120.0 / 170.0
     left = np.arange(0.3, 9.5, stride)
     right = left + stride / 2 - 0.12
-    ev = FrontalEvents(ic={"left": np.searchsorted(t, left), "right": np.searchsorted(t, right)},
-                       toeoff={"left": np.array([], int), "right": np.array([], int)},
-                       segments=((0, 600),))
+    none = {"left": np.array([], int), "right": np.array([], int)}
+    ev = events_from_frames({"left": np.searchsorted(t, left),
+                             "right": np.searchsorted(t, right)}, none, t, segments=((0, 600),))
     assert cadence_spm(ev, t) == pytest.approx(170.0, rel=0.005)
     for leg in ("left", "right"):  # and with a missed contact
-        fewer = FrontalEvents(ic={**ev.ic, leg: np.delete(ev.ic[leg], 5)}, toeoff=ev.toeoff,
-                              segments=ev.segments)
+        fewer = events_from_frames({**ev.ic_frames, leg: np.delete(ev.ic_frames[leg], 5)},
+                                   none, t, segments=ev.segments)
         assert cadence_spm(fewer, t) == pytest.approx(170.0, rel=0.005)
 
 

@@ -88,7 +88,8 @@ def test_toe_point_carried_by_the_heel(view: str) -> None:
     ev = detect_frontal_events(tr)
     to_err, ic_err = [], []
     for leg in ("left", "right"):
-        for kind, found, errs in (("to_s", ev.toeoff[leg], to_err), ("ic_s", ev.ic[leg], ic_err)):
+        for kind, found, errs in (("to_s", ev.to_frames[leg], to_err),
+                                  ("ic_s", ev.ic_frames[leg], ic_err)):
             want = truth.events[leg][kind]
             for x in want[(want > 0.8) & (want < tr.t_s[-1] - 0.8)]:
                 d = (tr.t_s[found] - x) * tr.fps
@@ -108,4 +109,4 @@ def test_clean_lift_keeps_the_sharp_toe_off() -> None:
     for leg in ("left", "right"):
         want = truth.events[leg]["to_s"]
         for x in want[(want > 0.8) & (want < track.t_s[-1] - 0.8)]:
-            assert np.min(np.abs(track.t_s[ev.toeoff[leg]] - x)) <= 1 / 60 + 1e-9
+            assert np.min(np.abs(track.t_s[ev.to_frames[leg]] - x)) <= 1 / 60 + 1e-9

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from posture import pose
-from posture.errors import ClipTooShortError, NoRunnerError, PostureError
+from posture.errors import ClipTooShortError, NoRunnerError
 from posture.landmarks import LM
 from posture.track import TRUNK_PROFILE_S
 from posture.video import iter_frames
@@ -91,12 +91,6 @@ def test_window_shorter_than_two_seconds_is_refused(tmp_path: Path) -> None:
     p = vg.write_clip(tmp_path / "ok.mp4", vg.regular_times(3.0, 30))
     with pytest.raises(ClipTooShortError, match="window"):
         pose.extract_pose(p, start_s=1.5, end_s=2.5)
-
-
-def test_custom_model_is_a_clear_refusal(tmp_path: Path) -> None:
-    p = vg.write_clip(tmp_path / "ok.mp4", vg.regular_times(2.2, 30))
-    with pytest.raises(PostureError, match="cannot be used"):
-        pose.extract_pose(p, model_path=tmp_path / "pose_landmark_heavy.tflite")
 
 
 @needs_shared
