@@ -20,6 +20,11 @@ LABELS = ROOT / "tests" / "data" / "real_contacts.csv"
 SHARED = Path(os.environ.get("POSTURE_SHARED_VIDEOS", ROOT.parent / "shared" / "videos"))
 
 
+#: A pipeline event further than this from the labelled one (real seconds) counts as not found
+#: (a quarter of a running step).
+MAX_PAIR_S = 0.08
+
+
 def labels() -> pd.DataFrame:
     return pd.read_csv(LABELS, comment="#")
 
@@ -58,18 +63,44 @@ def _old_at_event(t_s: np.ndarray, pts: np.ndarray, t: float) -> np.ndarray:
     return pts[i] + w * (pts[i] - pts[i - 1])
 
 
-def pipeline_contacts(clip: str, slowmo: float, *, old: bool = False,
-                      step: int = 1) -> list[Contact]:
-    """Run the side pipeline on ``clip`` (pose results come from the cache when present) and
-    pair every labelled contact of that clip with the pipeline's contact of the same leg.
+@dataclass(frozen=True)
+class ToeOff:
+    """One hand-labelled toe-off and the pipeline's toe-off of the same leg nearest to it."""
 
-    ``step`` > 1 keeps every ``step``-th frame (a lower frame rate); the labelled frames'
-    times and the model's values at them still come from the full clip."""
+    clip: str
+    leg: str
+    label_frame: int
+    found_frame: int
+    offset_frames: float
+    """Pipeline toe-off time minus the labelled frame's time, in frames (+ = late)."""
+
+
+def pipeline_toeoffs(clip: str, slowmo: float) -> list[ToeOff]:
+    """Pair every labelled toe-off of ``clip`` with the pipeline's toe-off of the same leg."""
+    whole, track, events, _ = _run(clip, slowmo, 1)
+    dt = float(np.median(np.diff(track.t_s)))
+    out = []
+    lab = labels()
+    for _, row in lab[(lab["clip"] == clip) & (lab["event"] == "to")].iterrows():
+        rows = np.flatnonzero(whole.frame_index == int(row["frame"]))
+        to = events.legs[str(row["leg"])].to_t_s
+        if rows.size == 0 or not np.isfinite(to).any():
+            continue
+        t_lab = float(whole.t_s[rows[0]])
+        t_to = float(to[np.nanargmin(np.abs(to - t_lab))])
+        if abs(t_to - t_lab) > MAX_PAIR_S:
+            continue
+        out.append(ToeOff(clip, str(row["leg"]), int(row["frame"]),
+                          int(track.frame_index[np.argmin(np.abs(track.t_s - t_to))]),
+                          (t_to - t_lab) / dt))
+    return out
+
+
+def _run(clip: str, slowmo: float, step: int):
+    """(whole track, analysed track, events, view) of the side pipeline on ``clip``."""
     from posture.gait import detect_events
-    from posture.landmarks import JOINTS, LM
     from posture.legs import repair_leg_swaps
     from posture.level import level_track
-    from posture.metrics import side as sm
     from posture.pipeline import AnalysisOptions, analyze_track, extract_track
     from posture.signal import clean_track
 
@@ -86,15 +117,29 @@ def pipeline_contacts(clip: str, slowmo: float, *, old: bool = False,
 
     whole = prepared(full)
     track = prepared(full.take(slice(None, None, step))) if step > 1 else whole
+    events = detect_events(track, facing=1 if view.facing == "right" else -1)
+    return whole, track, events, view
+
+
+def pipeline_contacts(clip: str, slowmo: float, *, old: bool = False,
+                      step: int = 1) -> list[Contact]:
+    """Run the side pipeline on ``clip`` (pose results come from the cache when present) and
+    pair every labelled contact of that clip with the pipeline's contact of the same leg.
+
+    ``step`` > 1 keeps every ``step``-th frame (a lower frame rate); the labelled frames'
+    times and the model's values at them still come from the full clip."""
+    from posture.landmarks import JOINTS, LM
+    from posture.metrics import side as sm
+
+    whole, track, events, view = _run(clip, slowmo, step)
     facing = 1 if view.facing == "right" else -1
-    events = detect_events(track, facing=facing)
     t = track.t_s
     leg_px = sm.frame_leg_length_px(track, sm.pick_near_leg(track, view))
     read = _old_at_event if old else sm._at_event
     dt = float(np.median(np.diff(t)))
     out = []
     lab = labels()
-    for _, row in lab[lab["clip"] == clip].iterrows():
+    for _, row in lab[(lab["clip"] == clip) & (lab["event"] == "ic")].iterrows():
         leg = str(row["leg"])
         rows = np.flatnonzero(whole.frame_index == int(row["frame"]))
         if rows.size == 0:
@@ -104,6 +149,8 @@ def pipeline_contacts(clip: str, slowmo: float, *, old: bool = False,
         if not np.isfinite(ic).any():
             continue
         t_ic = float(ic[np.nanargmin(np.abs(ic - t_lab))])
+        if abs(t_ic - t_lab) > MAX_PAIR_S:
+            continue
         j = JOINTS[leg]
         L = float(np.nanmedian(leg_px[np.abs(t - t_ic) < 0.5]))
 
@@ -123,6 +170,7 @@ def pipeline_contacts(clip: str, slowmo: float, *, old: bool = False,
 def table(old: bool = False, step: int = 1) -> pd.DataFrame:
     """Per-contact comparison for every labelled clip present (``label`` and ``found``)."""
     lab = labels()
+    lab = lab[lab["event"] == "ic"]
     rows = []
     for (clip, slowmo), g in lab.groupby(["clip", "slowmo"]):
         if not (SHARED / clip).exists():
@@ -143,7 +191,28 @@ def table(old: bool = False, step: int = 1) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def toeoff_table() -> pd.DataFrame:
+    """Per-toe-off comparison for every labelled clip present."""
+    lab = labels()
+    rows = []
+    for (clip, slowmo), _ in lab[lab["event"] == "to"].groupby(["clip", "slowmo"]):
+        if (SHARED / clip).exists():
+            rows += [vars(c) for c in pipeline_toeoffs(clip, float(slowmo))]
+    return pd.DataFrame(rows)
+
+
 if __name__ == "__main__":
+    if "--toe-off" in sys.argv:
+        df = toeoff_table()
+        df["frame_diff"] = df["found_frame"] - df["label_frame"]
+        print(df.groupby("clip").agg(n=("label_frame", "size"),
+                                     frame_diff_mean=("frame_diff", "mean"),
+                                     offset_mean=("offset_frames", "mean"),
+                                     offset_min=("offset_frames", "min"),
+                                     offset_max=("offset_frames", "max"),
+                                     within1=("frame_diff", lambda s: (s.abs() <= 1).mean()))
+              .round(2).to_string())
+        sys.exit(0)
     step = int(sys.argv[sys.argv.index("--step") + 1]) if "--step" in sys.argv else 1
     df = table(old="--old" in sys.argv, step=step)
     pd.set_option("display.width", 200)

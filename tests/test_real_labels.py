@@ -21,11 +21,15 @@ def test_label_file_is_well_formed() -> None:
     lab = rl.labels()
     assert list(lab.columns) == ["clip", "slowmo", "frame", "event", "leg", "knee_flexion_deg",
                                  "foot_ahead_pct_leg", "notes"]
-    assert len(lab) >= 38 and lab["clip"].nunique() >= 3
-    assert set(lab["event"]) == {"ic"} and set(lab["leg"]) <= {"left", "right"}
-    for _, g in lab.groupby("clip"):
+    ic, to = lab[lab["event"] == "ic"], lab[lab["event"] == "to"]
+    assert len(ic) >= 39 and len(to) >= 37 and lab["clip"].nunique() >= 3
+    assert set(lab["event"]) == {"ic", "to"} and set(lab["leg"]) <= {"left", "right"}
+    for _, g in ic.groupby("clip"):
         assert (np.diff(g["frame"]) > 0).all()
         assert (g["leg"].to_numpy()[1:] != g["leg"].to_numpy()[:-1]).all()  # legs alternate
+    for _, r in to.iterrows():  # each toe-off ends a labelled contact of the same leg
+        before = ic[(ic["clip"] == r["clip"]) & (ic["frame"] < r["frame"])].iloc[-1]
+        assert before["leg"] == r["leg"] and 10 <= r["frame"] - before["frame"] <= 30
     valued = lab.dropna(subset=["knee_flexion_deg"])
     assert len(valued) >= 4
     assert valued["knee_flexion_deg"].between(0, 60).all()
@@ -51,7 +55,9 @@ def test_contact_timing_against_hand_labels() -> None:
     assert np.all(np.abs(diffs) <= 1) and abs(diffs.mean()) < 0.5
     for clip, fps in ((STREET, 100.0), (TRACK, 120.0)):
         found = _contacts(clip)
-        assert len(found) == len(rl.labels().query("clip == @clip"))
+        n = len(rl.labels().query("clip == @clip and event == 'ic'"))
+        # track: the contact at frame 49 follows 34 frames of one still picture: not found
+        assert len(found) == (n - 1 if clip == TRACK else n)
         early_s = np.array([c.offset_frames for c in found]) / fps
         assert np.all(np.abs(early_s) <= 0.05), (clip, early_s)
 
@@ -81,3 +87,29 @@ def test_road_values_at_contact_follow_the_contact_frame() -> None:
     dk = np.array([c.knee_flexion_deg - c.knee_at_label_deg for c in road])
     da = np.array([c.foot_ahead_pct_leg - c.ahead_at_label_pct_leg for c in road])
     assert np.mean(np.abs(dk)) < 2.5 and np.mean(np.abs(da)) < 1.5
+
+
+def _toeoff_errors_frames(clip: str) -> tuple[np.ndarray, int]:
+    """Pipeline toe-off minus the middle of the labelled interval (last frame on the ground,
+    first frame off), frames; and the number of labelled toe-offs."""
+    if not (rl.SHARED / clip).exists():
+        pytest.skip("shared videos not available")
+    slowmo = float(rl.labels().query("clip == @clip")["slowmo"].iloc[0])
+    found = rl.pipeline_toeoffs(clip, slowmo)
+    return (np.round([c.offset_frames + 0.5 for c in found], 6),
+            len(rl.labels().query("clip == @clip and event == 'to'")))
+
+
+@pytest.mark.slow
+def test_toeoff_timing_against_hand_labels() -> None:
+    """Toe-offs (issue 12, real12 labels). Road (50 fps real): 27 of 29 found within 80 ms
+    (frame 237 has none, at 115 the pipeline is 5.5 frames early), all within 2 frames of the
+    labelled lift-off, 25 of 27 within one, mean -0.15 frame. Street (3) and track (4 of 5;
+    the last, 9 frames before the clip ends, has none): within one frame (10 and 8 ms)."""
+    road, n_road = _toeoff_errors_frames(ROAD)
+    assert n_road == 29 and road.size >= 27
+    assert np.all(np.abs(road) <= 2.0) and np.mean(np.abs(road) <= 1.0) >= 0.9
+    assert abs(road.mean()) <= 0.5
+    for clip, least in ((STREET, 3), (TRACK, 4)):
+        err, _ = _toeoff_errors_frames(clip)
+        assert err.size >= least and np.all(np.abs(err) <= 1.5), (clip, err)
