@@ -34,7 +34,7 @@ from ui_inputs import sidebar_request
 from ui_result import render_session
 
 from posture.errors import PostureError
-from posture.report.session import Session
+from posture.session import Session
 from posture.wording import MIN_CLIP_S
 
 log = logging.getLogger("stride_posture.app")

@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from posture.errors import PostureError, StorageError
 from posture.pipeline import AnalysisOptions, analyze_track, analyze_tracks, extract_track
-from posture.report.session import AnalysedClip, Role, Session, build_session
+from posture.session import AnalysedClip, Role, Session, build_session
 from posture.track import PoseTrack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,8 +122,8 @@ def save_demo_track(video: Path) -> Path:
     The track is saved with the video's SHA-256 and the extraction version, so a regenerated
     sample or a changed pose stage is never paired with a stale track.
     """
-    from posture.cache import file_sha256
-    from posture.pose import EXTRACTION_VERSION
+    from posture.io.cache import file_sha256
+    from posture.pose.extract import EXTRACTION_VERSION
 
     track = extract_track(video, AnalysisOptions(use_cache=True))
     DEMO_DIR.mkdir(exist_ok=True)
@@ -139,8 +139,8 @@ def seed_pose_cache(video: Path) -> bool:
     Returns True when the cache holds the sample's track afterwards without running the
     model; False when no matching shipped track exists (the app then extracts it once).
     """
-    from posture import cache
-    from posture.pose import EXTRACTION_VERSION, ExtractionSettings
+    from posture.io import cache
+    from posture.pose.extract import EXTRACTION_VERSION, ExtractionSettings
 
     npz = _demo_track_path(video)
     sha_file = npz.with_suffix(".sha256")
@@ -158,7 +158,7 @@ def upload_dir() -> Path:
     """The private upload folder (created 0700 if missing)."""
     from platformdirs import user_cache_dir
 
-    from posture.cache import private_dir
+    from posture.io.cache import private_dir
 
     env = os.environ.get(UPLOAD_ENV)
     root = Path(env) if env else Path(user_cache_dir("stride-posture")) / "uploads"
@@ -225,7 +225,7 @@ def sweep_uploads(folder: Path | None = None, *, now_s: float | None = None) -> 
 
 def delete_runner_files(video_sha256: Iterable[str]) -> int:
     """Delete the uploads and cached pose tracks of these videos; returns files deleted."""
-    from posture import cache
+    from posture.io import cache
 
     n = 0
     folder = upload_dir()
@@ -239,7 +239,7 @@ def delete_runner_files(video_sha256: Iterable[str]) -> int:
 
 def clip_sha256(path: str | None) -> str | None:
     """Content hash of a clip still on this machine (None when it is gone)."""
-    from posture.cache import content_hash
+    from posture.io.cache import content_hash
 
     if not path or not Path(path).is_file():
         return None

@@ -13,7 +13,7 @@ from posture.errors import PostureError
 from posture.history import SUMMARY_COLUMNS, History, StoredClip, default_db_path
 from posture.metrics.registry import spec
 from posture.report.plots import figure_png, history_figure
-from posture.report.session import AnalysedClip, Session, build_session, comparison_doc
+from posture.session import AnalysedClip, Session, build_session, comparison_doc
 from posture.wording import plural
 
 

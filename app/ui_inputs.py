@@ -20,10 +20,10 @@ from ui_core import (
 )
 
 from posture.errors import PostureError
-from posture.people import draw_people
+from posture.io.video import probe
 from posture.pipeline import AnalysisOptions
-from posture.pose import find_people
-from posture.video import probe
+from posture.pose.extract import find_people
+from posture.pose.people import draw_people
 from posture.wording import MIN_CLIP_S
 
 SOURCES = ("Bundled sample", "One clip (early vs late)", "Two clips (fresh vs fatigued)",

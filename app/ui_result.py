@@ -14,14 +14,16 @@ from matplotlib.figure import Figure
 from streamlit.delta_generator import DeltaGenerator
 from ui_core import md, upload_dir
 
+from posture.analysis.quality import is_pose_flag
 from posture.errors import PostureError
-from posture.findings import SHORT_CLIP_CODE, TO_CHECK_HINT, Finding, nothing_stands_out
+from posture.findings.rules import SHORT_CLIP_CODE, TO_CHECK_HINT, Finding, nothing_stands_out
 from posture.metrics.registry import spec
-from posture.quality import is_pose_flag
 from posture.report import export
 from posture.report.annotate import context_from_view
 from posture.report.plots import figure_png
-from posture.report.session import (
+from posture.report.video_out import write_annotated_mp4
+from posture.results import QualityFlag
+from posture.session import (
     VIEW_TITLES,
     Session,
     annotated_frame,
@@ -34,8 +36,6 @@ from posture.report.session import (
     session_pdf,
     summary_table,
 )
-from posture.report.video_out import write_annotated_mp4
-from posture.results import QualityFlag
 from posture.wording import MIN_CLIP_S, camera_tilt_text, plural
 
 log = logging.getLogger("stride_posture.app")

@@ -56,8 +56,8 @@ def _cpu_s() -> float:
 def pose_only(path: str, *, max_side_px: int | None, max_frames: int,
               max_mb: float) -> dict:
     """Pose model alone on frames already in memory, one process (one core)."""
-    from posture.pose import ExtractionSettings, _new_pose
-    from posture.video import iter_frames
+    from posture.io.video import iter_frames
+    from posture.pose.extract import ExtractionSettings, _new_pose
 
     frames: list[np.ndarray] = []
     used_mb = 0.0
@@ -86,11 +86,11 @@ def pose_only(path: str, *, max_side_px: int | None, max_frames: int,
 
 def end_to_end(path: str, *, workers: int | None, render: bool) -> dict:
     """One full analysis with timings by stage; runs inside the child process."""
-    from posture import pose as pose_mod
     from posture.errors import PostureError
+    from posture.io.video import probe
     from posture.pipeline import AnalysisOptions, analyze_track
-    from posture.signal import clean_track
-    from posture.video import probe
+    from posture.pose import extract as pose_mod
+    from posture.signal.clean import clean_track
 
     out: dict = {}
     cpu0, t0 = _cpu_s(), time.perf_counter()
@@ -135,7 +135,7 @@ def end_to_end(path: str, *, workers: int | None, render: bool) -> dict:
     # Cached re-analysis: store once, then time a fresh load + analysis.
     with tempfile.TemporaryDirectory() as cache_dir:
         os.environ["POSTURE_CACHE_DIR"] = cache_dir
-        from posture import cache
+        from posture.io import cache
 
         settings = pose_mod.ExtractionSettings()
         key = cache.cache_key(path, settings.to_dict(), code_version=pose_mod.EXTRACTION_VERSION)
@@ -170,7 +170,7 @@ def _loop_frames(width: int, height: int, fps: int) -> list[np.ndarray]:
     absent."""
     import cv2
 
-    from posture.video import iter_frames
+    from posture.io.video import iter_frames
 
     src = ROOT / ".." / "shared" / "videos" / "side_treadmill_gym_60fps_mhuang24.mp4"
     tiles: list[np.ndarray] = []
@@ -237,7 +237,7 @@ def make_looped_clip(out_path: Path, seconds: float, *, width: int, height: int,
 
 
 def bench_clip(path: str, args: argparse.Namespace) -> dict:
-    from posture.video import probe
+    from posture.io.video import probe
 
     info = probe(path)
     row: dict = {"clip": Path(path).name, "size": f"{info.width_px}x{info.height_px}",
@@ -256,7 +256,7 @@ def bench_clip(path: str, args: argparse.Namespace) -> dict:
 
 
 def _one_repeat(path: str, args: argparse.Namespace) -> dict:
-    from posture.pose import WORKING_MAX_SIDE_PX
+    from posture.pose.extract import WORKING_MAX_SIDE_PX
 
     row: dict = {}
     e2e = run_child(path, args.workers, args.render)

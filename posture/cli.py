@@ -61,7 +61,7 @@ SECONDS = _number(0.0, None, " s")
 
 
 def _info(args: argparse.Namespace) -> int:
-    from posture.video import probe_unchecked
+    from posture.io.video import probe_unchecked
 
     info = probe_unchecked(args.video, slowmo_factor=args.slowmo)
     rows = [
@@ -81,7 +81,7 @@ def _info(args: argparse.Namespace) -> int:
     for key, value in rows:
         print(f"{key:<{width}}  {value}")
     # The limits are checked last so that `info` still describes a clip it would refuse.
-    from posture.video import probe
+    from posture.io.video import probe
 
     probe(args.video, slowmo_factor=args.slowmo)
     return 0
@@ -89,8 +89,8 @@ def _info(args: argparse.Namespace) -> int:
 
 def _people(args: argparse.Namespace) -> int:
     """The people on one frame, numbered left to right, with boxes for --runner-box."""
-    from posture.people import draw_people
-    from posture.pose import find_people
+    from posture.pose.extract import find_people
+    from posture.pose.people import draw_people
     from posture.wording import plural
 
     found = find_people(args.video, args.time, slowmo_factor=args.slowmo)
@@ -131,8 +131,8 @@ def _track(video: str, args: argparse.Namespace):  # -> PoseTrack
     """Pose landmarks of one clip (cached), with a progress bar on stderr."""
     from tqdm import tqdm
 
+    from posture.io.video import probe
     from posture.pipeline import extract_track
-    from posture.video import probe
 
     info = probe(video, slowmo_factor=args.slowmo)
     if args.start is not None and args.start >= info.duration_s:
@@ -158,8 +158,8 @@ def _track(video: str, args: argparse.Namespace):  # -> PoseTrack
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from posture.compare import compare_windows
-    from posture.findings import judge_change, report_or_levels
+    from posture.findings.rules import judge_change, report_or_levels
+    from posture.stats.compare import compare_windows
 
     analysis = _run(args.video, args)
     comparison = judge_change(compare_windows(analysis))
@@ -178,9 +178,9 @@ def _analyze(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     """Two clips: the comparison and findings at the top of ``--out``, each clip's own
     outputs in its subfolder (``fresh/``, ``fatigued/``)."""
-    from posture.compare import compare_clips
-    from posture.findings import report_or_levels
+    from posture.findings.rules import report_or_levels
     from posture.pipeline import analyze_tracks
+    from posture.stats.compare import compare_clips
 
     # one camera, one level: both clips are levelled with one roll estimate
     fresh, tired = analyze_tracks([_track(args.fresh, args), _track(args.fatigued, args)],
@@ -204,7 +204,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _session(args: argparse.Namespace) -> int:
     """A side clip and a rear (or front) clip of the same run: one report, both planes."""
-    from posture.report.session import AnalysedClip, build_view_pair, change_judged
+    from posture.session import AnalysedClip, build_view_pair, change_judged
 
     pair = build_view_pair(AnalysedClip(Path(args.side).name, _run(args.side, args)),
                            AnalysedClip(Path(args.frontal).name, _run(args.frontal, args)))
@@ -257,7 +257,7 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def _print_summary(analysis) -> None:  # ClipAnalysis
-    from posture.findings import value_text
+    from posture.findings.rules import value_text
     from posture.metrics.registry import METRICS
     from posture.wording import camera_tilt_text, plural
 
@@ -285,7 +285,7 @@ def _print_findings(rep, comparison, what: str, clips, out: str | None, *,
     ``rep`` is a FindingsReport, ``comparison`` the Comparison behind it (None for a view
     pair, then ``judged`` says whether any change was judged), ``clips`` the ClipAnalyses.
     """
-    from posture.findings import TO_CHECK_HINT, any_judged, nothing_stands_out
+    from posture.findings.rules import TO_CHECK_HINT, any_judged, nothing_stands_out
     from posture.wording import plural
 
     if comparison is not None and not any_judged(comparison):

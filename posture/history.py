@@ -93,7 +93,7 @@ def default_db_path() -> Path:
 def _create_private(path: Path) -> None:
     """Create the database file (and its folder) readable by this user only; refuse a
     symbolic link planted where the file should be."""
-    from posture.cache import private_dir
+    from posture.io.cache import private_dir
 
     private_dir(path.parent, what="history folder",
                 hint=f"set {ENV_VAR} to a file in a folder you can write.")

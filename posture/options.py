@@ -1,8 +1,8 @@
 """What the user can choose for a clip: filled by the UI or CLI, passed whole to the core.
 
 Defined below every analysis module so that each can take it typed
-(:func:`posture.side.analyze_side`, :func:`posture.frontal.analyze_frontal`) without
-importing the pipeline that calls them.
+(:func:`posture.analysis.side.analyze_side`, :func:`posture.analysis.frontal.analyze_frontal`)
+without importing the pipeline that calls them.
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ class VideoInfo:
     file_size_bytes: int = 0
     turn_ccw_deg: int = 0
     """Extra counter-clockwise quarter turn applied on top of the rotation metadata because
-    the body was found upside down or lying sideways (``posture.orientation``)."""
+    the body was found upside down or lying sideways (``posture.camera.orientation``)."""
     notes: tuple[str, ...] = ()
     """Sentences about the file itself (e.g. rotation metadata that was ignored)."""
 

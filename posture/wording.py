@@ -1,7 +1,7 @@
 """Words a person reads: counts with the right plural, and what the app asks of a clip.
 
 :data:`MIN_CLIP_S` is the one source of the filming minimum. Every sentence that asks for it
-(app, CLI and quality messages, README) is written from it, and :mod:`posture.findings`
+(app, CLI and quality messages, README) is written from it, and :mod:`posture.findings.rules`
 judges an early-versus-late change only on a clip whose strides span at least that long.
 """
 

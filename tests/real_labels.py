@@ -98,11 +98,11 @@ def pipeline_toeoffs(clip: str, slowmo: float) -> list[ToeOff]:
 
 def _run(clip: str, slowmo: float, step: int):
     """(whole track, analysed track, events, view) of the side pipeline on ``clip``."""
-    from posture.gait import detect_events
-    from posture.legs import repair_leg_swaps
-    from posture.level import level_track
+    from posture.camera.roll import level_track
+    from posture.gait.events import detect_events
     from posture.pipeline import AnalysisOptions, analyze_track, extract_track
-    from posture.signal import clean_track
+    from posture.signal.clean import clean_track
+    from posture.signal.legs import repair_leg_swaps
 
     opt = AnalysisOptions(slowmo_factor=slowmo)
     full = extract_track(SHARED / clip, opt)

@@ -3,7 +3,7 @@
 The four clips in ``sample_videos/`` are analysed from their shipped pose tracks
 (``app/demo/*.track.npz``, so no pose model runs) with :func:`posture.pipeline.analyze_track`
 / :func:`~posture.pipeline.analyze_tracks`, then assembled into sessions the way the app does
-(:func:`posture.report.session.build_session`): each clip early versus late, fresh versus
+(:func:`posture.session.build_session`): each clip early versus late, fresh versus
 fatigued, and the side + rear view pair. :func:`pin` collects per-stride metrics, clip
 summaries, view and roll decisions, quality codes, comparison verdicts and finding codes.
 
@@ -68,7 +68,7 @@ def _clip(analysis) -> dict:
 
 
 def _session(session) -> dict:
-    from posture.report.session import comparisons
+    from posture.session import comparisons
 
     comps = {}  # metric -> [verdict, direction, change, strides A, strides B]
     for title, comp in comparisons(session):
@@ -90,7 +90,7 @@ def pin() -> dict:
     from datetime import date
 
     from posture.pipeline import AnalysisOptions, analyze_track, analyze_tracks
-    from posture.report.session import AnalysedClip, build_session
+    from posture.session import AnalysedClip, build_session
 
     tracks = load_tracks()
     single = {n: analyze_track(t, AnalysisOptions()) for n, t in tracks.items()}

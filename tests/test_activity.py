@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from stick_runner import Stick, stick_track
 
-from posture.activity import GaitShape, gait_shape, pelvis_low_phases
+from posture.analysis.activity import GaitShape, gait_shape, pelvis_low_phases
+from posture.analysis.frontal import analyze_frontal, frontal_gait_shape
+from posture.analysis.side import analyze_side
 from posture.errors import TooFewStridesError, WalkingError
-from posture.frontal import analyze_frontal, frontal_gait_shape
-from posture.gait_frontal import detect_frontal_events
+from posture.gait.frontal import detect_frontal_events
 from posture.results import ViewEstimate
-from posture.side import analyze_side
 
 _spec = importlib.util.spec_from_file_location(
     "frontal_stick", Path(__file__).with_name("test_gait_frontal.py"))

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT / "app"))
 import ui_core  # noqa: E402
 from text_checks import assert_reads_cleanly  # noqa: E402
 
-from posture.report.session import summary_table  # noqa: E402
+from posture.session import summary_table  # noqa: E402
 from posture.wording import MIN_CLIP_S  # noqa: E402
 
 
@@ -268,7 +268,7 @@ def test_bundled_side_and_rear_pair_is_one_report(env):
 def test_pose_stage_warning_shows_on_the_result_page(monkeypatch, env):
     from dataclasses import replace
 
-    from posture import pose
+    from posture.pose import extract as pose
     from posture.track import QualityFlag
 
     flag = QualityFlag("pose_other_people", "warning", "Two people were in view; check it.")
@@ -289,7 +289,7 @@ def test_pose_stage_warning_shows_on_the_result_page(monkeypatch, env):
 
 def test_the_runner_picked_on_a_frame_reaches_the_library(monkeypatch, env):
     # Find the people on a frame of the sample, pick "Person 1": its box goes to the pose stage.
-    from posture import pose
+    from posture.pose import extract as pose
 
     seen: dict = {}
     real = pose.extract_pose_cached

@@ -22,9 +22,9 @@ sys.path.insert(0, str(ROOT / "app"))
 
 import ui_core  # noqa: E402
 
-from posture import cache  # noqa: E402
 from posture.errors import UnreadableVideoError  # noqa: E402
 from posture.history import History, StoredClip  # noqa: E402
+from posture.io import cache  # noqa: E402
 from posture.report.export import strides_csv  # noqa: E402
 
 RUNNER = "Zed Quux"
@@ -68,7 +68,7 @@ def test_old_uploads_are_swept(env: Path) -> None:
 def _upload_of_sample(env: Path) -> Path:
     """The bundled sample as a user's upload with other bytes (a trailing MP4 'free' box),
     its pose track seeded into the cache under the upload's own content hash."""
-    from posture.pose import EXTRACTION_VERSION, ExtractionSettings
+    from posture.pose.extract import EXTRACTION_VERSION, ExtractionSettings
     from posture.track import PoseTrack
 
     data = SAMPLE.read_bytes() + struct.pack(">I4s8s", 16, b"free", b"zedquux!")

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posture import cache, pose
+from posture.io import cache
+from posture.pose import extract as pose
 from posture.track import PoseTrack, VideoInfo, empty_arrays
 
 try:  # works whether or not tests/ is a package

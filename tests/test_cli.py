@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from posture import cli, pose
+from posture import cli
+from posture.pose import extract as pose
 
 try:  # works whether or not tests/ is a package
     from tests import videogen as vg
@@ -23,7 +24,8 @@ ROOT = Path(__file__).parents[1]
 SHARED = ROOT / ".." / "shared" / "videos"
 GYM = SHARED / "side_treadmill_gym_60fps_mhuang24.mp4"
 HAS_ANALYSIS = all(importlib.util.find_spec(m) is not None
-                   for m in ("posture.side", "posture.view", "posture.frontal"))
+                   for m in ("posture.analysis.side", "posture.camera.view",
+                             "posture.analysis.frontal"))
 
 
 @pytest.fixture(autouse=True)

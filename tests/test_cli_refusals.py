@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from posture import cli, pose
+from posture import cli
+from posture.pose import extract as pose
 
 try:  # works whether or not tests/ is a package
     from tests import videogen as vg

@@ -12,7 +12,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from posture.compare import (
+from posture.metrics.registry import METRICS
+from posture.results import ClipAnalysis, ViewEstimate
+from posture.stats.compare import (
     Comparison,
     MetricChange,
     adjust_for_many,
@@ -21,9 +23,7 @@ from posture.compare import (
     compare_windows,
     welch_interval,
 )
-from posture.metrics.registry import METRICS
-from posture.results import ClipAnalysis, ViewEstimate
-from posture.trend import trend
+from posture.stats.trend import trend
 
 SIDE = ViewEstimate("side", "right", 0.9, near_side="left", camera_roll_deg=0.0,
                     roll_source="floor")
@@ -282,7 +282,7 @@ def test_end_to_end_with_the_side_measuring_stage() -> None:
     """Stick runner -> analyze_side -> compare: the known +5 deg lean comes through exactly."""
     from stick_runner import Stick, stick_track
 
-    from posture.side import analyze_side
+    from posture.analysis.side import analyze_side
 
     fresh = analyze_side(stick_track(Stick(lean_deg=6.0, duration_s=8.0)))
     tired = analyze_side(stick_track(Stick(lean_deg=11.0, duration_s=8.0)))
@@ -306,7 +306,7 @@ def test_end_to_end_with_the_frontal_measuring_stage() -> None:
     import sys
     from pathlib import Path
 
-    from posture.frontal import analyze_frontal
+    from posture.analysis.frontal import analyze_frontal
 
     path = Path(__file__).with_name("test_gait_frontal.py")
     spec = importlib.util.spec_from_file_location("frontal_stick", path)
@@ -337,9 +337,10 @@ def test_real_clip_early_vs_late_is_sensible_and_stable(tmp_path: Path) -> None:
     name = "side_treadmill_gym_60fps_mhuang24.mp4"  # 6.5 s, 16 strides: 5 per third
     if not (VIDEOS / name).exists():
         pytest.skip("shared videos not available")
-    from posture import pose, signal
-    from posture.findings import report
-    from posture.side import analyze_side
+    from posture.analysis.side import analyze_side
+    from posture.findings.rules import report
+    from posture.pose import extract as pose
+    from posture.signal import clean as signal
 
     track = signal.clean_track(pose.extract_pose(VIDEOS / name, workers=1))
     analysis = analyze_side(track)
@@ -462,7 +463,7 @@ def test_extra_sd_adds_in_quadrature() -> None:
 
 def test_registry_roll_gain_matches_the_measured_sensitivity() -> None:
     """Rotate a landmark track by +-2 deg: each metric moves by roll_gain per degree."""
-    from posture.level import roll_track
+    from posture.camera.roll import roll_track
     from posture.pipeline import AnalysisOptions, analyze_track
     from posture.synth.camera import CameraParams
     from posture.synth.samples import FRESH

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from stick_runner import Stick, stick_track
 
-from posture.gait import detect_events, leg_length_px
+from posture.analysis.side import analyze_side
+from posture.camera.roll import level_track, roll_track
+from posture.camera.view import near_side
+from posture.gait.events import detect_events, leg_length_px
+from posture.geometry import forward_up, rotate_points
 from posture.landmarks import LM
-from posture.level import level_track, roll_track
 from posture.metrics import side as m
-from posture.metrics.geometry import forward_up, rotate_points
-from posture.side import analyze_side
-from posture.view import near_side
 
 
 def _unit(angle_deg: float) -> np.ndarray:

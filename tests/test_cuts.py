@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from stick_runner import Stick, stick_track
 
-from posture.cuts import find_cuts
-from posture.side import analyze_side
+from posture.analysis.side import analyze_side
+from posture.camera.cuts import find_cuts
 
 SHARED = Path(os.environ.get("POSTURE_SHARED_VIDEOS",
                              Path(__file__).parents[1] / ".." / "shared" / "videos"))
@@ -67,7 +67,7 @@ def test_no_stride_spans_a_cut_and_the_user_is_told() -> None:
                                          ("side_track_tracking-shot_betterforerunner.mp4", None),
                                          ("side_street_static-cam_50fps_cezaraandreea.mp4", None)])
 def test_real_panning_and_crossing_shots_have_no_cuts(name: str, slowmo) -> None:
-    from posture.pose import extract_pose_cached
-    from posture.signal import clean_track
+    from posture.pose.extract import extract_pose_cached
+    from posture.signal.clean import clean_track
 
     assert find_cuts(clean_track(extract_pose_cached(SHARED / name, slowmo_factor=slowmo))) == []

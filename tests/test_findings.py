@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from posture.compare import compare_clips, compare_windows
-from posture.findings import (
+from posture.findings.rules import (
     CARE_NOTE,
     FindingsReport,
     band_of,
@@ -24,6 +23,7 @@ from posture.findings import (
 )
 from posture.metrics.registry import METRICS, spec
 from posture.results import ClipAnalysis, QualityFlag, ViewEstimate
+from posture.stats.compare import compare_clips, compare_windows
 
 SIDE = ViewEstimate("side", "right", 0.9, near_side="left", roll_source="floor")
 REAR = ViewEstimate("rear", "away", 0.9, roll_source="floor")
@@ -283,7 +283,7 @@ def test_too_few_strides_to_judge_change_falls_back_to_levels() -> None:
     """Windows of 3 strides cannot be judged; the clip's level (lean 13 deg, above the usual
     range) is reported instead, and the comparison's warnings are kept (its "too few
     strides" replaced by the exact reason: the clip is shorter than MIN_CLIP_S)."""
-    from posture.findings import report_or_levels
+    from posture.findings.rules import report_or_levels
 
     short = make_clip({"trunk_lean_deg": (13.0, 1.0)}, n=9, seed=31)
     comp = compare_windows(short)
@@ -305,7 +305,7 @@ def test_low_confidence_change_is_to_check_without_advice() -> None:
     """8 strides a side with unclear landmarks (confidence 0.5): the +5 deg lean change is
     real in the numbers but low in confidence, so it is never a headline and carries no
     exercises; it is listed to check, with the reason, in the text and in JSON."""
-    from posture.findings import TO_CHECK_HINT, is_to_check
+    from posture.findings.rules import TO_CHECK_HINT, is_to_check
 
     fresh, tired = lean_pair(n=8, conf=0.5)
     comp = compare_clips(fresh, tired)
@@ -358,7 +358,7 @@ def _drifting_clip(duration_s: float, *, seed: int = 51) -> ClipAnalysis:
 def test_short_clip_claims_no_change_but_reports_levels() -> None:
     """12 s of running (the app asks for 20 s): the late +5 deg lean is not claimed as a
     change; the verdicts say why, the report names the clip's levels instead."""
-    from posture.findings import judge_change, report_or_levels, running_span_s
+    from posture.findings.rules import judge_change, report_or_levels, running_span_s
     from posture.wording import MIN_CLIP_S
 
     clip = _drifting_clip(12.0)
@@ -387,7 +387,7 @@ def test_short_clip_claims_no_change_but_reports_levels() -> None:
 def test_two_short_clips_are_still_compared() -> None:
     """The minimum applies to early versus late within one clip: two 8.5 s clips of 12
     strides each compare as before."""
-    from posture.findings import judge_change
+    from posture.findings.rules import judge_change
 
     comp = compare_clips(*lean_pair())
     assert judge_change(comp) is comp

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from posture.analysis.frontal import analyze_frontal
 from posture.errors import TooFewStridesError, WrongViewError
-from posture.frontal import analyze_frontal
 from posture.pipeline import AnalysisOptions
 from posture.results import STRIDE_ID_COLUMNS, ViewEstimate
 
@@ -205,7 +205,7 @@ SET = dict(lateral_sway_pct_hip=18.0, pelvic_drop_deg=7.0, step_width_pct_hip=30
 
 @pytest.mark.parametrize("view", ["rear", "front"])
 def test_synthetic_events_within_one_frame(view: str) -> None:
-    from posture.gait_frontal import detect_frontal_events
+    from posture.gait.frontal import detect_frontal_events
 
     track, truth = _synth(view, **SET)
     ev = detect_frontal_events(track)
@@ -291,7 +291,7 @@ def _front_clip_track():
 
     if not FRONT_CLIP.exists():
         pytest.skip("shared videos not present")
-    from posture import pose
+    from posture.pose import extract as pose
     cached = Path(tempfile.gettempdir()) / "posture-test-cache" / "front_road_multipace.npz"
     if cached.exists():
         return PoseTrack.load(cached)
@@ -304,7 +304,7 @@ def _front_clip_track():
 @pytest.mark.slow  # about 20 s for pose extraction on first run; the track is then cached
 def test_real_front_clip_with_cuts() -> None:
     """Same runner at four paces (5:30 to 3:30 min/km), 30 fps portrait, cut between paces."""
-    from posture.signal import clean_track
+    from posture.signal.clean import clean_track
 
     track = clean_track(_front_clip_track())
     a = analyze_frontal(track, options=AnalysisOptions(runner_height_m=1.75))
@@ -351,7 +351,7 @@ def _rendered(view: str, drop_deg: float, sway_pct: float, roll_deg: float = 0.0
     """Render a 12 s clip of the synthetic runner, run the pose model on it (both cached)."""
     import tempfile
 
-    from posture import pose
+    from posture.pose import extract as pose
     from posture.synth import render
     from posture.synth.camera import CameraParams
     from posture.synth.kinematics import RunnerParams
@@ -407,7 +407,7 @@ def test_rendered_rear_and_front_clips() -> None:
 
 def test_synthetic_fatigue_shows_in_early_late_comparison() -> None:
     """Frontal metrics flow into the early/late comparison like side metrics do."""
-    from posture.compare import compare_windows
+    from posture.stats.compare import compare_windows
 
     track, truth = _synth("rear", duration_s=21.0, noise_px=1.0, seed=7, **SET,
                           fatigue={"pelvic_drop_deg": 12.0})
@@ -435,7 +435,7 @@ def test_bundled_rear_sample() -> None:
     truth_file = video.with_name("rear_sway.truth.json")
     if not video.exists() or not truth_file.exists():
         pytest.skip("bundled sample not built")
-    from posture import pose
+    from posture.pose import extract as pose
     cached = Path(tempfile.gettempdir()) / "posture-test-cache" / "rear_sway_sample.npz"
     if cached.exists() and cached.stat().st_mtime > video.stat().st_mtime:
         track = PoseTrack.load(cached)

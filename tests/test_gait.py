@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from stick_runner import Stick, stick_track, true_extrema_s
 
-from posture.gait import detect_events, nearest_frame, stride_period_s
+from posture.gait.events import detect_events, nearest_frame, stride_period_s
 from posture.landmarks import LM
-from posture.signal import fill_short_gaps
+from posture.signal.clean import fill_short_gaps
 
 
 def _match(found: np.ndarray, truth: np.ndarray) -> np.ndarray:

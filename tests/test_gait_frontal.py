@@ -12,14 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from posture.gait_frontal import (
+from posture.gait.frontal import (
     cadence_spm,
     detect_frontal_events,
     events_from_frames,
     split_segments,
 )
 from posture.landmarks import LM
-from posture.signal import fill_short_gaps
+from posture.signal.clean import fill_short_gaps
 from posture.track import PoseTrack, VideoInfo, empty_arrays
 
 
@@ -295,7 +295,7 @@ def test_cadence_with_one_leg_timed_early() -> None:
 
 
 def test_false_contact_pairs_are_dropped() -> None:
-    from posture.gait_frontal import _alternate
+    from posture.gait.frontal import _alternate
 
     left = np.array([0, 40, 80, 120])
     right = np.array([20, 60, 63, 100])  # 63 follows 60 (same leg): dropped

@@ -15,7 +15,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from posture.gait_frontal import detect_frontal_events, leg_events
+from posture.gait.frontal import detect_frontal_events, leg_events
 from posture.landmarks import LM
 
 

@@ -8,8 +8,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from posture.legs import LEG_PAIRS, repair_leg_swaps, swap_legs, swap_states
-from posture.side import analyze_side
+from posture.analysis.side import analyze_side
+from posture.signal.legs import LEG_PAIRS, repair_leg_swaps, swap_legs, swap_states
 from posture.synth import tracks as synth
 from posture.synth.camera import CameraParams
 from posture.synth.kinematics import RunnerParams

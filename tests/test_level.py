@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from stick_runner import Stick, stick_track
 
-from posture.gait import GaitEvents, LegEvents
+from posture.camera.roll import estimate_roll_floor, level_track, roll_track
+from posture.gait.events import GaitEvents, LegEvents
 from posture.landmarks import LM
-from posture.level import estimate_roll_floor, level_track, roll_track
 from posture.track import PoseTrack
 
 FLOOR_Y = 600.0

@@ -21,9 +21,9 @@ import pytest
 from report_support import make_analysis, make_track
 from text_checks import assert_reads_cleanly, problems
 
-from posture import errors, quality
-from posture.compare import compare_clips, compare_windows
-from posture.findings import (
+from posture import errors
+from posture.analysis import quality
+from posture.findings.rules import (
     FindingsReport,
     judge_change,
     report,
@@ -31,6 +31,7 @@ from posture.findings import (
 )
 from posture.metrics.registry import METRICS, spec
 from posture.results import ClipAnalysis, QualityFlag, ViewEstimate
+from posture.stats.compare import compare_clips, compare_windows
 from posture.wording import camera_tilt_text, plural, strides_found
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,8 +47,8 @@ ST_TEXT = {"markdown", "caption", "warning", "info", "error", "success", "subhea
 
 # ---------------------------------------------------------------------------- source scan
 #: Modules that are all user-facing text: every sentence-like literal in them is a template.
-TEXT_MODULES = {"posture/findings.py", "posture/wording.py", "posture/cli.py",
-                "posture/report/session.py", "posture/report/pdf.py", "app/ui_result.py"}
+TEXT_MODULES = {"posture/findings/rules.py", "posture/wording.py", "posture/cli.py",
+                "posture/session.py", "posture/report/pdf.py", "app/ui_result.py"}
 _SENTENCE = re.compile(r"[A-Za-z]+ [A-Za-z]+")
 
 
@@ -113,8 +114,9 @@ def message_templates() -> list[tuple[str, str]]:
 
 def test_the_scan_finds_the_message_templates() -> None:
     where = {w.split(":")[0] for w, _ in message_templates()}
-    for f in ("posture/quality.py", "posture/compare.py", "posture/video.py", "posture/cli.py",
-              "posture/frontal.py", "app/ui_result.py", "posture/findings.py"):
+    for f in ("posture/analysis/quality.py", "posture/stats/compare.py", "posture/io/video.py",
+              "posture/cli.py", "posture/analysis/frontal.py", "app/ui_result.py",
+              "posture/findings/rules.py"):
         assert f in where, f
     assert len(message_templates()) > 80
 
@@ -152,7 +154,7 @@ def _fake_events(reasons: list[str], durations: list[float] | None = None) -> Si
 
 def quality_flag_texts() -> list[str]:
     """Every per-clip quality flag, raised on purpose, with 0, 1 and several strides."""
-    from posture.side import _too_few_message
+    from posture.analysis.side import _too_few_message
 
     texts = [quality.few_strides_flag(n).message for n in (0, 1, 2, 6)]
     reasons = ["duration 1.85 s outside 0.4-1.6 s", "duration 2.10 s outside 0.4-1.6 s",
@@ -220,7 +222,7 @@ def _metric_views(metric: str) -> str:
 def finding_reports() -> list[FindingsReport]:
     """Reports with every metric changed (worse, better), judged as levels, uncertain, on one
     leg, with warnings, on a clip too short for early versus late, and merged."""
-    from posture.findings import merge_reports, reference_ranges
+    from posture.findings.rules import merge_reports, reference_ranges
 
     table = reference_ranges()
     out = []
@@ -263,7 +265,7 @@ def finding_reports() -> list[FindingsReport]:
 
 
 def finding_texts(reports: list[FindingsReport]) -> list[str]:
-    from posture.report.session import finding_text
+    from posture.session import finding_text
 
     texts = []
     for r in reports:
@@ -326,7 +328,8 @@ def test_short_clip_judgement_reads_cleanly() -> None:
 def test_cli_output_reads_cleanly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                   capsys: pytest.CaptureFixture) -> None:
     """Everything `posture analyze` prints for a short and a long synthetic run."""
-    from posture import cli, pose
+    from posture import cli
+    from posture.pose import extract as pose
     from posture.synth.camera import CameraParams
     from posture.synth.kinematics import RunnerParams
     from posture.synth.tracks import synthetic_track
@@ -353,7 +356,7 @@ def test_cli_output_reads_cleanly(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 def test_pdf_text_reads_cleanly(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every string the PDF writes (all text passes through ``latin1``)."""
     from posture.report import pdf
-    from posture.report.session import AnalysedClip, build_session, session_pdf
+    from posture.session import AnalysedClip, build_session, session_pdf
 
     written: list[str] = []
     real = pdf.latin1

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from posture.compare import compare_clips, compare_windows
-from posture.findings import report_or_levels
+from posture.findings.rules import report_or_levels
 from posture.pipeline import AnalysisOptions, analyze_track, analyze_tracks
+from posture.stats.compare import compare_clips, compare_windows
 from posture.synth.camera import CameraParams
 from posture.synth.null import REAL_CLIPS, SHARED, rendered_cases, split_halves
 from posture.synth.samples import FRESH

@@ -14,10 +14,10 @@ import pytest
 from stick_runner import Stick, stick_track
 from videogen import regular_times, write_clip
 
+from posture.camera.orientation import body_axis, upright_turn_deg
 from posture.errors import OrientationError
-from posture.orientation import body_axis, upright_turn_deg
+from posture.io.video import display_rotation, iter_frames, probe
 from posture.pipeline import analyze_track
-from posture.video import display_rotation, iter_frames, probe
 
 SHARED = Path(os.environ.get("POSTURE_SHARED_VIDEOS",
                              Path(__file__).parents[1] / ".." / "shared" / "videos"))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from posture.landmarks import mirror_index
-from posture.people import Person, choose_runner, link_people, running_score
+from posture.pose.people import Person, choose_runner, link_people, running_score
 from posture.synth.camera import CameraParams
 from posture.synth.kinematics import RunnerParams
 from posture.synth.scene import _standing
@@ -98,7 +98,7 @@ def test_the_runner_is_chosen_not_the_biggest_or_most_seen() -> None:
 def test_conventions_state_the_choice_constants() -> None:
     from pathlib import Path
 
-    from posture import people
+    from posture.pose import people
 
     text = (Path(__file__).parents[1] / "docs" / "conventions.md").read_text()
     section = text.split("## Which person is analysed")[1].split("\n## ")[0]

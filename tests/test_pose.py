@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posture import pose
 from posture.errors import ClipTooShortError, NoRunnerError
+from posture.io.video import iter_frames
 from posture.landmarks import LM
+from posture.pose import extract as pose
 from posture.track import TRUNK_PROFILE_S
-from posture.video import iter_frames
 
 try:  # works whether or not tests/ is a package
     from tests import videogen as vg

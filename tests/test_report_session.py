@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from report_support import H, W, make_analysis, make_track, write_plain_video
 
-from posture.report.session import (
+from posture.session import (
     AnalysedClip,
     build_session,
     key_frame_images,

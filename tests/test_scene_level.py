@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
+from posture.camera.roll import RollEstimate, choose_roll
+from posture.camera.scene_lines import SceneRoll, estimate_roll_scene, family, runner_mask
 from posture.landmarks import LM
-from posture.level import RollEstimate, choose_roll
-from posture.scene_level import SceneRoll, estimate_roll_scene, family, runner_mask
 
 W, H = 640, 360
 
@@ -100,7 +100,7 @@ def _scene_roll(roll: float, ok: bool = True) -> SceneRoll:
 
 def _floor(roll: float | None) -> RollEstimate:
     if roll is None:
-        from posture.level import _not_estimated
+        from posture.camera.roll import _not_estimated
 
         return _not_estimated("the two feet gave floor lines +6 and +16 degrees off level")
     return RollEstimate(roll, 0.9, "floor", ci_deg=0.5, n_points=100)
@@ -129,7 +129,7 @@ def test_policy_refuses_implausible_scene_roll() -> None:
 def test_scene_roll_from_the_clip_and_its_mirror(tmp_path) -> None:
     """Frames are read from the track's own video; a mirrored track gets mirrored frames,
     so its roll flips sign instead of being paired with the wrong picture."""
-    from posture.scene_level import scene_roll_for_track
+    from posture.camera.scene_lines import scene_roll_for_track
     from posture.track import PoseTrack, VideoInfo, empty_arrays
     from tests.videogen import regular_times, write_clip
 
@@ -162,13 +162,13 @@ def _votes(roll: float | None, n: int, *, seed: int = 0) -> list:
 
 @functools.cache
 def _frame_votes(roll: float | None, seed: int):
-    from posture.scene_level import frame_votes
+    from posture.camera.scene_lines import frame_votes
 
     return frame_votes(_scene(roll or 0.0, lines=roll is not None, seed=seed), None)
 
 
 def test_stable_roll_needs_two_disjoint_frame_samples_to_agree() -> None:
-    from posture.scene_level import MAX_SAMPLE_DISAGREE_DEG, MIN_ROLL_SE_DEG, stable_roll
+    from posture.camera.scene_lines import MAX_SAMPLE_DISAGREE_DEG, MIN_ROLL_SE_DEG, stable_roll
 
     steady = stable_roll(_votes(-4.0, 8))
     assert steady.ok and steady.roll_deg == pytest.approx(-4.0, abs=0.3)
@@ -189,7 +189,7 @@ def test_stable_roll_needs_two_disjoint_frame_samples_to_agree() -> None:
 def test_one_camera_one_level_for_two_clips() -> None:
     """The issue's case: scene lines at -5.9 deg in one clip and none in the other. Both clips
     get the same roll (one estimate from the frames of both); never one clip only."""
-    from posture.scene_level import shared_rolls
+    from posture.camera.scene_lines import shared_rolls
 
     with_lines, without = _votes(-5.9, 8), _votes(None, 8, seed=20)
     a, b = shared_rolls([with_lines, without])
@@ -209,7 +209,7 @@ def test_one_camera_one_level_for_two_clips() -> None:
 
 def test_analyze_tracks_levels_both_clips_alike(monkeypatch: pytest.MonkeyPatch) -> None:
     """Through the pipeline: the clip with scene lines and the clip without get one roll."""
-    from posture import scene_level
+    from posture.camera import scene_lines as scene_level
     from posture.pipeline import AnalysisOptions, analyze_track, analyze_tracks
     from posture.synth.camera import CameraParams
     from posture.synth.samples import FRESH

@@ -13,7 +13,7 @@ import pytest
 from posture.errors import WrongViewError
 from posture.history import History, StoredClip
 from posture.pipeline import AnalysisOptions, analyze_track
-from posture.report.session import (
+from posture.session import (
     AnalysedClip,
     build_session,
     change_judged,

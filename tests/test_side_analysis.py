@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from stick_runner import Stick, stick_track
 
+from posture.analysis.side import analyze_side
+from posture.camera.roll import roll_track
+from posture.camera.view import estimate_view
 from posture.errors import TooFewStridesError, WrongViewError
 from posture.landmarks import LM
-from posture.level import roll_track
 from posture.pipeline import AnalysisOptions
-from posture.side import analyze_side
-from posture.view import estimate_view
 
 VIDEOS = Path(__file__).parents[1] / ".." / "shared" / "videos"
 
@@ -148,7 +148,7 @@ def test_synthetic_truth_lean_cadence_events_overstride(facing: int) -> None:
                    - true["vertical_oscillation_pct_leg"]) < 0.5
         assert abs(ours["foot_angle_ic_deg"] - true["foot_angle_ic_deg"]) < 2.0
     # every true contact found within one frame, toe-offs too
-    from posture.gait import detect_events
+    from posture.gait.events import detect_events
 
     ev = detect_events(tr, facing=facing)
     for leg in ("left", "right"):
@@ -239,7 +239,7 @@ def _real_track(name: str, tmp_path_factory):
     cache = tmp_path_factory.getbasetemp() / f"{name}.npz"
     if cache.exists():
         return PoseTrack.load(cache)
-    from posture import pose
+    from posture.pose import extract as pose
     tr = pose.extract_pose(VIDEOS / name, workers=1)
     tr.save(cache)
     return tr
@@ -247,7 +247,7 @@ def _real_track(name: str, tmp_path_factory):
 
 @pytest.mark.slow
 def test_real_treadmill_60fps_invariances(tmp_path_factory) -> None:
-    from posture.signal import clean_track
+    from posture.signal.clean import clean_track
 
     raw = _real_track("side_treadmill_gym_60fps_mhuang24.mp4", tmp_path_factory)
     tr = clean_track(raw)
@@ -283,7 +283,7 @@ def test_real_slowed_clips_are_refused_then_work_with_the_factor(name: str,
     """Both clips play slower than real life: taken at face value their strides last
     1.6-1.7 s, so they are refused with the slow-motion hint; with a factor of 2 they are
     running and mirroring changes nothing."""
-    from posture.signal import clean_track
+    from posture.signal.clean import clean_track
 
     raw = _real_track(name, tmp_path_factory)
     with pytest.raises(TooFewStridesError, match="too slow for running"):

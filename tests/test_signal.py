@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from posture.landmarks import LM, N_LANDMARKS
-from posture.legs import SWAP_LEFT, SWAP_RIGHT, continuity_swaps, repair_leg_swaps
-from posture.signal import (
+from posture.signal.clean import (
     clean_track,
     cutoff_for,
     fill_short_gaps,
     lowpass,
     reject_outliers,
 )
+from posture.signal.legs import SWAP_LEFT, SWAP_RIGHT, continuity_swaps, repair_leg_swaps
 from posture.track import PoseTrack, VideoInfo, empty_arrays
 
 STRIDE_HZ = 1.4  # one stride per ~0.7 s

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.interpolate import CubicSpline
 
-from posture.signal import FILL_CONTEXT, _fill_together, fill_short_gaps
+from posture.signal.clean import FILL_CONTEXT, _fill_together, fill_short_gaps
 
 MAX_GAP_S = 0.1
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posture.silhouette import trunk_edges_from_mask, trunk_normal
+from posture.pose.silhouette import trunk_edges_from_mask, trunk_normal
 from posture.track import TRUNK_PROFILE_S
 
 

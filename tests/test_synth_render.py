@@ -10,11 +10,11 @@ import av
 import numpy as np
 import pytest
 
+from posture.io.video import iter_frames, probe
 from posture.landmarks import LM
 from posture.synth import CameraParams, GroundTruth, RunnerParams, simulate
 from posture.synth.render import FrameRenderer, RenderStyle, render_clip, truth_path
 from posture.synth.truth import lumbar_arch_pct
-from posture.video import iter_frames, probe
 
 CLEAN = RenderStyle(background="plain", noise_sigma=0.0, blur_sigma=0.0, vignette=0.0)
 
@@ -79,7 +79,7 @@ def test_the_body_is_where_the_landmarks_are(roll_deg: float) -> None:
 
 
 def test_lumbar_arch_shows_in_the_silhouette() -> None:
-    from posture.silhouette import trunk_edges_from_mask
+    from posture.pose.silhouette import trunk_edges_from_mask
 
     cam = CameraParams(width_px=640, height_px=360, fps=30)
     found = {}
@@ -114,7 +114,7 @@ def test_rendering_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_pose_model_finds_the_rendered_runner(tmp_path: Path) -> None:
-    from posture.pose import extract_pose
+    from posture.pose.extract import extract_pose
 
     cam = CameraParams(width_px=480, height_px=270, fps=30)
     out = tmp_path / "mp.mp4"

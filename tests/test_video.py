@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posture import video
 from posture.errors import (
     ClipTooShortError,
     FrameRateTooLowError,
     PostureError,
     UnreadableVideoError,
 )
+from posture.io import video
 
 try:  # works whether or not tests/ is a package
     from tests import videogen as vg

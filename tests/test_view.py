@@ -8,8 +8,14 @@ import numpy as np
 import pytest
 from stick_runner import Stick, stick_track
 
+from posture.camera.view import (
+    SIDE_MAX_RATIO,
+    decide_facing,
+    detect_view,
+    estimate_view,
+    width_ratio,
+)
 from posture.landmarks import LM
-from posture.view import SIDE_MAX_RATIO, decide_facing, detect_view, estimate_view, width_ratio
 
 
 def _frontal(s: Stick, *, nose_nearer: bool):
@@ -92,7 +98,7 @@ def test_travel_direction_detected_overground() -> None:
 
 
 def test_scene_roll_hint_is_used_for_side_and_frontal_views() -> None:
-    from posture.scene_level import SceneRoll, family
+    from posture.camera.scene_lines import SceneRoll, family
 
     f = family(np.full(20, 2.5), np.full(20, 100.0))
     scene = SceneRoll(2.5, True, "", f, f, 8)

@@ -36,7 +36,7 @@ class MetricSpec:
     value, first order; measured by rotating landmark tracks, ``tests/test_compare.py``).
     Non-zero means the metric depends on the camera level: it enters the interval of a
     change through the roll's uncertainty, and its verdict is withdrawn when only one of two
-    clips was levelled (``posture/compare.py``)."""
+    clips was levelled (``posture/stats/compare.py``)."""
     judge_level: bool = True
     """False: the pose model's measured bias on this metric is large next to its usual
     range, so its level is never judged against that range (only changes within a runner)."""

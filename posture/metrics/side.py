@@ -14,15 +14,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from posture.gait import GaitEvents, leg_length_px
-from posture.landmarks import JOINTS, LM
-from posture.metrics.geometry import (
+from posture.gait.events import GaitEvents, leg_length_px
+from posture.geometry import (
     angle_from_vertical_deg,
     distance,
     flexion_deg,
     midpoint,
     quiet_empty_slices,
 )
+from posture.landmarks import JOINTS, LM
 from posture.results import ViewEstimate
 from posture.track import TRUNK_PROFILE_S, PoseTrack
 
@@ -229,7 +229,7 @@ def side_stride_metrics(track: PoseTrack, events: GaitEvents, view: ViewEstimate
     track : PoseTrack
         The levelled, cleaned side-view track the events were found on.
     events : GaitEvents
-        From :func:`posture.gait.detect_events`.
+        From :func:`posture.gait.events.detect_events`.
     view : ViewEstimate
         Facing and near side; its confidence scales every ``_conf``.
     runner_height_m : float, optional

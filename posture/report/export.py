@@ -54,7 +54,7 @@ def analysis_json(clips: dict[str, ClipAnalysis], *, comparison: Any = None,
     Parameters
     ----------
     clips : clip name -> analysis (one clip, or fresh and fatigued).
-    comparison, findings : outputs of :mod:`posture.compare` / :mod:`posture.findings`.
+    comparison, findings : outputs of :mod:`posture.stats.compare` / :mod:`posture.findings.rules`.
     meta : runner, date, options... (free keys).
     """
     doc = {

@@ -94,7 +94,7 @@ def frame_at(video_path: str, track: object, row: int, *,
     (image_rgb, scale) : the upright frame and its size relative to full resolution.
     """
     from posture.errors import UnreadableVideoError
-    from posture.video import iter_frames
+    from posture.io.video import iter_frames
 
     want = int(track.frame_index[row])
     t = float(track.t_s[row])

@@ -44,7 +44,7 @@ def write_annotated_mp4(video_path: str | Path, track: PoseTrack, strides: pd.Da
 
     Parameters
     ----------
-    video_path : the source clip (decoded again with :func:`posture.video.iter_frames`).
+    video_path : the source clip (decoded again with :func:`posture.io.video.iter_frames`).
     track : the PoseTrack analysed (rows matched by source frame index).
     strides : per-stride table, for the contact frames and overstride labels.
     max_side_px : long side of the output; frames are scaled down to it.
@@ -54,7 +54,7 @@ def write_annotated_mp4(video_path: str | Path, track: PoseTrack, strides: pd.Da
     -------
     Path of the written MP4 (H.264, yuv420p, ``+faststart`` for streaming in a browser).
     """
-    from posture.video import iter_frames
+    from posture.io.video import iter_frames
 
     out_path = Path(out_path)
     row_of = {int(fi): r for r, fi in enumerate(track.frame_index)}

@@ -1,7 +1,7 @@
 """How well the pose model sees a rendered clip: detection rate and landmark error vs truth.
 
 ``python -m posture.synth.check clip.mp4 [...]`` runs the project's pose stage
-(:func:`posture.pose.extract_pose`) and compares its landmarks with the true positions in
+(:func:`posture.pose.extract.extract_pose`) and compares its landmarks with the true positions in
 ``clip.truth.json``. Errors are in % of the true leg length in pixels (0.491 x runner height).
 """
 
@@ -42,7 +42,7 @@ class DetectionReport:
 
 def check_clip(video: str | Path, *, sides: tuple[str, ...] | None = None) -> DetectionReport:
     """Run the pose stage on a rendered clip and compare with its truth file."""
-    from posture.pose import extract_pose
+    from posture.pose.extract import extract_pose
 
     video = Path(video)
     doc = json.loads(truth_path(video).read_text())

@@ -12,7 +12,7 @@ roll 0 and +-4 deg; clips cached in ``--clips``):
   :func:`posture.pipeline.analyze_tracks`) and compared as fresh versus fatigued;
 * ``halves apart``: the same halves analysed one by one (how two clips were levelled before
   issue 17: each its own scene-line roll);
-* ``early/late``: :func:`posture.compare.compare_windows` on the whole clip (first versus last
+* ``early/late``: :func:`posture.stats.compare.compare_windows` on the whole clip (first versus last
   third of the strides);
 * noise floor per metric: stride-to-stride SD (pooled within leg and half) and the drift
   between the leg-balanced means of the first and the second half of the whole clip's
@@ -36,12 +36,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from posture.compare import Comparison, compare_clips, compare_windows
 from posture.errors import PostureError
-from posture.findings import report_or_levels
+from posture.findings.rules import report_or_levels
 from posture.metrics.registry import METRICS
 from posture.pipeline import AnalysisOptions, analyze_track, analyze_tracks, extract_track
 from posture.results import ClipAnalysis
+from posture.stats.compare import Comparison, compare_clips, compare_windows
 from posture.track import PoseTrack
 
 SHARED = Path("/work/shared/videos")
@@ -144,7 +144,7 @@ def noise_floor(analysis: ClipAnalysis, clip: str) -> pd.DataFrame:
     inflates it); the drift is the difference of the leg-balanced means of the second and
     first half of the strides (by start time). Units: each metric's unit.
     """
-    from posture.compare import valid_values
+    from posture.stats.compare import valid_values
 
     s = analysis.strides.sort_values("t_start_s").reset_index(drop=True)
     half = np.arange(len(s)) >= len(s) / 2
@@ -176,10 +176,10 @@ def scene_level_check(name: str, track: PoseTrack) -> dict[str, object]:
 
     Each phase samples 16 other frames spread over the clip; a stable estimate gives the
     same roll (within 0.5 deg) at every phase, or none. ``halves`` is what the two halves
-    analysed together get (:func:`posture.scene_level.shared_rolls`).
+    analysed together get (:func:`posture.camera.scene_lines.shared_rolls`).
     """
-    from posture.scene_level import scene_votes_for_track, shared_rolls, stable_roll
-    from posture.signal import clean_track
+    from posture.camera.scene_lines import scene_votes_for_track, shared_rolls, stable_roll
+    from posture.signal.clean import clean_track
 
     clean = clean_track(track)
     row: dict[str, object] = {"clip": name}

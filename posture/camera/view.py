@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from posture.geometry import distance, midpoint, quiet_empty_slices
 from posture.landmarks import LM
-from posture.metrics.geometry import distance, midpoint, quiet_empty_slices
 from posture.results import ViewEstimate
 from posture.track import PoseTrack
 
@@ -182,8 +182,8 @@ def estimate_view(track: PoseTrack, *, forced: str | None = None,
         :func:`detect_view`) and reported in the analysis notes.
     roll_override_deg : float or None
         User override of the camera roll in degrees (wins over the estimate).
-    scene_roll : posture.scene_level.SceneRoll or None
-        Roll from straight lines of the picture (see :func:`posture.level.choose_roll`).
+    scene_roll : posture.camera.scene_lines.SceneRoll or None
+        Roll from straight lines of the picture (see :func:`posture.camera.roll.choose_roll`).
     detection : ViewDetection, optional
         :func:`detect_view` of the same track when the caller already made it (it is
         decided once per clip).
@@ -193,7 +193,7 @@ def estimate_view(track: PoseTrack, *, forced: str | None = None,
     ViewEstimate
         ``camera_roll_deg`` in degrees, positive = scene turned clockwise on screen.
     """
-    from posture.level import choose_roll
+    from posture.camera.roll import choose_roll
 
     det = detect_view(track) if detection is None else detection
     view = forced or det.view

@@ -22,7 +22,7 @@ person detector on the rest (see :func:`_other_people`); a tracked body that jum
 picture between frames also counts (:func:`count_track_jumps`). Then (and whenever the user
 drew a box around the runner) :func:`_select_runner` finds the people on frames sampled every
 0.2 s, scores how much each one runs from a short landmark run on a crop around them
-(:mod:`posture.people`), and runs the model again on a crop that follows the runner, with
+(:mod:`posture.pose.people`), and runs the model again on a crop that follows the runner, with
 the other people painted out. Single-person clips never pay for this.
 """
 
@@ -42,19 +42,9 @@ from pathlib import Path
 
 import numpy as np
 
-from posture import cache
 from posture.errors import ClipTooShortError, NoRunnerError, PostureError
-from posture.landmarks import LM, N_LANDMARKS
-from posture.people import (
-    SCAN_STEP_S,
-    Person,
-    choose_runner,
-    link_people,
-    running_score,
-)
-from posture.silhouette import trunk_edges_from_mask
-from posture.track import TRUNK_PROFILE_S, PoseTrack, QualityFlag, VideoInfo
-from posture.video import (
+from posture.io import cache
+from posture.io.video import (
     MIN_DURATION_S,
     Frame,
     export_probe,
@@ -62,6 +52,16 @@ from posture.video import (
     iter_frames,
     probe,
 )
+from posture.landmarks import LM, N_LANDMARKS
+from posture.pose.people import (
+    SCAN_STEP_S,
+    Person,
+    choose_runner,
+    link_people,
+    running_score,
+)
+from posture.pose.silhouette import trunk_edges_from_mask
+from posture.track import TRUNK_PROFILE_S, PoseTrack, QualityFlag, VideoInfo
 
 #: Bump when a change to extraction changes its output (invalidates cached tracks).
 EXTRACTION_VERSION = "pose-6"
@@ -625,12 +625,12 @@ class _Worker:
     """
 
     def __init__(self, job: tuple) -> None:
-        pkg_root = str(Path(__file__).resolve().parents[1])
+        pkg_root = str(Path(__file__).resolve().parents[2])
         env = {**os.environ, "GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2",
                "PYTHONPATH": os.pathsep.join(filter(None, [pkg_root,
                                                            os.environ.get("PYTHONPATH")]))}
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from posture.pose import _worker_main; _worker_main()"],
+            [sys.executable, "-c", "from posture.pose.extract import _worker_main; _worker_main()"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         self.frames_done = 0
         self.result: tuple | None = None
@@ -777,7 +777,7 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
 
     Parameters
     ----------
-    path : video file (checked by :func:`posture.video.probe`).
+    path : video file (checked by :func:`posture.io.video.probe`).
     start_s, end_s : optional window, real seconds from the clip's first frame.
     progress : ``progress(frames_done, frames_total_estimate)``.
     slowmo_factor : override of the slow-motion factor (``None``: from metadata).
@@ -790,7 +790,7 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
         runs is followed (module docstring).
     stats : if given, filled with timings (seconds) by stage and the mode used.
     turn_ccw_deg : extra counter-clockwise quarter turn of the picture (see
-        :mod:`posture.orientation`).
+        :mod:`posture.camera.orientation`).
 
     Returns
     -------

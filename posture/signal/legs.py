@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from posture.landmarks import LEG_LEFT, LEG_RIGHT, LM
-from posture.signal import fill_short_gaps, trunk_length_px
+from posture.signal.clean import fill_short_gaps, trunk_length_px
 from posture.track import PoseTrack
 
 #: Landmarks swapped together (left, right) and used for the continuity cost.

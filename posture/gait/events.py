@@ -45,10 +45,10 @@ import pandas as pd
 from scipy.signal import find_peaks
 from scipy.stats import theilslopes
 
+from posture.geometry import distance, midpoint, quiet_empty_slices
 from posture.landmarks import JOINTS, LM
-from posture.metrics.geometry import distance, midpoint, quiet_empty_slices
 from posture.results import STRIDE_ID_COLUMNS, QualityFlag
-from posture.signal import fill_short_gaps
+from posture.signal.clean import fill_short_gaps
 from posture.track import PoseTrack
 
 #: Plausible running stride durations (IC to next IC of the same leg), seconds, for both
@@ -105,7 +105,7 @@ class GaitEvents:
     """Everything the event stage found in one clip, the same for every view.
 
     Side views: :func:`detect_events`; rear and front views:
-    :func:`posture.gait_frontal.detect_frontal_events`.
+    :func:`posture.gait.frontal.detect_frontal_events`.
 
     ``strides`` holds every candidate stride (IC to next IC of the same leg) with the
     :data:`posture.results.STRIDE_ID_COLUMNS` plus :data:`EVENT_STRIDE_COLUMNS`: ``valid``
@@ -151,7 +151,7 @@ class GaitEvents:
     def contact_cues(self) -> tuple[list[tuple[float, str]], np.ndarray]:
         """``(time s, leg)`` of every contact, and the duty factor (contact time / stride
         time) of every contact whose toe-off and next contact were found (for
-        :func:`posture.activity.gait_shape`)."""
+        :func:`posture.analysis.activity.gait_shape`)."""
         contacts = [(float(t), leg) for leg, ev in self.legs.items() for t in ev.ic_t_s]
         duty = [(ev.to_t_s[k] - ev.ic_t_s[k]) / (ev.ic_t_s[k + 1] - ev.ic_t_s[k])
                 for ev in self.legs.values() for k in range(ev.ic_t_s.size - 1)]

@@ -6,7 +6,7 @@ true upward direction then appears in the image as ``(sin roll, -cos roll)`` in 
 pixels, and a level floor line has image slope ``dy/dx = tan(roll)``.
 
 What is applied (:func:`choose_roll`): the roll from straight **scene lines**
-(:mod:`posture.scene_level`: walls, floor edges, treadmill rails and uprights in a few frames
+(:mod:`posture.camera.scene_lines`: walls, floor edges, treadmill rails and uprights in a few frames
 of the video) when enough of them agree and the roll is at most ``MAX_ROLL_DEG``; otherwise
 none, with a ``roll_not_estimated`` flag asking the user to level the phone or enter the
 tilt. A user value always wins.
@@ -32,12 +32,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.stats import theilslopes
 
-from posture.gait import LEGS, GaitEvents
+from posture.camera.scene_lines import MIN_ROLL_SE_DEG
+from posture.gait.events import LEGS, GaitEvents
+from posture.geometry import quiet_empty_slices, rotate_points
 from posture.landmarks import JOINTS
 from posture.metrics.frontal import hip_line_tilt_deg
-from posture.metrics.geometry import quiet_empty_slices, rotate_points
 from posture.results import QualityFlag
-from posture.scene_level import MIN_ROLL_SE_DEG
 from posture.track import PoseTrack
 
 #: Larger estimated rolls are treated as a failed estimate (phones are rarely that crooked
@@ -223,7 +223,7 @@ def choose_roll(scene=None, floor: RollEstimate | None = None, *,
 
     Parameters
     ----------
-    scene : posture.scene_level.SceneRoll or None
+    scene : posture.camera.scene_lines.SceneRoll or None
         Roll from straight scene lines (None when the video was not available).
     floor : RollEstimate, optional
         Side views: roll from the floor line of the stance feet (a diagnostic only).

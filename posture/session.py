@@ -7,7 +7,7 @@ versus late, one merged list of findings: :func:`build_view_pair`).
 
 The app and the CLI build a :class:`Session` with :func:`build_session` and then only ask it
 for pictures and files. No metric is computed here; the comparison and findings come from
-:mod:`posture.compare` and :mod:`posture.findings`.
+:mod:`posture.stats.compare` and :mod:`posture.findings.rules`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from posture.compare import Comparison, compare_clips, compare_windows
 from posture.errors import WrongViewError
-from posture.findings import (
+from posture.findings.rules import (
     SHORT_CLIP_CODE,
     TO_CHECK_HINT,
     Finding,
@@ -40,6 +39,7 @@ from posture.report.export import analysis_json
 from posture.report.keyframes import KeyFrames, frame_at, key_frames
 from posture.report.pdf import FindingText, ReportContent, build_pdf
 from posture.results import ClipAnalysis
+from posture.stats.compare import Comparison, compare_clips, compare_windows
 from posture.track import PoseTrack
 from posture.wording import MIN_CLIP_S
 
@@ -167,7 +167,7 @@ def build_view_pair(a: AnalysedClip, b: AnalysedClip, *, runner: str = "",
 
     Each clip is compared early versus late on its own (the metrics of the two planes do not
     overlap, and the clips need not be filmed at the same moment); the findings of both are
-    ranked together (:func:`posture.findings.merge_reports`).
+    ranked together (:func:`posture.findings.rules.merge_reports`).
     """
     side, frontal = order_view_pair(a, b)
     day = session_date or date.today()

@@ -20,18 +20,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from posture.activity import GaitShape, check_running, gait_shape, shape_at_any_speed
+from posture.analysis.activity import GaitShape, check_running, gait_shape, shape_at_any_speed
+from posture.analysis.quality import MIN_STRIDES_TO_REPORT, drop_implausible, few_strides_flag
+from posture.camera.roll import RollChoice, choose_roll, level_track, pelvis_roll_deg
 from posture.errors import TooFewStridesError, WrongViewError
-from posture.gait import GaitEvents
-from posture.gait_frontal import cadence_spm, detect_frontal_events, hip_mid_y
+from posture.gait.events import GaitEvents
+from posture.gait.frontal import cadence_spm, detect_frontal_events, hip_mid_y
 from posture.landmarks import LM
-from posture.level import RollChoice, choose_roll, level_track, pelvis_roll_deg
 from posture.metrics import frontal as fm
 from posture.metrics.registry import summarize_strides
 from posture.options import AnalysisOptions
-from posture.quality import MIN_STRIDES_TO_REPORT, drop_implausible, few_strides_flag
 from posture.results import STRIDE_ID_COLUMNS, ClipAnalysis, QualityFlag, ViewEstimate
-from posture.signal import cutoff_for, lowpass
+from posture.signal.clean import cutoff_for, lowpass
 from posture.track import PoseTrack
 from posture.wording import film_advice, strides_found
 
@@ -85,7 +85,7 @@ def _side_refusal() -> WrongViewError:
 
 def _view_of(track: PoseTrack, options: AnalysisOptions) -> ViewEstimate:
     """The view module's decision (honouring a forced view and a user roll)."""
-    from posture.view import estimate_view
+    from posture.camera.view import estimate_view
 
     forced = None if options.view == "auto" else options.view
     return estimate_view(track, forced=forced, roll_override_deg=options.camera_roll_deg)
@@ -93,7 +93,7 @@ def _view_of(track: PoseTrack, options: AnalysisOptions) -> ViewEstimate:
 
 def smooth_xy(xy: np.ndarray, t_s: np.ndarray, segments: tuple[tuple[int, int], ...], *,
               cutoff_hz: float = SMOOTH_HZ) -> np.ndarray:
-    """The measured landmarks low-passed within each segment (:func:`posture.signal.lowpass`:
+    """The measured landmarks low-passed within each segment (:func:`posture.signal.clean.lowpass`:
     zero-phase, real timestamps), px; runs too short for the filter are left as they are."""
     out = xy.copy()
     cols = list(_MEASURED)
@@ -230,7 +230,7 @@ def _spans(events: GaitEvents) -> list[tuple[int, int]]:
 
 
 def frontal_gait_shape(track: PoseTrack, events: GaitEvents) -> GaitShape:
-    """Walking or running cues (see :mod:`posture.activity`) from rear/front events."""
+    """Walking or running cues (see :mod:`posture.analysis.activity`) from rear/front events."""
     contacts, duty = events.contact_cues()
     return gait_shape(track.t_s, hip_mid_y(track.image_xy_px), contacts, duty_factors=duty)
 
@@ -290,7 +290,7 @@ def analyze_frontal(track: PoseTrack, *, view: ViewEstimate | None = None,
                             roll_se_deg=roll.se_deg if applied else 0.0)
     notes = {
         "events": "initial contact and toe-off from the feet's vertical image motion "
-                  "(rear/front method, posture.gait_frontal)",
+                  "(rear/front method, posture.gait.frontal)",
         "camera_roll": f"{applied:.2f} deg from {roll.source}"
                        + ("" if options.level_camera else " (levelling switched off)"),
         "camera_roll_pelvis": (f"{roll.pelvis_deg:.2f} +/- {roll.pelvis_se_deg:.2f} deg"

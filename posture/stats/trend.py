@@ -1,6 +1,6 @@
 """Drift of each metric over a whole run: slope per minute with a 95 % interval.
 
-Uses the same stride filter as :mod:`posture.compare` (NaN dropped, confidence >= 0.3). The
+Uses the same stride filter as :mod:`posture.stats.compare` (NaN dropped, confidence >= 0.3). The
 main slope is ordinary least squares (``scipy.stats.linregress``) with a t interval on
 ``n - 2`` degrees of freedom; the Theil-Sen slope (``scipy.stats.theilslopes``), which
 shrugs off a few wild strides, is reported next to it as a check. A metric is called
@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from posture.compare import CI_LEVEL, MIN_CONF, valid_values, with_cadence
+from posture.analysis.quality import MIN_STABLE_STRIDES
 from posture.metrics.registry import METRICS
-from posture.quality import MIN_STABLE_STRIDES
 from posture.results import ClipAnalysis
+from posture.stats.compare import CI_LEVEL, MIN_CONF, valid_values, with_cadence
 
 TREND_COLUMNS: tuple[str, ...] = (
     "metric", "label", "unit", "n", "duration_min", "slope_per_min", "ci_low", "ci_high",

@@ -1,7 +1,7 @@
 """Cleaning landmark tracks: outlier rejection, short-gap filling, low-pass.
 
 Order of the steps (each one documented at its function). The legs' labels of a side view
-are repaired before, once, on the raw landmarks (:mod:`posture.legs`).
+are repaired before, once, on the raw landmarks (:mod:`posture.signal.legs`).
 
 1. :func:`reject_outliers` - a point far from its running median (robust, visibility-aware
    threshold) is set to NaN.
@@ -255,7 +255,7 @@ def clean_track(track: PoseTrack, *, cutoff_hz: float | None = None,
 
     Parameters
     ----------
-    track : raw track from :mod:`posture.pose`.
+    track : raw track from :mod:`posture.pose.extract`.
     cutoff_hz : low-pass cut-off (Hz); default ``DEFAULT_CUTOFF_HZ``, always capped at
         0.4 x the track's frame rate.
     max_gap_s : longest run of missing frames (s) to fill; longer gaps stay NaN.

@@ -7,14 +7,15 @@ from pathlib import Path
 
 import numpy as np
 
-from posture.activity import GaitShape, check_running, gait_shape, shape_at_any_speed
-from posture.cuts import blank_around_cuts, cuts_flag, find_cuts, reject_strides_across_cuts
+from posture.analysis.activity import GaitShape, check_running, gait_shape, shape_at_any_speed
+from posture.analysis.quality import MIN_STRIDES_TO_REPORT, drop_implausible, side_quality_flags
+from posture.camera.cuts import blank_around_cuts, cuts_flag, find_cuts, reject_strides_across_cuts
+from posture.camera.roll import choose_roll, estimate_roll_floor, level_track
+from posture.camera.view import ViewDetection, detect_view, estimate_view
 from posture.errors import TooFewStridesError, WrongViewError
-from posture.gait import STRIDE_MAX_S, GaitEvents, detect_events
+from posture.gait.events import STRIDE_MAX_S, GaitEvents, detect_events
+from posture.geometry import quiet_empty_slices
 from posture.landmarks import JOINTS, LM
-from posture.legs import repaired
-from posture.level import choose_roll, estimate_roll_floor, level_track
-from posture.metrics.geometry import quiet_empty_slices
 from posture.metrics.registry import summarize_strides
 from posture.metrics.side import (
     SIDE_METRICS,
@@ -24,10 +25,9 @@ from posture.metrics.side import (
     side_stride_metrics,
 )
 from posture.options import AnalysisOptions
-from posture.quality import MIN_STRIDES_TO_REPORT, drop_implausible, side_quality_flags
 from posture.results import ClipAnalysis, QualityFlag, ViewEstimate
+from posture.signal.legs import repaired
 from posture.track import PoseTrack
-from posture.view import ViewDetection, detect_view, estimate_view
 from posture.wording import film_advice, strides_found
 
 
@@ -39,7 +39,7 @@ def _wrong_view_message(view: str) -> str:
 
 
 def side_gait_shape(track: PoseTrack, events: GaitEvents) -> GaitShape:
-    """Walking or running cues (see :mod:`posture.activity`) from side-view events."""
+    """Walking or running cues (see :mod:`posture.analysis.activity`) from side-view events."""
     contacts, duty = events.contact_cues()
     xy = track.image_xy_px
     knees = np.concatenate([knee_flexion_deg(xy[:, JOINTS[leg]["hip"]],
@@ -97,13 +97,13 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
     Parameters
     ----------
     track : PoseTrack
-        Cleaned landmarks (see :func:`posture.signal.clean_track`), not levelled.
+        Cleaned landmarks (see :func:`posture.signal.clean.clean_track`), not levelled.
     view : ViewEstimate, optional
-        From :func:`posture.view.estimate_view`; estimated here when omitted.
+        From :func:`posture.camera.view.estimate_view`; estimated here when omitted.
     options : AnalysisOptions, optional
         Runner height, view/roll overrides, ``level_camera``.
     detection : ViewDetection, optional
-        :func:`posture.view.detect_view` of ``track`` when the caller made it already.
+        :func:`posture.camera.view.detect_view` of ``track`` when the caller made it already.
 
     Returns
     -------

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from posture.errors import WalkingError
-from posture.gait import stride_period_s
+from posture.gait.events import stride_period_s
 from posture.track import PoseTrack
 
 #: The hips' lowest point counts as "at the contact" within this share of a step after

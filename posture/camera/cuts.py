@@ -10,7 +10,7 @@ box centre in body heights plus the change of the median box height (log, in uni
 catch cuts that landmark smoothing spreads over a few frames. Panning cameras cannot fool
 it the way a frame-difference test of the pixels can (a fast pan changes every pixel).
 
-Rear/front clips have their own, hip-width based split (``posture.gait_frontal``); this
+Rear/front clips have their own, hip-width based split (``posture.gait.frontal``); this
 module serves side views, where the hips overlap and the body height is the scale.
 """
 

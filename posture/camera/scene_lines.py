@@ -1,6 +1,6 @@
 """Camera roll from the picture itself: straight scene lines (walls, floor, treadmill rails).
 
-Why: the landmark-based floor line (:mod:`posture.level`) depends on where the pose model
+Why: the landmark-based floor line (:mod:`posture.camera.roll`) depends on where the pose model
 puts heels and toes, which is neither on the floor nor stable while the foot rolls through
 stance. Rooms, tracks and treadmills are full of straight edges that are truly level
 (floor/wall joins, belt and rail edges, skirting boards) or truly plumb (door frames,
@@ -10,7 +10,7 @@ Method: sample about eight frames spread over the clip; per frame, grey -> Canny
 probabilistic Hough segments, after blanking the runner (thick bones, trunk and head drawn
 from the landmarks of the same frame) so limbs and trunk never vote. A segment within
 ``NEAR_DEG`` of horizontal votes ``atan(dy/dx)``; within ``NEAR_DEG`` of vertical it votes
-``atan2(dx, -dy)`` (pointing up). With the sign convention of :mod:`posture.level` both
+``atan2(dx, -dy)`` (pointing up). With the sign convention of :mod:`posture.camera.roll` both
 equal the roll. Each family gives a length-weighted median and a length-weighted median
 absolute deviation. The estimate is refused when neither family has enough line length
 or the lines disagree (see :func:`combine_families`).
@@ -329,7 +329,7 @@ def scene_votes_for_track(track: PoseTrack, path: str | Path | None = None, *,
     clip does not decode it through.
     """
     from posture.errors import PostureError
-    from posture.video import frames_at
+    from posture.io.video import frames_at
 
     path = Path(path or track.info.path)
     if not path.is_file() or track.n_frames == 0:

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from posture.errors import ImplausibleValuesError
-from posture.gait import GaitEvents
+from posture.gait.events import GaitEvents
+from posture.geometry import midpoint, quiet_empty_slices
 from posture.landmarks import LM
-from posture.metrics.geometry import midpoint, quiet_empty_slices
 from posture.metrics.registry import PLAUSIBLE_RANGE, spec
 from posture.results import QualityFlag
 from posture.track import PoseTrack
@@ -25,7 +25,7 @@ from posture.wording import film_advice, plural, strides_found
 #: with TooFewStridesError): one stride has no spread to judge.
 MIN_STRIDES_TO_REPORT = 2
 #: Fewer valid strides than this give an unstable clip mean or median (``few_strides``
-#: flag, both views), and no verdict for a comparison window (:mod:`posture.compare`): the
+#: flag, both views), and no verdict for a comparison window (:mod:`posture.stats.compare`): the
 #: stride-to-stride SD of the metrics is 1-3x their smallest detectable difference
 #: (docs/metrics.md), so a mean of 7 has a standard error of about 0.4-1.1 of it.
 MIN_STABLE_STRIDES = 7

@@ -2,9 +2,10 @@
 
 Two sources of findings:
 
-* :func:`findings` on a :class:`~posture.compare.Comparison`: a metric that **changed** for the
-  worse between the two windows (verdict rules in :mod:`posture.compare`), plus the level of
-  the later window when it sits outside the reference band (unchanged metrics included);
+* :func:`findings` on a :class:`~posture.stats.compare.Comparison`: a metric that **changed**
+  for the worse between the two windows (verdict rules in :mod:`posture.stats.compare`), plus
+  the level of the later window when it sits outside the reference band (unchanged metrics
+  included);
 * :func:`clip_findings` on one :class:`~posture.results.ClipAnalysis`: absolute levels against
   the reference bands.
 
@@ -37,23 +38,23 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from posture.compare import (
+from posture.analysis.quality import MIN_STABLE_STRIDES, is_pose_flag, sorted_flags
+from posture.jsonsafe import finite_or_none
+from posture.metrics.registry import METRICS, spec
+from posture.results import ClipAnalysis, QualityFlag
+from posture.stats.compare import (
     MIN_CONF,
     Comparison,
     MetricChange,
     valid_values,
     with_cadence,
 )
-from posture.jsonsafe import finite_or_none
-from posture.metrics.registry import METRICS, spec
-from posture.quality import MIN_STABLE_STRIDES, is_pose_flag, sorted_flags
-from posture.results import ClipAnalysis, QualityFlag
 from posture.wording import MIN_CLIP_S, film_advice, plural
 
 Confidence = Literal["high", "moderate", "low"]
 Band = Literal["good", "watch", "outside"]
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).parents[1] / "data"
 MAX_SHOWN: int = 3
 CONFIDENCE_WEIGHT: dict[str, float] = {"high": 1.0, "moderate": 0.7, "low": 0.4}
 #: Below these, a finding's confidence drops one step (documented in docs/findings.md).
@@ -377,7 +378,8 @@ def findings(comparison: Comparison, *,
     Parameters
     ----------
     comparison : Comparison
-        From :func:`posture.compare.compare_windows` or :func:`posture.compare.compare_clips`.
+        From :func:`posture.stats.compare.compare_windows` or
+        :func:`posture.stats.compare.compare_clips`.
     analyses : ClipAnalysis or sequence of them, optional
         The clip(s) behind the comparison; the last one holds window B. When given, each
         finding also names the clearest single stride (its frame) and clip quality flags

@@ -40,9 +40,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from posture.analysis.quality import MIN_STABLE_STRIDES
 from posture.jsonsafe import nan_back, to_jsonable
 from posture.metrics.registry import METRICS, spec
-from posture.quality import MIN_STABLE_STRIDES
 from posture.results import ClipAnalysis, QualityFlag
 from posture.wording import film_advice, plural
 
@@ -362,8 +362,8 @@ def with_cadence(strides: pd.DataFrame) -> pd.DataFrame:
 
 
 def trend(analysis: ClipAnalysis, **options: float) -> pd.DataFrame:
-    """Slope per minute of every metric over the run; see :func:`posture.trend.trend`."""
-    from posture.trend import trend as _trend
+    """Slope per minute of every metric over the run; see :func:`posture.stats.trend.trend`."""
+    from posture.stats.trend import trend as _trend
 
     return _trend(analysis, **options)
 

@@ -240,7 +240,7 @@ def display_rotation(matrix: np.ndarray | None) -> DisplayRotation:
     horizontal mirror as a 180 deg turn, which stood the runner on their head), with a
     note. Whether a mirrored quarter turn means +90 or -90 depends on which side the mirror
     is taken; a body left upside down by that is turned by the body-orientation check
-    (:mod:`posture.orientation`).
+    (:mod:`posture.camera.orientation`).
     """
     if matrix is None:
         return DisplayRotation(0)
@@ -397,7 +397,7 @@ def probe(path: str | os.PathLike, *, slowmo_factor: float | None = None,
     slowmo_factor : how many times slower than life the clip plays; ``None`` detects it from
         metadata (1.0 when there is none).
     turn_ccw_deg : an extra counter-clockwise quarter turn on top of the rotation metadata
-        (a body found upside down or lying sideways, see :mod:`posture.orientation`).
+        (a body found upside down or lying sideways, see :mod:`posture.camera.orientation`).
 
     Returns
     -------

@@ -37,9 +37,9 @@ import numpy as np
 import pandas as pd
 from scipy.signal import find_peaks, savgol_filter
 
-from posture.gait import STRIDE_MAX_S, STRIDE_MIN_S, GaitEvents, LegEvents, stride_table
+from posture.gait.events import STRIDE_MAX_S, STRIDE_MIN_S, GaitEvents, LegEvents, stride_table
 from posture.landmarks import LM
-from posture.signal import fill_short_gaps
+from posture.signal.clean import fill_short_gaps
 from posture.track import PoseTrack
 
 Leg = Literal["left", "right"]
@@ -490,7 +490,7 @@ def events_from_frames(ic: dict[str, np.ndarray], to: dict[str, np.ndarray], t_s
     """The events container from contact and toe-off frames (track rows) of each leg.
 
     Each contact gets the first toe-off of its leg before the leg's next contact (NaN when
-    none); ``rows`` are the candidate strides (:func:`posture.gait.stride_table`).
+    none); ``rows`` are the candidate strides (:func:`posture.gait.events.stride_table`).
     """
     legs = {}
     for leg in LEGS:
@@ -532,7 +532,7 @@ def _events_with_gaps(y: np.ndarray, fps: float, scale: float,
 def _strides(ic: dict[str, np.ndarray], to: dict[str, np.ndarray], t_s: np.ndarray, *,
              segment: int) -> list[dict]:
     """Candidate strides (consecutive ICs of each leg) of one segment, as rows of
-    :func:`posture.gait.stride_table`: valid when the stride lasts a plausible time, holds
+    :func:`posture.gait.events.stride_table`: valid when the stride lasts a plausible time, holds
     exactly one contact of the other leg and (with 3 or more such strides) lies within
     ``MAX_STRIDE_DEVIATION`` of the segment's median stride."""
     out: list[dict] = []

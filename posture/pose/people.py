@@ -1,7 +1,7 @@
 """Which person is the runner: people found by the person detector, and how much each runs.
 
 The legacy MediaPipe Pose solution follows one person, the one its detector finds first
-(usually the biggest). When someone else is in view, :mod:`posture.pose` asks this module:
+(usually the biggest). When someone else is in view, :mod:`posture.pose.extract` asks this module:
 
 1. :func:`link_people` joins the person detector's hits on frames sampled every
    ``SCAN_STEP_S`` into people with one identity over time (nearest hip centre of similar

@@ -1,0 +1,1 @@
+"""One clip's analysis per view: side, rear/front, quality flags, walking/running."""

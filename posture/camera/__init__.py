@@ -1,0 +1,1 @@
+"""How the camera sees the runner: view, roll (level), scene lines, orientation, cuts."""

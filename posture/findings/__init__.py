@@ -1,0 +1,1 @@
+"""Findings: what to tell the runner, ranked, with reference ranges."""

@@ -1,0 +1,1 @@
+"""Gait events (contacts, toe-offs, strides, cadence) of every view."""

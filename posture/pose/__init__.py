@@ -1,0 +1,1 @@
+"""Pose landmarks: running the pose model over a clip, following the runner."""

@@ -1,0 +1,1 @@
+"""Cleaning landmark signals: leg identity, outliers, gaps, low-pass."""

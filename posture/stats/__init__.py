@@ -1,0 +1,1 @@
+"""Comparisons: early versus late, clip versus clip, trends."""
