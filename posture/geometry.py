@@ -1,4 +1,4 @@
-"""Plane angle maths shared by the side and frontal metrics.
+"""Plane angle maths shared by the camera, gait and metric stages (base layer).
 
 All inputs are image coordinates in pixels with y pointing **down** (see
 ``docs/conventions.md``). Arrays broadcast: a point is an array whose last axis has
@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import numpy as np
+
+from posture.landmarks import LM
 
 F = TypeVar("F", bound=Callable)
 
@@ -84,11 +86,6 @@ def rotate_points(xy: np.ndarray, angle_deg: float, center: tuple[float, float])
     return (xy - c) @ rotation_matrix(angle_deg).T + c
 
 
-def wrap_deg(a: np.ndarray) -> np.ndarray:
-    """Wrap angles to [-180, 180) degrees."""
-    return (np.asarray(a, float) + 180.0) % 360.0 - 180.0
-
-
 def quiet_empty_slices(func: F) -> F:
     """Silence numpy's warnings about all-NaN slices inside ``func``.
 
@@ -106,3 +103,15 @@ def quiet_empty_slices(func: F) -> F:
             return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def hip_line_tilt_deg(xy_px: np.ndarray) -> np.ndarray:
+    """(T,) image slope angle of the hip line, degrees, drawn toward image +x (+ = down right).
+
+    Works on plain image coordinates (not lateral ones): a camera roll of ``r`` degrees adds
+    ``r`` to it whatever the view, which is what the roll estimate uses.
+    """
+    a, b = xy_px[..., LM.LEFT_HIP, :], xy_px[..., LM.RIGHT_HIP, :]
+    d = b - a
+    d = np.where(d[..., :1] < 0, -d, d)
+    return np.degrees(np.arctan2(d[..., 1], d[..., 0]))

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from posture.errors import PostureError
+from posture.io.cache import private_dir
 from posture.jsonsafe import to_jsonable
 from posture.results import ClipAnalysis
 
@@ -93,7 +94,6 @@ def default_db_path() -> Path:
 def _create_private(path: Path) -> None:
     """Create the database file (and its folder) readable by this user only; refuse a
     symbolic link planted where the file should be."""
-    from posture.io.cache import private_dir
 
     private_dir(path.parent, what="history folder",
                 hint=f"set {ENV_VAR} to a file in a folder you can write.")
@@ -370,10 +370,6 @@ class History:
         return StoredSession(int(row[0]), row[1], date.fromisoformat(row[2]), row[3], clips,
                              json.loads(row[4]) if row[4] else None,
                              json.loads(row[5]) if row[5] else None)
-
-    def delete_session(self, session_id: int) -> None:
-        with self._tx() as cur:
-            cur.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
 
     def runner_videos(self, runner: str) -> set[str]:
         """SHA-256 of every video stored for the runner (to delete its files elsewhere)."""

@@ -111,3 +111,6 @@ def mirror_index() -> list[int]:
     for a, b in LR_PAIRS:
         perm[a], perm[b] = int(b), int(a)
     return perm
+
+#: The two legs, by anatomical side.
+LEGS: tuple[str, str] = ("left", "right")

@@ -10,8 +10,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from posture.analysis.frontal import analyze_frontal
+from posture.analysis.quality import sorted_flags
+from posture.analysis.side import analyze_side
+from posture.camera.orientation import turned_note, upright_turn_deg
+from posture.camera.scene_lines import scene_votes_for_track, shared_rolls
+from posture.camera.view import detect_view, estimate_view
+from posture.errors import OrientationError, PostureError
 from posture.options import DEFAULT_OPTIONS, AnalysisOptions
+from posture.pose.extract import extract_pose_cached
 from posture.results import ClipAnalysis
+from posture.signal.clean import clean_track
+from posture.signal.legs import repair_leg_swaps
 from posture.track import PoseTrack, QualityFlag
 
 #: ``progress(frames_done, frames_total)``; ``frames_total`` may be an estimate.
@@ -26,8 +36,6 @@ def extract_track(path: str | Path, options: AnalysisOptions = DEFAULT_OPTIONS, 
     read again with the picture turned upright, and the track carries a warning saying so;
     when no clean quarter turn makes it upright, :class:`posture.errors.OrientationError`.
     """
-    from posture.camera.orientation import turned_note, upright_turn_deg
-    from posture.pose.extract import extract_pose_cached
 
     def read(turn_ccw_deg: int) -> PoseTrack:
         return extract_pose_cached(path, start_s=options.start_s, end_s=options.end_s,
@@ -44,8 +52,6 @@ def extract_track(path: str | Path, options: AnalysisOptions = DEFAULT_OPTIONS, 
         return track
     turned = read(turn)
     if upright_turn_deg(turned, name) != 0:
-        from posture.errors import OrientationError
-
         raise OrientationError(
             f"The body in {name} is not upright in the picture and turning it did not help; "
             "film with the phone upright, or rotate the video in a video editor first.")
@@ -59,7 +65,8 @@ def analyze_track(track: PoseTrack, options: AnalysisOptions = DEFAULT_OPTIONS) 
 
     When the clip named in ``track.info.path`` is readable, a few of its frames are sampled
     for a camera-roll estimate from straight scene lines
-    (:func:`posture.camera.scene_lines.stable_roll`); without it the landmarks alone are used.
+    (:func:`posture.camera.scene_lines.stable_roll`); without it the landmarks alone are
+    used.
     """
     return analyze_tracks([track], [options])[0]
 
@@ -69,22 +76,16 @@ def analyze_tracks(tracks: Sequence[PoseTrack],
     """Analyse clips of one session (e.g. fresh and fatigued) with one camera level.
 
     The scene-line roll is estimated once from the frames of all clips whose roll the user
-    did not give (:func:`posture.camera.scene_lines.shared_rolls`), so a correction is applied to
-    all of them or to none, unless each clip alone shows a stable and clearly different
+    did not give (:func:`posture.camera.scene_lines.shared_rolls`), so a correction is applied
+    to all of them or to none, unless each clip alone shows a stable and clearly different
     level (the camera was moved in between).
     """
-    from posture.camera.orientation import upright_turn_deg
-    from posture.camera.scene_lines import scene_votes_for_track, shared_rolls
-    from posture.signal.clean import clean_track
-
     if len(tracks) != len(options):
         raise ValueError("one AnalysisOptions per track is needed")
     for track in tracks:
         # a body still upside down or sideways here was not read through extract_track
         # (which turns it): refuse rather than measure it
         if upright_turn_deg(track, Path(track.info.path).name) != 0:
-            from posture.errors import OrientationError
-
             raise OrientationError(
                 f"The body in {Path(track.info.path).name} is upside down or lying sideways "
                 "in the picture; analyse the video file itself (it is turned upright "
@@ -103,9 +104,6 @@ def _analyze_clean(track: PoseTrack, clean: PoseTrack, options: AnalysisOptions,
                    scene) -> ClipAnalysis:  # scene: SceneRoll | None
     """One clip's analysis, carrying what the pose stage noticed (another person in view,
     ...) into its quality flags, and into a refusal's message."""
-    from posture.analysis.quality import sorted_flags
-    from posture.errors import PostureError
-
     try:
         analysis = _measure(track, clean, options, scene)
     except PostureError as exc:
@@ -120,15 +118,9 @@ def _analyze_clean(track: PoseTrack, clean: PoseTrack, options: AnalysisOptions,
 
 def _measure(track: PoseTrack, clean: PoseTrack, options: AnalysisOptions,
              scene) -> ClipAnalysis:  # scene: SceneRoll | None
-    from posture.camera.view import detect_view, estimate_view
-    from posture.signal.clean import clean_track
-
     forced = None if options.view == "auto" else options.view
     detection = detect_view(clean)
     if (forced or detection.view) == "side":
-        from posture.analysis.side import analyze_side
-        from posture.signal.legs import repair_leg_swaps
-
         # the legs' labels are repaired once, on the raw landmarks (before smoothing blurs
         # a swap); rear/front views need none (the legs are apart in the picture)
         fixed, repair = repair_leg_swaps(track)
@@ -142,16 +134,12 @@ def _measure(track: PoseTrack, clean: PoseTrack, options: AnalysisOptions,
     if view.view == "side":
         analysis = analyze_side(clean, view=view, options=options, detection=detection)
     else:
-        from posture.analysis.frontal import analyze_frontal
-
         analysis = analyze_frontal(clean, view=view, options=options)
     return _with_picture_notes(analysis, track)
 
 
 def _with_picture_notes(analysis: ClipAnalysis, track: PoseTrack) -> ClipAnalysis:
     """Record in the analysis notes how the picture was turned or its metadata read."""
-    from posture.camera.orientation import turned_note
-
     name = Path(track.info.path).name
     if track.info.turn_ccw_deg:
         analysis.notes["orientation"] = turned_note(track.info.turn_ccw_deg, name)

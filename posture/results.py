@@ -27,6 +27,7 @@ from typing import Literal
 import pandas as pd
 
 from posture.jsonsafe import dumps, finite_or_none, to_jsonable
+from posture.metrics.registry import METRICS
 from posture.track import QualityFlag as QualityFlag  # re-exported: defined beside PoseTrack
 from posture.track import Severity as Severity
 from posture.track import VideoInfo
@@ -80,8 +81,6 @@ class ClipAnalysis:
         return len(self.strides)
 
     def metric_columns(self) -> list[str]:
-        from posture.metrics.registry import METRICS
-
         return [c for c in self.strides.columns if c in METRICS]
 
     def to_dict(self) -> dict:

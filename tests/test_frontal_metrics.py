@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from posture.geometry import hip_line_tilt_deg
 from posture.landmarks import LM, mirror_index
 from posture.metrics import frontal as fm
 
@@ -52,8 +53,8 @@ def test_pelvic_drop_angle_and_sign(deg: float) -> None:
     assert fm.pelvic_drop_series_deg(fm.lateral_coords(xy, "front"), "left")[0] == \
         pytest.approx(deg, abs=1e-9)
     # the oriented image tilt (roll cue) is +deg regardless of labels
-    assert fm.hip_line_tilt_deg(xy)[0] == pytest.approx(deg, abs=1e-9)
-    assert fm.hip_line_tilt_deg(xy[:, mirror_index()])[0] == pytest.approx(deg, abs=1e-9)
+    assert hip_line_tilt_deg(xy)[0] == pytest.approx(deg, abs=1e-9)
+    assert hip_line_tilt_deg(xy[:, mirror_index()])[0] == pytest.approx(deg, abs=1e-9)
 
 
 def test_trunk_lateral_angle_sign() -> None:

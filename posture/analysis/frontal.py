@@ -23,6 +23,7 @@ import pandas as pd
 from posture.analysis.activity import GaitShape, check_running, gait_shape, shape_at_any_speed
 from posture.analysis.quality import MIN_STRIDES_TO_REPORT, drop_implausible, few_strides_flag
 from posture.camera.roll import RollChoice, choose_roll, level_track, pelvis_roll_deg
+from posture.camera.view import estimate_view
 from posture.errors import TooFewStridesError, WrongViewError
 from posture.gait.events import GaitEvents
 from posture.gait.frontal import cadence_spm, detect_frontal_events, hip_mid_y
@@ -85,8 +86,6 @@ def _side_refusal() -> WrongViewError:
 
 def _view_of(track: PoseTrack, options: AnalysisOptions) -> ViewEstimate:
     """The view module's decision (honouring a forced view and a user roll)."""
-    from posture.camera.view import estimate_view
-
     forced = None if options.view == "auto" else options.view
     return estimate_view(track, forced=forced, roll_override_deg=options.camera_roll_deg)
 

@@ -27,18 +27,32 @@ too few or scattered (95% CI wider than +/- ``MAX_CI_DEG``) or the slope exceeds
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 from scipy.stats import theilslopes
 
 from posture.camera.scene_lines import MIN_ROLL_SE_DEG
-from posture.gait.events import LEGS, GaitEvents
-from posture.geometry import quiet_empty_slices, rotate_points
-from posture.landmarks import JOINTS
-from posture.metrics.frontal import hip_line_tilt_deg
+from posture.geometry import hip_line_tilt_deg, quiet_empty_slices, rotate_points
+from posture.landmarks import JOINTS, LEGS
 from posture.results import QualityFlag
 from posture.track import PoseTrack
+
+
+class LegContacts(Protocol):
+    ic_t_s: np.ndarray
+    to_t_s: np.ndarray
+
+
+class StanceEvents(Protocol):
+    """What the floor-line estimate reads from the gait events
+    (:class:`posture.gait.events.GaitEvents`, a later stage, fits it)."""
+
+    legs: Mapping[str, LegContacts]
+    leg_length_px: float
+
 
 #: Larger estimated rolls are treated as a failed estimate (phones are rarely that crooked
 #: without the user noticing, and stairs/hills would fake it).
@@ -87,7 +101,7 @@ def _not_estimated(reason: str) -> RollEstimate:
         "held level, so level the phone when filming or enter the camera tilt by hand."))
 
 
-def floor_points(track: PoseTrack, events: GaitEvents, leg: str) -> np.ndarray:
+def floor_points(track: PoseTrack, events: StanceEvents, leg: str) -> np.ndarray:
     """(n, 2) image points on the floor: lowest foot point in the core of each stance."""
     ev = events.legs[leg]
     xy = track.image_xy_px
@@ -107,7 +121,7 @@ def floor_points(track: PoseTrack, events: GaitEvents, leg: str) -> np.ndarray:
 
 
 @quiet_empty_slices
-def estimate_roll_floor(track: PoseTrack, events: GaitEvents) -> RollEstimate:
+def estimate_roll_floor(track: PoseTrack, events: StanceEvents) -> RollEstimate:
     """Camera roll from the floor line through the stance feet (see module doc).
 
     Returns

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from posture.camera.roll import choose_roll
 from posture.geometry import distance, midpoint, quiet_empty_slices
 from posture.landmarks import LM
 from posture.results import ViewEstimate
@@ -193,8 +194,6 @@ def estimate_view(track: PoseTrack, *, forced: str | None = None,
     ViewEstimate
         ``camera_roll_deg`` in degrees, positive = scene turned clockwise on screen.
     """
-    from posture.camera.roll import choose_roll
-
     det = detect_view(track) if detection is None else detection
     view = forced or det.view
     if forced and forced not in ("side", "rear", "front"):

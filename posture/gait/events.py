@@ -46,7 +46,7 @@ from scipy.signal import find_peaks
 from scipy.stats import theilslopes
 
 from posture.geometry import distance, midpoint, quiet_empty_slices
-from posture.landmarks import JOINTS, LM
+from posture.landmarks import JOINTS, LEGS, LM
 from posture.results import STRIDE_ID_COLUMNS, QualityFlag
 from posture.signal.clean import fill_short_gaps
 from posture.track import PoseTrack
@@ -72,7 +72,6 @@ MAX_FILL_S = 0.1
 #: A stride with more than this fraction of frames without landmarks is rejected.
 MAX_MISSING_FRACTION = 0.2
 
-LEGS: tuple[str, str] = ("left", "right")
 
 
 @dataclass(frozen=True)

@@ -75,18 +75,6 @@ def pelvic_drop_series_deg(xy_lat: np.ndarray, stance: Leg) -> np.ndarray:
     return np.degrees(np.arctan2(sw[..., 1] - st[..., 1], np.abs(sw[..., 0] - st[..., 0])))
 
 
-def hip_line_tilt_deg(xy_px: np.ndarray) -> np.ndarray:
-    """(T,) image slope angle of the hip line, degrees, drawn toward image +x (+ = down right).
-
-    Works on plain image coordinates (not lateral ones): a camera roll of ``r`` degrees adds
-    ``r`` to it whatever the view, which is what the roll estimate uses.
-    """
-    a, b = xy_px[..., LM.LEFT_HIP, :], xy_px[..., LM.RIGHT_HIP, :]
-    d = b - a
-    d = np.where(d[..., :1] < 0, -d, d)
-    return np.degrees(np.arctan2(d[..., 1], d[..., 0]))
-
-
 def arm_crossing_px(xy_lat: np.ndarray) -> np.ndarray:
     """(T,) how far either wrist is past the hip midline toward the other side, px (0 if not)."""
     mid = hip_mid(xy_lat)[..., 0]

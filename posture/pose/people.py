@@ -28,8 +28,6 @@ from posture.landmarks import LM
 
 SCAN_STEP_S = 0.2
 """Time between the frames the person detector looks at, s."""
-MIN_PERSON_SCORE = 0.6
-"""Score the person detector needs for a person."""
 MAX_GAP_S = 1.0
 """A person unseen for longer than this is not linked across the gap, s."""
 MIN_SEEN_FRACTION = 0.15

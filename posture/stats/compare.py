@@ -361,13 +361,6 @@ def with_cadence(strides: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def trend(analysis: ClipAnalysis, **options: float) -> pd.DataFrame:
-    """Slope per minute of every metric over the run; see :func:`posture.stats.trend.trend`."""
-    from posture.stats.trend import trend as _trend
-
-    return _trend(analysis, **options)
-
-
 # ---------------------------------------------------------------------------- the statistics
 def _compare_tables(win_a: pd.DataFrame, win_b: pd.DataFrame, *, min_strides: int,
                     min_conf: float, roll_se_deg: float = 0.0) -> dict[str, MetricChange]:

@@ -25,7 +25,6 @@ UPPER_ARM_H = 0.186
 FOREARM_H = 0.146
 HAND_H = 0.108
 NECK_TO_EAR_H = 0.112  # shoulder line to ear level
-HEAD_RADIUS_H = 0.060
 # foot: ankle joint to the back of the heel / to the toe tip, horizontal (flat foot)
 HEEL_BACK_H = 0.030
 TOE_FWD_H = 0.117

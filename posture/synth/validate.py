@@ -39,9 +39,6 @@ FRONTAL_METRICS = ("cadence_spm", "lateral_sway_pct_hip", "lateral_lean_peak_deg
 #: Everything after this line of the report is kept when the report is written again (the
 #: null comparisons of ``benchmarks/null_comparisons.py`` and the scene-level checks).
 KEPT_MARKER = "<!-- written by hand or other scripts below; kept by posture.synth.validate -->"
-#: The accuracy the issue asks for.
-TARGETS = {"cadence_spm": "within 1 %", "trunk_lean_deg": "within 2 deg",
-           "overstride_pct_leg": "within 3 % leg", "events_60fps": "within 1 frame"}
 
 
 @dataclass(frozen=True)
