@@ -99,7 +99,7 @@ def pipeline_toeoffs(clip: str, slowmo: float) -> list[ToeOff]:
 def _run(clip: str, slowmo: float, step: int):
     """(whole track, analysed track, events, view) of the side pipeline on ``clip``."""
     from posture.camera.roll import level_track
-    from posture.gait.events import detect_events
+    from posture.gait.side import detect_events
     from posture.pipeline import AnalysisOptions, analyze_track, extract_track
     from posture.signal.clean import clean_track
     from posture.signal.legs import repair_leg_swaps

@@ -11,7 +11,7 @@ from stick_runner import Stick, stick_track
 from posture.analysis.side import analyze_side
 from posture.camera.roll import level_track, roll_track
 from posture.camera.view import near_side
-from posture.gait.events import detect_events, leg_length_px
+from posture.gait.side import detect_events, leg_length_px
 from posture.geometry import forward_up, rotate_points
 from posture.landmarks import LM
 from posture.metrics import side as m

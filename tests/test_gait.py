@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from stick_runner import Stick, stick_track, true_extrema_s
 
-from posture.gait.events import detect_events, nearest_frame, stride_period_s
+from posture.gait.events import nearest_frame, stride_period_s
+from posture.gait.side import detect_events
 from posture.landmarks import LM
 from posture.signal.clean import fill_short_gaps
 

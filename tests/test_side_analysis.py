@@ -148,7 +148,7 @@ def test_synthetic_truth_lean_cadence_events_overstride(facing: int) -> None:
                    - true["vertical_oscillation_pct_leg"]) < 0.5
         assert abs(ours["foot_angle_ic_deg"] - true["foot_angle_ic_deg"]) < 2.0
     # every true contact found within one frame, toe-offs too
-    from posture.gait.events import detect_events
+    from posture.gait.side import detect_events
 
     ev = detect_events(tr, facing=facing)
     for leg in ("left", "right"):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from stick_runner import Stick, stick_landmarks, stick_track, true_extrema_s
 
-from posture.gait.events import detect_events
+from posture.gait.side import detect_events
 from posture.landmarks import JOINTS, LM
 from posture.metrics import side as m
 from posture.metrics.registry import METRICS

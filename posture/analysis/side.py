@@ -13,7 +13,8 @@ from posture.camera.cuts import blank_around_cuts, cuts_flag, find_cuts, reject_
 from posture.camera.roll import choose_roll, estimate_roll_floor, level_track
 from posture.camera.view import ViewDetection, detect_view, estimate_view
 from posture.errors import TooFewStridesError, WrongViewError
-from posture.gait.events import STRIDE_MAX_S, GaitEvents, detect_events
+from posture.gait.events import STRIDE_MAX_S, GaitEvents
+from posture.gait.side import detect_events
 from posture.geometry import quiet_empty_slices
 from posture.landmarks import JOINTS, LM
 from posture.metrics.registry import summarize_strides

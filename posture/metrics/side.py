@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from posture.gait.events import GaitEvents, leg_length_px
+from posture.gait.events import GaitEvents
+from posture.gait.side import leg_length_px
 from posture.geometry import (
     angle_from_vertical_deg,
     distance,
@@ -229,7 +230,7 @@ def side_stride_metrics(track: PoseTrack, events: GaitEvents, view: ViewEstimate
     track : PoseTrack
         The levelled, cleaned side-view track the events were found on.
     events : GaitEvents
-        From :func:`posture.gait.events.detect_events`.
+        From :func:`posture.gait.side.detect_events`.
     view : ViewEstimate
         Facing and near side; its confidence scales every ``_conf``.
     runner_height_m : float, optional
