@@ -57,7 +57,7 @@ def pose_only(path: str, *, max_side_px: int | None, max_frames: int,
               max_mb: float) -> dict:
     """Pose model alone on frames already in memory, one process (one core)."""
     from posture.io.video import iter_frames
-    from posture.pose.extract import ExtractionSettings, _new_pose
+    from posture.pose.model import ExtractionSettings, new_pose
 
     frames: list[np.ndarray] = []
     used_mb = 0.0
@@ -66,7 +66,7 @@ def pose_only(path: str, *, max_side_px: int | None, max_frames: int,
         used_mb += f.image_rgb.nbytes / 1e6
         if len(frames) >= max_frames or used_mb >= max_mb:
             break
-    pose = _new_pose(ExtractionSettings())
+    pose = new_pose(ExtractionSettings())
     cpu0, t0 = time.process_time(), time.perf_counter()
     n_found = 0
     for img in frames:
@@ -90,6 +90,7 @@ def end_to_end(path: str, *, workers: int | None, render: bool) -> dict:
     from posture.io.video import probe
     from posture.pipeline import AnalysisOptions, analyze_track
     from posture.pose import extract as pose_mod
+    from posture.pose.segment import peak_rss_mb
     from posture.signal.clean import clean_track
 
     out: dict = {}
@@ -129,7 +130,7 @@ def end_to_end(path: str, *, workers: int | None, render: bool) -> dict:
     out["cpu_s"] = _cpu_s() - cpu0
     out["n_frames"] = track.n_frames
     out["duration_s"] = info.duration_s
-    out["peak_rss_mb"] = pose_mod.peak_rss_mb()
+    out["peak_rss_mb"] = peak_rss_mb()
     out["peak_rss_worker_mb"] = stats.get("worker_peak_rss_mb", 0.0)
 
     # Cached re-analysis: store once, then time a fresh load + analysis.

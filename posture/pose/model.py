@@ -1,0 +1,119 @@
+"""The pose model and how it is run: MediaPipe Pose ('full' landmark model inside the
+mediapipe wheel) and MediaPipe's own person detector, plus the extraction settings that key
+the pose cache.
+
+MediaPipe is imported here only, on first use. One write to a private MediaPipe attribute is
+isolated in :func:`set_timestamp` (the legacy solution has no public way to pass real frame
+times); it is checked on every frame and skipped if the attribute disappears.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+#: Bump when a change to extraction changes its output (invalidates cached tracks).
+EXTRACTION_VERSION = "pose-6"
+
+
+WORKING_MAX_SIDE_PX = 640
+
+
+"""Long side of the frames given to the model, pixels."""
+
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ExtractionSettings:
+    """Everything that changes the landmarks (part of the cache key)."""
+
+    model_complexity: int = 1
+    working_max_side_px: int = WORKING_MAX_SIDE_PX
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    start_s: float | None = None
+    end_s: float | None = None
+    slowmo_factor: float | None = None
+    turn_ccw_deg: int = 0
+    """Extra quarter turn of the picture (a body found upside down or on its side)."""
+    runner_box_px: tuple[float, float, float, float] | None = None
+    """``(x, y, w, h)`` around the runner, full-resolution upright pixels."""
+    runner_box_t_s: float | None = None
+    """When the box was drawn, real seconds (``None``: start of the analysed span)."""
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        if not d["turn_ccw_deg"]:
+            del d["turn_ccw_deg"]  # so the cache keys of upright clips stay as they were
+        d["model_path"] = None  # a removed option; kept so existing cache keys stay valid
+        d["version"] = EXTRACTION_VERSION
+        return d
+
+
+def new_pose(settings: ExtractionSettings):  # -> mediapipe Pose
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import mediapipe as mp
+
+    return mp.solutions.pose.Pose(
+        static_image_mode=False,
+        model_complexity=settings.model_complexity,
+        smooth_landmarks=True,
+        enable_segmentation=True,
+        smooth_segmentation=False,  # identical masks measured, and our own filter follows
+        min_detection_confidence=settings.min_detection_confidence,
+        min_tracking_confidence=settings.min_tracking_confidence,
+    )
+
+
+_MP_STEP_US = 33333  # the legacy solution adds this before every frame (it assumes 30 fps)
+
+
+def set_timestamp(pose, t_s: float) -> None:
+    """Give the model the frame's real time (microseconds), not a fake 30 fps clock.
+
+    The landmark smoothing filter is time-based; with the fake clock a 60 fps or VFR clip is
+    smoothed as if it were slower. ``SolutionBase.process`` adds 33333 us to
+    ``_simulated_timestamp`` and stamps the frame with the result, so we set it just below
+    the real time (keeping timestamps strictly increasing, which the graph requires).
+    """
+    prev = getattr(pose, "_simulated_timestamp", None)
+    if prev is None:
+        return
+    target = max(round(t_s * 1e6), prev + 1)
+    pose._simulated_timestamp = target - _MP_STEP_US
+
+
+_DETECTOR = None
+
+
+OTHER_PERSON_MIN_SCORE = 0.6
+
+
+"""Score the person detector needs for a second person."""
+
+
+_DETECTOR_GRAPH = """
+input_stream: "image"
+output_stream: "detections"
+node {
+  calculator: "PoseDetectionCpu"
+  input_stream: "IMAGE:image"
+  output_stream: "DETECTIONS:detections"
+}
+"""
+
+
+def person_detector():  # -> mediapipe SolutionBase running the wheel's pose detector
+    global _DETECTOR
+    if _DETECTOR is None:
+        from google.protobuf import text_format
+        from mediapipe.framework import calculator_pb2
+        from mediapipe.python.solution_base import SolutionBase
+
+        cfg = text_format.Parse(_DETECTOR_GRAPH, calculator_pb2.CalculatorGraphConfig())
+        _DETECTOR = SolutionBase(graph_config=cfg, outputs=["detections"])
+    return _DETECTOR
