@@ -12,6 +12,7 @@ import ast
 import functools
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -161,3 +162,16 @@ print(json.dumps(failed))
     assert out.returncode == 0, out.stderr[-2000:]
     failed = json.loads(out.stdout.strip().splitlines()[-1])
     assert not failed, "\n".join(f"{k}:\n{v}" for k, v in failed.items())
+
+
+def test_architecture_doc_matches_the_package() -> None:
+    """docs/architecture.md names every folder of the package and only files that exist."""
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    missing = {f for f in folders if f"`{f}/`" not in text}
+    assert not missing, f"folders not described: {sorted(missing)}"
+    for rel in set(re.findall(r"`?(posture/[\w/]+\.py)`?", text)):
+        assert (ROOT / rel).exists(), rel
+    for rel in set(re.findall(r"\b((?:io|pose|signal|camera|gait|metrics|analysis|stats|"
+                              r"findings|report)/\w+\.py)", text)):
+        assert (PACKAGE / rel).exists(), rel
