@@ -109,8 +109,8 @@ def _run(clip: str, slowmo: float, step: int):
     view = analyze_track(full, opt).view  # the view and roll the app would use
 
     def prepared(raw):
-        fixed, _ = repair_leg_swaps(raw)
-        track, _ = repair_leg_swaps(clean_track(fixed))
+        fixed, _ = repair_leg_swaps(raw)  # once, on the raw landmarks, as the pipeline does
+        track = clean_track(fixed)
         if view.roll_source != "none":
             track = level_track(track, float(view.camera_roll_deg))
         return track
