@@ -13,12 +13,12 @@ from pathlib import Path
 from posture.analysis.frontal import analyze_frontal
 from posture.analysis.quality import sorted_flags
 from posture.analysis.side import analyze_side
+from posture.camera import scene_lines
 from posture.camera.orientation import turned_note, upright_turn_deg
-from posture.camera.scene_lines import scene_votes_for_track, shared_rolls
 from posture.camera.view import detect_view, estimate_view
 from posture.errors import OrientationError, PostureError
 from posture.options import DEFAULT_OPTIONS, AnalysisOptions
-from posture.pose.extract import extract_pose_cached
+from posture.pose import extract as pose_extract
 from posture.results import ClipAnalysis
 from posture.signal.clean import clean_track
 from posture.signal.legs import repair_leg_swaps
@@ -38,12 +38,11 @@ def extract_track(path: str | Path, options: AnalysisOptions = DEFAULT_OPTIONS, 
     """
 
     def read(turn_ccw_deg: int) -> PoseTrack:
-        return extract_pose_cached(path, start_s=options.start_s, end_s=options.end_s,
-                                   use_cache=options.use_cache,
-                                   slowmo_factor=options.slowmo_factor, progress=progress,
-                                   turn_ccw_deg=turn_ccw_deg,
-                                   runner_box_px=options.runner_box_px,
-                                   runner_box_t_s=options.runner_box_t_s)
+        # called through the module: tests replace the cached extraction there
+        return pose_extract.extract_pose_cached(
+            path, start_s=options.start_s, end_s=options.end_s, use_cache=options.use_cache,
+            slowmo_factor=options.slowmo_factor, progress=progress, turn_ccw_deg=turn_ccw_deg,
+            runner_box_px=options.runner_box_px, runner_box_t_s=options.runner_box_t_s)
 
     track = read(0)
     name = Path(path).name
@@ -93,7 +92,8 @@ def analyze_tracks(tracks: Sequence[PoseTrack],
     cleans = [clean_track(t) for t in tracks]
     auto = [k for k, o in enumerate(options) if o.camera_roll_deg is None]
     scenes: list = [None] * len(tracks)
-    rolls = shared_rolls([scene_votes_for_track(cleans[k]) for k in auto])
+    rolls = scene_lines.shared_rolls([scene_lines.scene_votes_for_track(cleans[k])
+                                      for k in auto])
     for k, roll in zip(auto, rolls, strict=True):
         scenes[k] = roll
     return [_analyze_clean(t, c, o, s)
