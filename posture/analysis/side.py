@@ -89,6 +89,49 @@ def summarize(strides, *, cadence_spm: float, camera_roll_deg: float) -> dict[st
     return out
 
 
+def _side_view(track: PoseTrack, view: ViewEstimate | None, options: AnalysisOptions,
+               detection: ViewDetection | None, notes: dict[str, str]) -> ViewEstimate:
+    """The view decision (estimated when not given; a forced view noted with what was
+    detected); a rear or front view is refused."""
+    forced = None if options.view == "auto" else options.view
+    if forced or view is None:
+        detection = detection or detect_view(track)
+    if view is None:
+        view = estimate_view(track, forced=forced, roll_override_deg=options.camera_roll_deg,
+                             detection=detection)
+    if forced:
+        notes["view"] = (f"view set by the user to {forced}; detected {detection.view} "
+                         f"(width ratio {detection.width_ratio:.2f})")
+    if view.view != "side":
+        raise WrongViewError(_wrong_view_message(view.view))
+    return view
+
+
+def _levelled_events(track: PoseTrack, view: ViewEstimate, options: AnalysisOptions,
+                     facing: int, notes: dict[str, str]
+                     ) -> tuple[PoseTrack, float, GaitEvents, list[QualityFlag | None]]:
+    """The track levelled by the view's roll (unless switched off), its gait events, the
+    roll applied (degrees) and the roll flag (no roll: why, with the floor line's reading
+    as a diagnostic)."""
+    extra: list[QualityFlag | None] = []
+    unlevelled = None
+    if view.roll_source == "none":
+        unlevelled = detect_events(track, facing=facing)
+        extra.append(choose_roll(None, estimate_roll_floor(track, unlevelled)).flag)
+    if not (options.level_camera and view.roll_source != "none"):
+        if not options.level_camera:
+            notes["camera_level"] = (f"camera-level correction off (estimated roll "
+                                     f"{view.camera_roll_deg:+.1f} deg not applied)")
+        # nothing levelled: the events found on the same landmarks stand
+        events = unlevelled if unlevelled is not None else detect_events(track, facing=facing)
+        return track, 0.0, events, extra
+    roll_deg = float(view.camera_roll_deg)
+    notes["camera_level"] = (f"corrected a camera roll of {roll_deg:+.1f} deg "
+                             f"({view.roll_source})")
+    levelled = level_track(track, roll_deg)
+    return levelled, roll_deg, detect_events(levelled, facing=facing), extra
+
+
 @quiet_empty_slices
 def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
                  options: AnalysisOptions | None = None,
@@ -121,18 +164,7 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
     """
     options = options or AnalysisOptions()
     notes: dict[str, str] = {}
-    forced = None if options.view == "auto" else options.view
-    if forced or view is None:
-        detection = detection or detect_view(track)
-    if view is None:
-        view = estimate_view(track, forced=forced, roll_override_deg=options.camera_roll_deg,
-                             detection=detection)
-    if forced:
-        det = detection
-        notes["view"] = f"view set by the user to {forced}; detected {det.view} " \
-                        f"(width ratio {det.width_ratio:.2f})"
-    if view.view != "side":
-        raise WrongViewError(_wrong_view_message(view.view))
+    view = _side_view(track, view, options, detection, notes)
     facing = 1 if view.facing == "right" else -1
     # the pipeline repairs the labels on the raw landmarks; a direct caller's track here
     track, swapped_pct = repaired(track)
@@ -144,26 +176,8 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
     # events and no stride joins two shots
     cuts = find_cuts(track)
     track = blank_around_cuts(track, cuts)
-    extra: list[QualityFlag | None] = []
-    roll_applied = 0.0
-    unlevelled_events = None
-    if view.roll_source == "none":
-        unlevelled_events = detect_events(track, facing=facing)
-        extra.append(choose_roll(None, estimate_roll_floor(track, unlevelled_events)).flag)
-    if options.level_camera and view.roll_source != "none":
-        roll_applied = float(view.camera_roll_deg)
-        levelled = level_track(track, roll_applied)
-        notes["camera_level"] = (f"corrected a camera roll of {roll_applied:+.1f} deg "
-                                 f"({view.roll_source})")
-    else:
-        levelled = track
-        if not options.level_camera:
-            notes["camera_level"] = (f"camera-level correction off (estimated roll "
-                                     f"{view.camera_roll_deg:+.1f} deg not applied)")
-
-    # nothing levelled: the events found above on the same landmarks stand
-    events = unlevelled_events if levelled is track and unlevelled_events is not None \
-        else detect_events(levelled, facing=facing)
+    levelled, roll_applied, events, extra = _levelled_events(track, view, options, facing,
+                                                             notes)
     if cuts:
         events.strides = reject_strides_across_cuts(events.strides, track.t_s, cuts)
         extra.append(cuts_flag(cuts, track.t_s))
