@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
-from stick_runner import Stick, stick_track
 
 from posture.analysis.activity import GaitShape, gait_shape, pelvis_low_phases
 from posture.analysis.frontal import analyze_frontal, frontal_gait_shape
@@ -18,16 +13,11 @@ from posture.analysis.side import analyze_side
 from posture.errors import TooFewStridesError, WalkingError
 from posture.gait.frontal import detect_frontal_events
 from posture.results import ViewEstimate
-
-_spec = importlib.util.spec_from_file_location(
-    "frontal_stick", Path(__file__).with_name("test_gait_frontal.py"))
-_fstick = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("frontal_stick", _fstick)
-_spec.loader.exec_module(_fstick)
+from tests.support import frontal_stick as _fstick
+from tests.support.paths import SHARED
+from tests.support.side_stick import Stick, stick_track
 
 REAR = ViewEstimate(view="rear", facing="away", confidence=1.0)
-SHARED = Path(os.environ.get("POSTURE_SHARED_VIDEOS",
-                             Path(__file__).parents[1] / ".." / "shared" / "videos"))
 
 #: Side stick walker: hips lowest at each contact, knee bends at most 65 deg.
 WALKER = Stick(cadence_spm=110.0, bounce_phase_rad=np.pi, bounce_px=6.0, duration_s=10.0)

@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
+
 APP = str(ROOT / "app" / "streamlit_app.py")
 sys.path.insert(0, str(ROOT / "app"))
 
@@ -139,7 +140,7 @@ def test_names_are_escaped_on_the_page(env: Path) -> None:
 
 
 def test_csv_cells_never_start_a_formula() -> None:
-    from report_support import make_analysis
+    from tests.support.report import make_analysis
 
     a = make_analysis()
     text = strides_csv(a, clip_name="=HYPERLINK(\"http://evil\")").decode()

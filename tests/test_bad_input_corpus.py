@@ -7,9 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bad_inputs import FILE_CASES, MESSAGES, OPTION_CASES, Case, argv_of, expected_pattern
 
 from posture import cli
+from tests.support.bad_inputs import (
+    FILE_CASES,
+    MESSAGES,
+    OPTION_CASES,
+    Case,
+    argv_of,
+    expected_pattern,
+)
+from tests.support.paths import ROOT
 
 ALL = FILE_CASES + OPTION_CASES
 #: Default tier: every fourth case that does not reach the pose model.
@@ -24,15 +32,13 @@ def test_corpus_is_large_enough() -> None:
 
 def test_corpus_table_in_docs_lists_every_case() -> None:
     """docs/privacy.md carries the table (regenerate with ``python tests/bad_inputs.py``)."""
-    doc = (Path(__file__).parents[1] / "docs" / "privacy.md").read_text()
+    doc = (ROOT / "docs" / "privacy.md").read_text()
     rows = {line.split(" | ")[0].lstrip("| ").strip() for line in doc.splitlines()
             if line.startswith("| ") and " | 2 | error: " in line}
     assert {c.name.replace("|", "\\|").strip() for c in ALL} <= rows
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("POSTURE_CACHE_DIR", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("private_cache")  # never the user's pose cache
 
 
 def _check(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

@@ -14,9 +14,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from app_server import free_port, running
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.app_server import free_port, running
+from tests.support.paths import ROOT
+
 CHROMIUM = "/usr/bin/chromium"
 # Screenshots go to docs/screenshots only when asked (make screenshots), so that a test run
 # never rewrites tracked files; otherwise to a temporary folder.

@@ -12,18 +12,9 @@ import pytest
 from posture.io import cache
 from posture.pose import extract as pose
 from posture.track import PoseTrack, VideoInfo, empty_arrays
+from tests.support import videogen as vg
 
-try:  # works whether or not tests/ is a package
-    from tests import videogen as vg
-except ImportError:
-    import videogen as vg
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    d = tmp_path / "cache"
-    monkeypatch.setenv(cache.ENV_VAR, str(d))
-    return d
+pytestmark = pytest.mark.usefixtures("private_cache")  # never the user's pose cache
 
 
 @pytest.fixture
@@ -65,7 +56,7 @@ def _assert_identical(a: PoseTrack, b: PoseTrack) -> None:
 
 
 def test_hit_returns_identical_arrays(clip: Path, monkeypatch: pytest.MonkeyPatch,
-                                      _private_cache: Path) -> None:
+                                      private_cache: Path) -> None:
     fake = _FakeExtract()
     monkeypatch.setattr(pose, "extract_pose", fake)
     first = pose.extract_pose_cached(clip)
@@ -74,7 +65,7 @@ def test_hit_returns_identical_arrays(clip: Path, monkeypatch: pytest.MonkeyPatc
     assert time.perf_counter() - t0 < 2.0
     assert fake.calls == 1
     _assert_identical(first, second)
-    assert len(list(_private_cache.glob("*.npz"))) == 1
+    assert len(list(private_cache.glob("*.npz"))) == 1
 
 
 def test_key_follows_content_and_settings(clip: Path, tmp_path: Path,
@@ -101,11 +92,11 @@ def test_key_follows_content_and_settings(clip: Path, tmp_path: Path,
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong_shape"])
 def test_damaged_entry_is_rebuilt(clip: Path, monkeypatch: pytest.MonkeyPatch,
-                                  _private_cache: Path, damage: str) -> None:
+                                  private_cache: Path, damage: str) -> None:
     fake = _FakeExtract()
     monkeypatch.setattr(pose, "extract_pose", fake)
     pose.extract_pose_cached(clip)
-    (entry,) = _private_cache.glob("*.npz")
+    (entry,) = private_cache.glob("*.npz")
     if damage == "garbage":
         entry.write_bytes(b"not an npz at all")
     elif damage == "truncated":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -13,24 +12,14 @@ import pandas as pd
 import pytest
 
 from posture import cli
-from posture.pose import extract as pose
+from tests.support import videogen as vg
+from tests.support.paths import ROOT, SHARED
+from tests.support.synthetic import synthetic
 
-try:  # works whether or not tests/ is a package
-    from tests import videogen as vg
-except ImportError:
-    import videogen as vg
-
-ROOT = Path(__file__).parents[1]
-SHARED = ROOT / ".." / "shared" / "videos"
 GYM = SHARED / "side_treadmill_gym_60fps_mhuang24.mp4"
-HAS_ANALYSIS = all(importlib.util.find_spec(m) is not None
-                   for m in ("posture.analysis.side", "posture.camera.view",
-                             "posture.analysis.frontal"))
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("POSTURE_CACHE_DIR", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("private_cache")  # never the user's pose cache
 
 
 def test_info_prints_what_intake_found(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -87,27 +76,14 @@ def test_no_runner_through_the_real_entry_point(tmp_path: Path) -> None:
     assert "Traceback" not in res.stderr
 
 
-@pytest.mark.skipif(not HAS_ANALYSIS, reason="analysis modules not written yet")
-def test_analyze_writes_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                capsys: pytest.CaptureFixture) -> None:
+def test_analyze_writes_outputs(tmp_path: Path, pose_stub, capsys: pytest.CaptureFixture) -> None:
     # The model is replaced by a synthetic runner with known cadence; the rest is real.
-    from posture.synth.camera import CameraParams
-    from posture.synth.kinematics import RunnerParams
-    from posture.synth.tracks import synthetic_track
-
-    track, _ = synthetic_track(RunnerParams(), CameraParams(fps=60), duration_s=8.0, seed=1)
-    clip = vg.write_clip(tmp_path / "clip.mp4", vg.regular_times(2.2, 30))
-    seen = {}
-
-    def fake(path, **kwargs):
-        seen.update(kwargs, path=path)
-        return track
-
-    monkeypatch.setattr(pose, "extract_pose_cached", fake)
+    stub = pose_stub(clip=synthetic(duration_s=8.0, seed=1)[0])
     out = tmp_path / "out"
-    code = cli.main(["analyze", str(clip), "--out", str(out), "--json", "--quiet",
+    code = cli.main(["analyze", str(stub.clips["clip"]), "--out", str(out), "--json", "--quiet",
                      "--start", "0.5", "--end", "7.5"])
     assert code == 0
+    (seen,) = stub.calls
     assert seen["start_s"] == 0.5 and seen["end_s"] == 7.5 and seen["use_cache"] is True
     strides = pd.read_csv(out / "strides.csv")
     doc = json.loads((out / "analysis.json").read_text())
@@ -119,7 +95,7 @@ def test_analyze_writes_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (HAS_ANALYSIS and GYM.exists()), reason="needs analysis + shared videos")
+@pytest.mark.skipif(not GYM.exists(), reason="the shared gym clip is not present")
 def test_analyze_real_clip_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "out"
     res = subprocess.run([sys.executable, "-m", "posture.cli", "analyze", str(GYM), "--quiet",
@@ -133,27 +109,13 @@ def test_analyze_real_clip_end_to_end(tmp_path: Path) -> None:
     assert len(pd.read_csv(out / "strides.csv")) >= 8
 
 
-@pytest.mark.skipif(not HAS_ANALYSIS, reason="analysis modules not written yet")
-def test_compare_finds_the_lean_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def test_compare_finds_the_lean_change(tmp_path: Path, pose_stub,
                                        capsys: pytest.CaptureFixture) -> None:
     """Fresh 5 deg, fatigued 11 deg of lean (synthetic runner in place of the model)."""
-    from posture.synth.camera import CameraParams
-    from posture.synth.kinematics import RunnerParams
-    from posture.synth.tracks import synthetic_track
-
-    cam = CameraParams(fps=60)
-    tracks = {name: synthetic_track(RunnerParams(trunk_lean_deg=lean), cam, duration_s=10.0,
-                                    seed=seed, noise_px=1.0)[0]
-              for name, lean, seed in (("fresh", 5.0, 1), ("tired", 11.0, 2))}
-    clips = {name: vg.write_clip(tmp_path / f"{name}.mp4", vg.regular_times(2.2, 30))
-             for name in tracks}
-    seen: list[dict] = []
-
-    def fake(path, **kwargs):
-        seen.append(kwargs)
-        return tracks[Path(path).stem]
-
-    monkeypatch.setattr(pose, "extract_pose_cached", fake)
+    stub = pose_stub(**{name: synthetic(trunk_lean_deg=lean, duration_s=10.0, seed=seed,
+                                        noise_px=1.0)[0]
+                        for name, lean, seed in (("fresh", 5.0, 1), ("tired", 11.0, 2))})
+    clips, seen = stub.clips, stub.calls
     out = tmp_path / "out"
     code = cli.main(["compare", str(clips["fresh"]), str(clips["tired"]), "--quiet",
                      "--tilt", "0", "--slowmo", "1", "--out", str(out)])
@@ -177,29 +139,17 @@ def test_compare_finds_the_lean_change(tmp_path: Path, monkeypatch: pytest.Monke
     assert "trunk lean" in printed and "physical therapist" in printed
 
 
-@pytest.mark.skipif(not HAS_ANALYSIS, reason="analysis modules not written yet")
-def test_session_merges_side_and_rear_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def test_session_merges_side_and_rear_findings(tmp_path: Path, pose_stub,
                                                capsys: pytest.CaptureFixture) -> None:
     """Lean grows in the side clip and sway grows in the rear clip of the same run: one
     report names both, whichever order the clips come in; two side clips are refused with
     one line."""
-    from posture.synth.camera import CameraParams
-    from posture.synth.kinematics import RunnerParams
-    from posture.synth.tracks import synthetic_track
-
-    side_p = RunnerParams(trunk_lean_deg=5.0, fatigue={"trunk_lean_deg": 12.0})
-    rear_p = RunnerParams(lateral_sway_pct_hip=8.0, fatigue={"lateral_sway_pct_hip": 30.0})
-    tracks = {
-        "side": synthetic_track(side_p, CameraParams(fps=60), duration_s=24.0, seed=3,
-                                noise_px=1.0)[0],
-        "rear": synthetic_track(rear_p, CameraParams(view="rear", fps=60, width_px=360,
-                                                     height_px=640),
-                                duration_s=24.0, seed=4, noise_px=1.0)[0],
-    }
-    clips = {name: vg.write_clip(tmp_path / f"{name}.mp4", vg.regular_times(2.2, 30))
-             for name in tracks}
-    monkeypatch.setattr(pose, "extract_pose_cached",
-                        lambda path, **kw: tracks[Path(path).stem])
+    clips = pose_stub(
+        side=synthetic(trunk_lean_deg=5.0, fatigue={"trunk_lean_deg": 12.0}, duration_s=24.0,
+                       seed=3, noise_px=1.0)[0],
+        rear=synthetic("rear", lateral_sway_pct_hip=8.0, fatigue={"lateral_sway_pct_hip": 30.0},
+                       camera={"width_px": 360, "height_px": 640}, duration_s=24.0, seed=4,
+                       noise_px=1.0)[0]).clips
     out = tmp_path / "out"
     code = cli.main(["session", str(clips["side"]), str(clips["rear"]), "--quiet", "--tilt",
                      "0", "--out", str(out)])
@@ -219,22 +169,16 @@ def test_session_merges_side_and_rear_findings(tmp_path: Path, monkeypatch: pyte
     assert "one clip filmed from the side and one from behind" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(not HAS_ANALYSIS, reason="analysis modules not written yet")
-def test_pose_stage_warning_reaches_every_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def test_pose_stage_warning_reaches_every_output(tmp_path: Path, pose_stub,
                                                  capsys: pytest.CaptureFixture) -> None:
     # The pose stage saw someone else; the CLI, analysis.json and findings.json all say so.
     from dataclasses import replace
 
-    from posture.synth.camera import CameraParams
-    from posture.synth.kinematics import RunnerParams
-    from posture.synth.tracks import synthetic_track
     from posture.track import QualityFlag
 
     flag = QualityFlag("pose_other_people", "warning", "Another person was in view; check it.")
-    track, _ = synthetic_track(RunnerParams(), CameraParams(fps=60), duration_s=8.0, seed=1)
-    track = replace(track, warnings=(flag,))
-    clip = vg.write_clip(tmp_path / "clip.mp4", vg.regular_times(2.2, 30))
-    monkeypatch.setattr(pose, "extract_pose_cached", lambda path, **kw: track)
+    track, _ = synthetic(duration_s=8.0, seed=1)
+    clip = pose_stub(clip=replace(track, warnings=(flag,))).clips["clip"]
     out = tmp_path / "out"
     assert cli.main(["analyze", str(clip), "--out", str(out), "--quiet"]) == 0
     printed = capsys.readouterr().out
@@ -245,18 +189,14 @@ def test_pose_stage_warning_reaches_every_output(tmp_path: Path, monkeypatch: py
     assert flag.code in {w["code"] for w in fdoc["warnings"]}
 
 
-@pytest.mark.skipif(not HAS_ANALYSIS, reason="analysis modules not written yet")
 def test_a_refusal_also_names_the_pose_stage_warning() -> None:
     # Too short to measure: the refusal says so and that someone else was in view.
     from dataclasses import replace
 
     from posture.errors import TooFewStridesError
     from posture.pipeline import analyze_track
-    from posture.synth.camera import CameraParams
-    from posture.synth.kinematics import RunnerParams
-    from posture.synth.tracks import synthetic_track
 
-    track, _ = synthetic_track(RunnerParams(), CameraParams(fps=60), duration_s=1.2, seed=1)
+    track, _ = synthetic(duration_s=1.2, seed=1)
     with pytest.raises(TooFewStridesError) as plain:
         analyze_track(track)
     assert "Another person" not in str(plain.value)

@@ -12,31 +12,19 @@ import pytest
 
 from posture import cli
 from posture.pose import extract as pose
+from tests.support import videogen as vg
+from tests.support.synthetic import synthetic as synthetic_run
 
-try:  # works whether or not tests/ is a package
-    from tests import videogen as vg
-except ImportError:
-    import videogen as vg
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("POSTURE_CACHE_DIR", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("private_cache")  # never the user's pose cache
 
 
 @pytest.fixture(scope="module")
 def tracks():
     """Synthetic runners (side, rear) in place of the pose model."""
-    from posture.synth.camera import CameraParams
-    from posture.synth.kinematics import RunnerParams
-    from posture.synth.tracks import synthetic_track
-
     return {
-        "side": synthetic_track(RunnerParams(), CameraParams(fps=60), duration_s=10.0,
-                                seed=1, noise_px=1.0)[0],
-        "rear": synthetic_track(RunnerParams(), CameraParams(view="rear", fps=60,
-                                                             width_px=360, height_px=640),
-                                duration_s=10.0, seed=2, noise_px=1.0)[0],
+        "side": synthetic_run(duration_s=10.0, seed=1, noise_px=1.0)[0],
+        "rear": synthetic_run("rear", camera={"width_px": 360, "height_px": 640}, duration_s=10.0,
+                          seed=2, noise_px=1.0)[0],
     }
 
 

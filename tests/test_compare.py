@@ -24,6 +24,8 @@ from posture.stats.compare import (
     welch_interval,
 )
 from posture.stats.trend import trend
+from tests.support.clips import pose_track
+from tests.support.paths import shared_clip
 
 SIDE = ViewEstimate("side", "right", 0.9, near_side="left", camera_roll_deg=0.0,
                     roll_source="floor")
@@ -280,9 +282,8 @@ def test_one_leg_comparison_isolates_a_one_sided_change() -> None:
 
 def test_end_to_end_with_the_side_measuring_stage() -> None:
     """Stick runner -> analyze_side -> compare: the known +5 deg lean comes through exactly."""
-    from stick_runner import Stick, stick_track
-
     from posture.analysis.side import analyze_side
+    from tests.support.side_stick import Stick, stick_track
 
     fresh = analyze_side(stick_track(Stick(lean_deg=6.0, duration_s=8.0)))
     tired = analyze_side(stick_track(Stick(lean_deg=11.0, duration_s=8.0)))
@@ -302,19 +303,9 @@ def test_end_to_end_with_the_side_measuring_stage() -> None:
 
 def test_end_to_end_with_the_frontal_measuring_stage() -> None:
     """Rear-view stick runner -> analyze_frontal -> compare: +4 deg pelvic drop comes through."""
-    import importlib.util
-    import sys
-    from pathlib import Path
-
     from posture.analysis.frontal import analyze_frontal
+    from tests.support import frontal_stick as stick
 
-    path = Path(__file__).with_name("test_gait_frontal.py")
-    spec = importlib.util.spec_from_file_location("frontal_stick", path)
-    stick = sys.modules.get("frontal_stick")
-    if stick is None:
-        stick = importlib.util.module_from_spec(spec)
-        sys.modules["frontal_stick"] = stick
-        spec.loader.exec_module(stick)
     rear = ViewEstimate(view="rear", facing="away", confidence=1.0)
     a = analyze_frontal(stick.stick_runner(stick.Stick(pelvic_drop_deg=4.0)), view=rear)
     b = analyze_frontal(stick.stick_runner(stick.Stick(pelvic_drop_deg=8.0)), view=rear)
@@ -328,21 +319,17 @@ def test_end_to_end_with_the_frontal_measuring_stage() -> None:
 
 
 # ------------------------------------------------------------------ real clip (optional, slow)
-VIDEOS = Path(__file__).resolve().parents[1] / ".." / "shared" / "videos"
 
 
 @pytest.mark.slow
 def test_real_clip_early_vs_late_is_sensible_and_stable(tmp_path: Path) -> None:
     """A real treadmill clip: early vs late must not depend on mirroring the video."""
     name = "side_treadmill_gym_60fps_mhuang24.mp4"  # 6.5 s, 16 strides: 5 per third
-    if not (VIDEOS / name).exists():
-        pytest.skip("shared videos not available")
     from posture.analysis.side import analyze_side
     from posture.findings.rules import report
-    from posture.pose import extract as pose
     from posture.signal import clean as signal
 
-    track = signal.clean_track(pose.extract_pose(VIDEOS / name, workers=1))
+    track = signal.clean_track(pose_track(shared_clip(name)))
     analysis = analyze_side(track)
     mirrored = analyze_side(track.mirrored())
     assert {c.verdict for c in compare_windows(analysis).changes.values()} == {

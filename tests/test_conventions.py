@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from stick_runner import Stick, stick_track
 
 from posture.analysis.side import analyze_side
 from posture.camera.roll import level_track, roll_track
@@ -15,6 +14,7 @@ from posture.gait.side import detect_events, leg_length_px
 from posture.geometry import forward_up, rotate_points
 from posture.landmarks import LM
 from posture.metrics import side as m
+from tests.support.side_stick import Stick, stick_track
 
 
 def _unit(angle_deg: float) -> np.ndarray:

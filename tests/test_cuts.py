@@ -3,19 +3,16 @@ panning camera; no stride spans a cut."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
-from stick_runner import Stick, stick_track
 
 from posture.analysis.side import analyze_side
 from posture.camera.cuts import find_cuts
+from tests.support.paths import SHARED
+from tests.support.side_stick import Stick, stick_track
 
-SHARED = Path(os.environ.get("POSTURE_SHARED_VIDEOS",
-                             Path(__file__).parents[1] / ".." / "shared" / "videos"))
 CUT_S = 4.0
 
 

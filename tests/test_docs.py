@@ -4,14 +4,13 @@ points at tests that exist."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from posture.metrics.registry import METRICS
 from posture.metrics.side import SIDE_METRICS
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).parents[1]
 METRICS_MD = ROOT / "docs" / "metrics.md"
 CONVENTIONS_MD = ROOT / "docs" / "conventions.md"
 FIELDS = ("Formula", "Unit", "Sign", "Normal range", "Source", "Noise", "Limits")

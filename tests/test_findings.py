@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,10 +23,11 @@ from posture.findings.rules import (
 from posture.metrics.registry import METRICS, spec
 from posture.results import ClipAnalysis, QualityFlag, ViewEstimate
 from posture.stats.compare import compare_clips, compare_windows
+from tests.support.paths import ROOT
 
 SIDE = ViewEstimate("side", "right", 0.9, near_side="left", roll_source="floor")
 REAR = ViewEstimate("rear", "away", 0.9, roll_source="floor")
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "findings.md"
+DOCS = ROOT / "docs" / "findings.md"
 
 
 def make_clip(metrics: dict[str, tuple[float, float]], *, n: int = 12, seed: int = 0,

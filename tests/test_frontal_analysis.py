@@ -1,10 +1,9 @@
-"""analyze_frontal end to end on the closed-form stick runner (tests/test_gait_frontal.py)."""
+"""analyze_frontal end to end on the closed-form stick runner (tests/support/frontal_stick.py),
+the synthetic runner and rendered clips."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,13 +14,10 @@ from posture.analysis.frontal import analyze_frontal
 from posture.errors import TooFewStridesError, WrongViewError
 from posture.pipeline import AnalysisOptions
 from posture.results import STRIDE_ID_COLUMNS, ViewEstimate
-
-_spec = importlib.util.spec_from_file_location(
-    "frontal_stick", Path(__file__).with_name("test_gait_frontal.py"))
-_stick = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("frontal_stick", _stick)
-_spec.loader.exec_module(_stick)
-Stick, stick_runner = _stick.Stick, _stick.stick_runner
+from tests.support.clips import pose_track
+from tests.support.frontal_stick import Stick, stick_runner
+from tests.support.paths import SAMPLES, shared_clip
+from tests.support.synthetic import PORTRAIT, synthetic
 
 REAR = ViewEstimate(view="rear", facing="away", confidence=1.0)
 FRONT = ViewEstimate(view="front", facing="toward", confidence=1.0)
@@ -182,15 +178,10 @@ def test_cut_in_clip() -> None:
 
 
 # ---------------------------------------------------------------------- synthetic runner
-def _synth(view: str = "rear", *, duration_s: float = 12.0, noise_px: float = 0.0,
-           seed: int = 0, camera: dict | None = None, **params):
-    from posture.synth import tracks
-    from posture.synth.camera import CameraParams
-    from posture.synth.kinematics import RunnerParams
-
-    cam = CameraParams(view=view, width_px=720, height_px=1280, fps=60.0, **(camera or {}))
-    return tracks.synthetic_track(RunnerParams(**params), cam, duration_s=duration_s,
-                                  seed=seed, noise_px=noise_px)
+def _synth(view: str = "rear", *, duration_s: float = 12.0, camera: dict | None = None,
+           **kw):
+    """The synthetic runner in a portrait 60 fps clip, whichever the view."""
+    return synthetic(view, duration_s=duration_s, camera={**PORTRAIT, **(camera or {})}, **kw)
 
 
 def _paired(found, truth):
@@ -279,34 +270,15 @@ def test_synthetic_side_clip_is_refused_automatically() -> None:
 
 
 # ---------------------------------------------------------------------- real front-view clip
-VIDEOS = Path(__file__).parents[1] / ".." / "shared" / "videos"
-FRONT_CLIP = VIDEOS / "front_road_multi-pace_bellamyceleman.mp4"
+FRONT_CLIP = "front_road_multi-pace_bellamyceleman.mp4"
 
 
-def _front_clip_track():
-    """Pose track of the shared front-view montage, cached in the system temp directory."""
-    import tempfile
-
-    from posture.track import PoseTrack
-
-    if not FRONT_CLIP.exists():
-        pytest.skip("shared videos not present")
-    from posture.pose import extract as pose
-    cached = Path(tempfile.gettempdir()) / "posture-test-cache" / "front_road_multipace.npz"
-    if cached.exists():
-        return PoseTrack.load(cached)
-    track = pose.extract_pose(FRONT_CLIP)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    track.save(cached)
-    return track
-
-
-@pytest.mark.slow  # about 20 s for pose extraction on first run; the track is then cached
+@pytest.mark.slow  # about 20 s for pose extraction when the pose cache does not hold it
 def test_real_front_clip_with_cuts() -> None:
     """Same runner at four paces (5:30 to 3:30 min/km), 30 fps portrait, cut between paces."""
     from posture.signal.clean import clean_track
 
-    track = clean_track(_front_clip_track())
+    track = clean_track(pose_track(shared_clip(FRONT_CLIP)))
     a = analyze_frontal(track, options=AnalysisOptions(runner_height_m=1.75))
     assert a.view.view == "front"
     codes = {q.code for q in a.quality}
@@ -347,37 +319,43 @@ def test_synthetic_through_the_pipeline() -> None:
 
 
 # ---------------------------------------------------------------------- rendered clips
-def _rendered(view: str, drop_deg: float, sway_pct: float, roll_deg: float = 0.0):
-    """Render a 12 s clip of the synthetic runner, run the pose model on it (both cached)."""
-    import tempfile
+#: Rendered rear/front clips (12 s, 540 x 960, 30 fps): view, true pelvic drop (deg), true
+#: sideways sway (% hip width).
+RENDERED = (("rear", 2.0, 10.0), ("rear", 12.0, 10.0), ("front", 8.0, 25.0))
+#: How far above the truth the pose model puts sideways sway (% hip width). Measured on the
+#: RENDERED clips on 2026-11-30: true 9.9 / 9.9 / 24.6 read 15.1 / 12.7 / 29.9 (+5.3, +2.9,
+#: +5.2), while the same analysis on the rendered joints themselves reads 9.8 / 9.8 / 24.5.
+#: The excess is the model's: its hip points sit inside the drawn hips (hip width 58 px for
+#: the true 71 px on the rear clip) and swing with the legs, so shoulder-mid minus hip-mid
+#: moves 1.4 times the true amplitude at the stride frequency, about a quarter stride late.
+#: It adds rather than scales (+5 % hip at a true 10 % and at 25 %), so the bound is
+#: absolute: the largest excess measured and 1.7 % hip to spare.
+SWAY_POSE_EXCESS_PCT = 7.0
 
-    from posture.pose import extract as pose
-    from posture.synth import render
-    from posture.synth.camera import CameraParams
-    from posture.synth.kinematics import RunnerParams
-    from posture.synth.truth import GroundTruth
-    from posture.track import PoseTrack
-    d = Path(tempfile.gettempdir()) / "posture-test-cache"
-    stem = f"frontal_{view}_{drop_deg:g}_{sway_pct:g}_{roll_deg:g}"
-    video, track_path = d / f"{stem}.mp4", d / f"{stem}.npz"
-    if not (track_path.exists() and render.truth_path(video).exists()):
-        params = RunnerParams(pelvic_drop_deg=drop_deg, lateral_sway_pct_hip=sway_pct,
-                              step_width_pct_hip=30.0)
-        cam = CameraParams(view=view, width_px=540, height_px=960, fps=30.0, roll_deg=roll_deg)
-        render.render_clip(params, cam, duration_s=12.0, out_path=video, seed=1)
-        pose.extract_pose(video, workers=1).save(track_path)
-    return PoseTrack.load(track_path), GroundTruth.load(render.truth_path(video))
+
+def _true_xy(video: Path, n_frames: int) -> np.ndarray:
+    """The rendered joints (px) that the truth was computed from."""
+    from posture.synth.render import truth_path
+
+    frames = json.loads(truth_path(video).read_text())["frames"]
+    return np.asarray(frames["image_xy_px"], float)[:n_frames]
 
 
 @pytest.mark.slow  # renders and runs the pose model on three 12 s clips (about 3 minutes)
-def test_rendered_rear_and_front_clips() -> None:
+def test_rendered_rear_and_front_clips(rendered) -> None:
     """What survives the pose model: events, cadence, lean, sway and step width; pelvic drop
     only as a compressed, monotonic reading (see POSE_MODEL_TRUST)."""
     from posture.pipeline import analyze_track
+    from posture.synth.camera import CameraParams
+    from posture.synth.kinematics import RunnerParams
 
     found = {}
-    for view, drop, sway in (("rear", 2.0, 10.0), ("rear", 12.0, 10.0), ("front", 8.0, 25.0)):
-        track, truth = _rendered(view, drop, sway)
+    for view, drop, sway in RENDERED:
+        track, truth, video = rendered(
+            f"frontal_{view}_{drop:g}_{sway:g}",
+            RunnerParams(pelvic_drop_deg=drop, lateral_sway_pct_hip=sway,
+                         step_width_pct_hip=30.0),
+            CameraParams(view=view, width_px=540, height_px=960, fps=30.0), duration_s=12.0)
         # with its video the roll comes from the scene's straight lines: the true 0 deg
         scene = analyze_track(track, AnalysisOptions(runner_height_m=1.75))
         assert scene.view.roll_source == "scene_lines"
@@ -395,10 +373,16 @@ def test_rendered_rear_and_front_clips() -> None:
             true["lateral_lean_peak_deg"].median(), abs=0.5)
         assert s["lateral_lean_mean_deg"] == pytest.approx(
             true["lateral_lean_mean_deg"].median(), abs=0.5)
-        assert s["lateral_sway_pct_hip"] == pytest.approx(
-            true["lateral_sway_pct_hip"].median(), rel=0.5)
         assert s["step_width_pct_hip"] == pytest.approx(
             true["step_width_pct_hip"].median(), rel=0.3)
+        # sway: on the true joints the analysis reads the truth; through the pose model it
+        # reads high by the model's own excess (see SWAY_POSE_EXCESS_PCT), never low
+        exact = analyze_track(replace(landmarks_only,
+                                      image_xy_px=_true_xy(video, track.n_frames)),
+                              AnalysisOptions(runner_height_m=1.75))
+        true_sway = true["lateral_sway_pct_hip"].median()
+        assert exact.summary["lateral_sway_pct_hip"] == pytest.approx(true_sway, abs=0.5)
+        assert true_sway <= s["lateral_sway_pct_hip"] <= true_sway + SWAY_POSE_EXCESS_PCT
         found[(view, drop)] = s["pelvic_drop_deg"]
     # a larger true drop reads larger, but compressed (true 2 -> ~2, true 12 -> ~3.5 deg)
     assert found[("rear", 12.0)] > found[("rear", 2.0)] + 0.5
@@ -425,24 +409,14 @@ def test_synthetic_fatigue_shows_in_early_late_comparison() -> None:
 def test_bundled_rear_sample() -> None:
     """sample_videos/rear_sway.mp4: rendered rear view, sway 20 % hip, pelvic drop 7 deg with
     the right side 30 % larger, 60 fps, 360x640."""
-    import tempfile
-
     from posture.pipeline import analyze_track
     from posture.synth.truth import GroundTruth
-    from posture.track import PoseTrack
 
-    video = Path(__file__).parents[1] / "sample_videos" / "rear_sway.mp4"
+    video = SAMPLES / "rear_sway.mp4"
     truth_file = video.with_name("rear_sway.truth.json")
     if not video.exists() or not truth_file.exists():
         pytest.skip("bundled sample not built")
-    from posture.pose import extract as pose
-    cached = Path(tempfile.gettempdir()) / "posture-test-cache" / "rear_sway_sample.npz"
-    if cached.exists() and cached.stat().st_mtime > video.stat().st_mtime:
-        track = PoseTrack.load(cached)
-    else:
-        track = pose.extract_pose(video, workers=1)
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        track.save(cached)
+    track = pose_track(video)
     truth = GroundTruth.load(truth_file)
     a = analyze_track(track, AnalysisOptions(runner_height_m=1.75))
     s, t = a.summary, truth.strides

@@ -6,12 +6,12 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from stick_runner import Stick, stick_track, true_extrema_s
 
 from posture.gait.events import nearest_frame, stride_period_s
 from posture.gait.side import detect_events
 from posture.landmarks import LM
 from posture.signal.clean import fill_short_gaps
+from tests.support.side_stick import Stick, stick_track, true_extrema_s
 
 
 def _match(found: np.ndarray, truth: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ import pytest
 
 from posture.gait.frontal import detect_frontal_events, leg_events
 from posture.landmarks import LM
+from tests.support.synthetic import synthetic
 
 
 def two_stage_cycles(*, brake_px_per_frame: float, brake_frames: int, n_cycles: int = 10,
@@ -53,13 +54,8 @@ def test_two_stage_landing_contact_is_the_landing(brake: float, frames: int) -> 
 
 
 def _synth(view: str):
-    from posture.synth import tracks
-    from posture.synth.camera import CameraParams
-    from posture.synth.kinematics import RunnerParams
-
-    cam = CameraParams(view=view, width_px=720, height_px=1280, fps=60.0)
-    return tracks.synthetic_track(RunnerParams(lateral_sway_pct_hip=18.0, pelvic_drop_deg=7.0,
-                                               step_width_pct_hip=30.0), cam, duration_s=12.0)
+    return synthetic(view, lateral_sway_pct_hip=18.0, pelvic_drop_deg=7.0,
+                     step_width_pct_hip=30.0, duration_s=12.0)
 
 
 def dragged_toes(track, truth, *, early_frames: int = 4, hover_frames: int = 6):

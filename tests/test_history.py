@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from report_support import make_analysis
 
 from posture.history import History, StoredClip, default_db_path
+from tests.support.report import make_analysis
 
 
 @pytest.fixture()

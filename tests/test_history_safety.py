@@ -11,10 +11,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from report_support import make_analysis
 
 from posture import history as hist
 from posture.history import History, HistoryError, StoredClip
+from tests.support.report import make_analysis
 
 N_THREADS, SAVES_PER_THREAD = 4, 30
 N_PROCS, SAVES_PER_PROC = 3, 15
@@ -59,7 +59,7 @@ def test_threads_sharing_one_history_lose_nothing(tmp_path: Path, clip: StoredCl
 
 
 def _save_many(path: str, k: int) -> None:
-    from report_support import make_analysis as analysis
+    from tests.support.report import make_analysis as analysis
 
     h = History(path)
     c = StoredClip("run.mp4", "single", analysis())

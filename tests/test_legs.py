@@ -10,17 +10,14 @@ import pytest
 
 from posture.analysis.side import analyze_side
 from posture.signal.legs import LEG_PAIRS, repair_leg_swaps, swap_legs, swap_states
-from posture.synth import tracks as synth
-from posture.synth.camera import CameraParams
-from posture.synth.kinematics import RunnerParams
+from tests.support.synthetic import STEADY, WIDE, synthetic
 
-RUNNER = RunnerParams(trunk_lean_deg=7.0, overstride_pct_leg=12.0, cadence_spm=172.0)
 LEG_IDS = [i for pair in LEG_PAIRS for i in pair]
 
 
 def _track(fps: float = 60.0, facing: int = 1, noise_px: float = 1.0):
-    cam = CameraParams(fps=fps, width_px=1280, height_px=720, facing=facing)
-    return synth.synthetic_track(RUNNER, cam, duration_s=8.0, seed=3, noise_px=noise_px)
+    return synthetic(runner=STEADY, camera={**WIDE, "fps": fps, "facing": facing},
+                     duration_s=8.0, seed=3, noise_px=noise_px)
 
 
 def _bursts(n: int, share: float, seed: int) -> np.ndarray:

@@ -6,12 +6,12 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from stick_runner import Stick, stick_track
 
 from posture.camera.roll import estimate_roll_floor, level_track, roll_track
 from posture.gait.events import GaitEvents, LegEvents
 from posture.landmarks import LM
 from posture.track import PoseTrack
+from tests.support.side_stick import Stick, stick_track
 
 FLOOR_Y = 600.0
 STRIDE_S = 0.7

@@ -18,8 +18,6 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from report_support import make_analysis, make_track
-from text_checks import assert_reads_cleanly, problems
 
 from posture import errors
 from posture.analysis import quality
@@ -33,8 +31,10 @@ from posture.metrics.registry import METRICS, spec
 from posture.results import ClipAnalysis, QualityFlag, ViewEstimate
 from posture.stats.compare import compare_clips, compare_windows
 from posture.wording import camera_tilt_text, plural, strides_found
+from tests.support.paths import ROOT
+from tests.support.report import make_analysis, make_track
+from tests.support.text_checks import assert_reads_cleanly, problems
 
-ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted([*(ROOT / "posture").rglob("*.py"), *(ROOT / "app").glob("*.py")])
 ERRORS = {n for n, v in vars(errors).items()
           if isinstance(v, type) and issubclass(v, errors.PostureError)}
@@ -325,26 +325,17 @@ def test_short_clip_judgement_reads_cleanly() -> None:
 
 
 # ---------------------------------------------------------------------------- CLI and PDF
-def test_cli_output_reads_cleanly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def test_cli_output_reads_cleanly(private_cache: Path, pose_stub,
                                   capsys: pytest.CaptureFixture) -> None:
     """Everything `posture analyze` prints for a short and a long synthetic run."""
     from posture import cli
-    from posture.pose import extract as pose
-    from posture.synth.camera import CameraParams
-    from posture.synth.kinematics import RunnerParams
-    from posture.synth.tracks import synthetic_track
+    from tests.support.synthetic import synthetic
 
-    try:
-        from tests import videogen as vg
-    except ImportError:
-        import videogen as vg
-    monkeypatch.setenv("POSTURE_CACHE_DIR", str(tmp_path / "cache"))
-    clip = vg.write_clip(tmp_path / "clip.mp4", vg.regular_times(2.2, 30))
     printed = []
     for dur, fatigue in ((8.0, {}), (24.0, {"trunk_lean_deg": 14.0})):
-        track, _ = synthetic_track(RunnerParams(trunk_lean_deg=5.0, fatigue=fatigue),
-                                   CameraParams(fps=60), duration_s=dur, seed=2, noise_px=1.0)
-        monkeypatch.setattr(pose, "extract_pose_cached", lambda path, _t=track, **kw: _t)
+        track, _ = synthetic(trunk_lean_deg=5.0, fatigue=fatigue, duration_s=dur, seed=2,
+                             noise_px=1.0)
+        clip = pose_stub(clip=track).clips["clip"]
         assert cli.main(["analyze", str(clip), "--quiet", "--tilt", "0"]) == 0
         printed.append(capsys.readouterr().out)
     short, long = printed

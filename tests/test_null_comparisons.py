@@ -20,6 +20,7 @@ from posture.synth.camera import CameraParams
 from posture.synth.null import REAL_CLIPS, SHARED, rendered_cases, split_halves
 from posture.synth.samples import FRESH
 from posture.synth.tracks import synthetic_track
+from tests.support.paths import ROOT
 
 DEFAULT = AnalysisOptions()
 
@@ -63,18 +64,13 @@ def test_landmark_runner_sweep_changes_nothing(seed: int, fps: float, roll: floa
     assert _landmark_null(seed, fps, roll) >= 10
 
 
-@pytest.fixture(scope="module")
-def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("null_clips")
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("case", rendered_cases(), ids=lambda c: c.name)
-def test_rendered_runner_without_fatigue_changes_nothing(case, clips: Path) -> None:
+def test_rendered_runner_without_fatigue_changes_nothing(case, clip_dir: Path) -> None:
     from posture.pipeline import extract_track
     from posture.synth.validate import render_case
 
-    assert _halves_and_windows(extract_track(render_case(case, clips))) >= 10
+    assert _halves_and_windows(extract_track(render_case(case, clip_dir))) >= 10
 
 
 @pytest.mark.slow
@@ -93,7 +89,7 @@ def test_real_steady_clip_halves_change_nothing(name: str, slowmo: float | None)
 
 
 @pytest.mark.slow
-def test_one_sided_roll_on_a_rendered_clip(clips: Path) -> None:
+def test_one_sided_roll_on_a_rendered_clip(clip_dir: Path) -> None:
     """The issue's situation: a rendered runner filmed rolled by -5.9 deg in front of
     treadmill rails, cut into halves; the second half's video is withheld, so its scene
     lines are absent. Analysed apart, the correction lands in one half only and every angle
@@ -103,9 +99,9 @@ def test_one_sided_roll_on_a_rendered_clip(clips: Path) -> None:
     from posture.synth.validate import Case, render_case
 
     cam = CameraParams(view="side", width_px=640, height_px=360, fps=30.0, roll_deg=-5.9)
-    track = extract_track(render_case(Case("roll_m59", FRESH, cam, duration_s=14.0), clips))
+    track = extract_track(render_case(Case("roll_m59", FRESH, cam, duration_s=14.0), clip_dir))
     first, second = split_halves(track)
-    blind = replace(second, info=replace(second.info, path=str(clips / "missing.mp4")))
+    blind = replace(second, info=replace(second.info, path=str(clip_dir / "missing.mp4")))
     a, b = analyze_track(first), analyze_track(blind)
     assert a.view.roll_source == "scene_lines"
     assert a.summary["camera_roll_deg"] == pytest.approx(-5.9, abs=0.5)
@@ -128,7 +124,7 @@ def test_registry_sdd_is_the_larger_of_literature_and_measured_floor() -> None:
 
     from posture.metrics.registry import METRICS
 
-    text = (Path(__file__).parents[1] / "docs" / "metrics.md").read_text()
+    text = (ROOT / "docs" / "metrics.md").read_text()
     section = text[text.index("## Noise floors measured on footage"):]
     section = section[:section.index("\n## ", 3)]
     rows = {m.group(1): [c.strip() for c in m.group(2).split("|")]

@@ -3,7 +3,6 @@ empty or mirrored is not applied as a rotation."""
 
 from __future__ import annotations
 
-import os
 import struct
 from dataclasses import replace
 from pathlib import Path
@@ -11,16 +10,15 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from stick_runner import Stick, stick_track
-from videogen import regular_times, write_clip
 
 from posture.camera.orientation import body_axis, upright_turn_deg
 from posture.errors import OrientationError
 from posture.io.video import display_rotation, iter_frames, probe
 from posture.pipeline import analyze_track
+from tests.support.paths import SHARED
+from tests.support.side_stick import Stick, stick_track
+from tests.support.videogen import regular_times, write_clip
 
-SHARED = Path(os.environ.get("POSTURE_SHARED_VIDEOS",
-                             Path(__file__).parents[1] / ".." / "shared" / "videos"))
 ONE = 65536  # 1.0 in the display matrix's 16.16 fixed point
 W = 1 << 30  # 1.0 in its 2.30 entries
 

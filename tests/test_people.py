@@ -11,6 +11,7 @@ from posture.synth.camera import CameraParams
 from posture.synth.kinematics import RunnerParams
 from posture.synth.scene import _standing
 from posture.synth.tracks import synthetic_track
+from tests.support.paths import ROOT
 
 
 def _runner_xy(cadence_spm: float = 170.0, fps: float = 30.0, view: str = "side",
@@ -96,11 +97,10 @@ def test_the_runner_is_chosen_not_the_biggest_or_most_seen() -> None:
 
 
 def test_conventions_state_the_choice_constants() -> None:
-    from pathlib import Path
 
     from posture.pose import people
 
-    text = (Path(__file__).parents[1] / "docs" / "conventions.md").read_text()
+    text = (ROOT / "docs" / "conventions.md").read_text()
     section = text.split("## Which person is analysed")[1].split("\n## ")[0]
     for fact in (f"every {people.SCAN_STEP_S:g} s", f"/ {people.FULL_SWING_LEG:g})",
                  f"{people.STEP_BAND_HZ[0]:g}-{people.STEP_BAND_HZ[1]:g} steps per second",

@@ -8,12 +8,12 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
-from stick_runner import Stick, stick_track
 
 from posture.analysis.quality import drop_implausible
 from posture.analysis.side import analyze_side
 from posture.errors import ImplausibleValuesError
 from posture.metrics.registry import METRICS, PLAUSIBLE_RANGE
+from tests.support.side_stick import Stick, stick_track
 
 
 def test_limits_name_registered_metrics_and_are_ordered() -> None:

@@ -12,21 +12,15 @@ from posture.io.video import iter_frames
 from posture.landmarks import LM
 from posture.pose import extract as pose
 from posture.track import TRUNK_PROFILE_S
+from tests.support import videogen as vg
+from tests.support.paths import SHARED
 
-try:  # works whether or not tests/ is a package
-    from tests import videogen as vg
-except ImportError:
-    import videogen as vg
-
-SHARED = Path(__file__).parents[1] / ".." / "shared" / "videos"
 ROTATED = SHARED / "side_road_rotated-meta_alkaid976.mp4"
 GYM = SHARED / "side_treadmill_gym_60fps_mhuang24.mp4"
 needs_shared = pytest.mark.skipif(not ROTATED.exists(), reason="shared videos not available")
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("POSTURE_CACHE_DIR", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("private_cache")  # never the user's pose cache
 
 
 def _mid(xy: np.ndarray, a: LM, b: LM) -> np.ndarray:

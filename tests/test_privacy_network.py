@@ -18,9 +18,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from app_server import free_port, running
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.app_server import free_port, running
+from tests.support.paths import ROOT
+
 APP = ROOT / "app" / "streamlit_app.py"
 SAMPLE = ROOT / "sample_videos" / "fresh_side.mp4"
 
@@ -161,7 +162,7 @@ NO_NET = _can_unshare()
 NAMESPACE_APP = textwrap.dedent("""
     import subprocess, sys, urllib.request
     sys.path.insert(0, sys.argv[1])
-    from app_server import running
+    from tests.support.app_server import running
     port, cmd = int(sys.argv[2]), sys.argv[3:]
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     with running(cmd, port=port, cwd=None, env=None) as (url, _):
@@ -178,7 +179,7 @@ def test_app_starts_without_any_network(tmp_path: Path) -> None:
     script.write_text(NAMESPACE_APP)
     cmd = [*make_run_command(), "--server.port", str(port)]
     r = subprocess.run(["unshare", "-rn", sys.executable, str(script),
-                        str(Path(__file__).parent), str(port), *cmd],
+                        str(ROOT), str(port), *cmd],
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "status 200" in r.stdout

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import real_labels as rl
+
+from tests import real_labels as rl
 
 ROAD = "side_road_tracking-shot_pauldess1.mp4"
 STREET = "side_street_static-cam_50fps_cezaraandreea.mp4"

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from report_support import H, W, make_analysis, make_track, write_plain_video
 
 from posture.session import (
     AnalysedClip,
@@ -20,6 +18,8 @@ from posture.session import (
     session_pdf,
     summary_table,
 )
+from tests.support.pdf_text import assert_pdf_holds_session
+from tests.support.report import H, W, make_analysis, make_track, write_plain_video
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,7 @@ def test_key_frames_come_from_each_window(one_clip):
     assert abs(grey - min(255, 40 + 2 * pair.b.frame_ic)) < 6
 
 
-def test_two_clip_session_and_files(tmp_path):
+def test_two_clip_session_and_files():
     a = AnalysedClip("fresh.mp4", make_analysis(seed=1, lean_drift_deg=0.0), "fresh")
     b = AnalysedClip("tired.mp4", make_analysis(seed=2, lean_drift_deg=0.0), "fatigued")
     b.analysis.strides["trunk_lean_deg"] += 5.0
@@ -98,14 +98,17 @@ def test_two_clip_session_and_files(tmp_path):
     assert set(doc["clips"]) == {"fresh.mp4", "tired.mp4"}
     assert doc["meta"]["runner"] == "Ben"
     assert doc["findings"]["care_note"]
-    pdf = session_pdf(s)
-    assert pdf[:5] == b"%PDF-"
-    Path(tmp_path / "r.pdf").write_bytes(pdf)
+    text = assert_pdf_holds_session(session_pdf(s), s)
+    assert "Comparison: fresh versus fatigued" in text
 
 
 def test_pdf_with_key_frames(one_clip):
     pdf = session_pdf(one_clip)
-    assert pdf[:5] == b"%PDF-" and pdf.count(b"/Subtype /Image") >= 4
+    assert pdf.count(b"/Subtype /Image") >= 4
+    text = assert_pdf_holds_session(pdf, one_clip)
+    assert "Key frames (most representative stride of each part)" in text
+    for caption, _ in key_frame_images(one_clip):
+        assert " ".join(caption.split()) in text
 
 
 def test_key_frames_show_the_same_leg_in_both_windows(one_clip):

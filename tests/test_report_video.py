@@ -7,11 +7,11 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from report_support import H, W, make_analysis, make_track, write_plain_video
 
 from posture.report.annotate import TRUNK, FrameContext
 from posture.report.keyframes import frame_at
 from posture.report.video_out import write_annotated_mp4
+from tests.support.report import H, W, make_analysis, make_track, write_plain_video
 
 
 @pytest.fixture(scope="module")

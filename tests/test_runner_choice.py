@@ -18,23 +18,15 @@ from posture.pipeline import AnalysisOptions, analyze_track, extract_track
 from posture.synth.kinematics import RunnerParams
 from posture.synth.render import RenderStyle
 from posture.synth.scene import Figure, SceneTruth, render_scene
+from tests.support.paths import SHARED
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("run_cache")]
 
-ROOT = Path(__file__).parents[1]
-# the shared clips sit beside the repository (or beside the worktrees' folder)
-SHARED = next((p for p in (ROOT / ".." / "shared" / "videos",
-                           ROOT / ".." / ".." / "shared" / "videos") if p.exists()),
-              ROOT / ".." / "shared" / "videos")
 SPRINT = SHARED / "multi_track_sprint-100m_sports2d-demo2.mp4"
 GREEN = RenderStyle(shirt=(40, 140, 40), shorts=(120, 60, 20))
 DURATION_S = 8.0
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory: pytest.TempPathFactory,
-                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("POSTURE_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
 @pytest.fixture(scope="module")

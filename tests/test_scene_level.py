@@ -131,7 +131,7 @@ def test_scene_roll_from_the_clip_and_its_mirror(tmp_path) -> None:
     so its roll flips sign instead of being paired with the wrong picture."""
     from posture.camera.scene_lines import scene_roll_for_track
     from posture.track import PoseTrack, VideoInfo, empty_arrays
-    from tests.videogen import regular_times, write_clip
+    from tests.support.videogen import regular_times, write_clip
 
     times = regular_times(2.0, 30)
     scene = _scene(3.0, seed=1)

@@ -25,10 +25,7 @@ from posture.session import (
     session_pdf,
 )
 from posture.track import PoseTrack
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "sample_videos"
-DEMO = ROOT / "app" / "demo"
+from tests.support.paths import DEMO, SAMPLES
 
 
 def _clip(stem: str, role: str) -> AnalysedClip:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
-from stick_runner import Stick, stick_track
 
 from posture.analysis.side import analyze_side
 from posture.camera.roll import roll_track
@@ -15,8 +13,10 @@ from posture.camera.view import estimate_view
 from posture.errors import TooFewStridesError, WrongViewError
 from posture.landmarks import LM
 from posture.pipeline import AnalysisOptions
-
-VIDEOS = Path(__file__).parents[1] / ".." / "shared" / "videos"
+from tests.support.clips import pose_track
+from tests.support.paths import shared_clip
+from tests.support.side_stick import Stick, stick_track
+from tests.support.synthetic import STEADY, WIDE, synthetic
 
 
 def test_rear_clip_is_refused_with_a_plain_sentence() -> None:
@@ -108,16 +108,8 @@ def test_camera_moving_proxy() -> None:
 
 
 # ------------------------------------------------------------------ synthetic ground truth
-from posture.synth import tracks as synth  # noqa: E402
-from posture.synth.camera import CameraParams  # noqa: E402
-from posture.synth.kinematics import RunnerParams  # noqa: E402
-
-RUNNER = RunnerParams(trunk_lean_deg=7.0, overstride_pct_leg=12.0, cadence_spm=172.0)
-
-
 def _synthetic(**camera):
-    cam = CameraParams(**{"fps": 60.0, "width_px": 1280, "height_px": 720, **camera})
-    return synth.synthetic_track(RUNNER, cam, duration_s=8.0)
+    return synthetic(runner=STEADY, camera={**WIDE, **camera}, duration_s=8.0)
 
 
 def _paired(a, truth):
@@ -214,8 +206,7 @@ def test_synthetic_invariances_mirror_and_frame_drop() -> None:
 
 
 def test_synthetic_noise_stays_within_tolerance() -> None:
-    tr, gt = synth.synthetic_track(RUNNER, CameraParams(fps=60.0, width_px=1280, height_px=720),
-                                   duration_s=8.0, noise_px=1.0, seed=3)
+    tr, gt = synthetic(runner=STEADY, camera=WIDE, duration_s=8.0, noise_px=1.0, seed=3)
     a = analyze_side(tr)
     assert a.summary["trunk_lean_deg"] == pytest.approx(7.0, abs=1.0)
     assert a.summary["cadence_spm"] == pytest.approx(gt.summary["cadence_spm"], rel=0.01)
@@ -224,32 +215,17 @@ def test_synthetic_noise_stays_within_tolerance() -> None:
 
 
 # ------------------------------------------------------------------ real clips (optional)
-def _real_track(name: str, tmp_path_factory):
-    """Landmarks of a shared clip (pose extraction is slow: cached per session, or reused
-    from ``$POSTURE_TEST_TRACKS/<name>.npz`` when that directory holds one)."""
-    if not (VIDEOS / name).exists():
-        pytest.skip("shared videos not available")
-    import os
-
-    from posture.track import PoseTrack
-
-    pre = Path(os.environ.get("POSTURE_TEST_TRACKS", "/nonexistent")) / f"{name}.npz"
-    if pre.exists():
-        return PoseTrack.load(pre)
-    cache = tmp_path_factory.getbasetemp() / f"{name}.npz"
-    if cache.exists():
-        return PoseTrack.load(cache)
-    from posture.pose import extract as pose
-    tr = pose.extract_pose(VIDEOS / name, workers=1)
-    tr.save(cache)
-    return tr
+def _real_track(name: str):
+    """Landmarks of a shared clip, through the pose cache (keyed by the clip's bytes and the
+    extraction version)."""
+    return pose_track(shared_clip(name))
 
 
 @pytest.mark.slow
-def test_real_treadmill_60fps_invariances(tmp_path_factory) -> None:
+def test_real_treadmill_60fps_invariances() -> None:
     from posture.signal.clean import clean_track
 
-    raw = _real_track("side_treadmill_gym_60fps_mhuang24.mp4", tmp_path_factory)
+    raw = _real_track("side_treadmill_gym_60fps_mhuang24.mp4")
     tr = clean_track(raw)
     a = analyze_side(tr)
     assert (a.view.view, a.view.facing) == ("side", "right")
@@ -278,14 +254,13 @@ def test_real_treadmill_60fps_invariances(tmp_path_factory) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["side_street_static-cam_50fps_cezaraandreea.mp4",
                                   "side_treadmill_lab_mhuang24.mp4"])
-def test_real_slowed_clips_are_refused_then_work_with_the_factor(name: str,
-                                                                 tmp_path_factory) -> None:
+def test_real_slowed_clips_are_refused_then_work_with_the_factor(name: str) -> None:
     """Both clips play slower than real life: taken at face value their strides last
     1.6-1.7 s, so they are refused with the slow-motion hint; with a factor of 2 they are
     running and mirroring changes nothing."""
     from posture.signal.clean import clean_track
 
-    raw = _real_track(name, tmp_path_factory)
+    raw = _real_track(name)
     with pytest.raises(TooFewStridesError, match="too slow for running"):
         analyze_side(clean_track(raw))
     tr = clean_track(replace(raw, t_s=raw.t_s / 2.0))

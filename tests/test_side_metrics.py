@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from stick_runner import Stick, stick_landmarks, stick_track, true_extrema_s
 
 from posture.gait.side import detect_events
 from posture.landmarks import JOINTS, LM
@@ -14,6 +13,7 @@ from posture.metrics import side as m
 from posture.metrics.registry import METRICS
 from posture.results import ViewEstimate
 from posture.track import TRUNK_PROFILE_S
+from tests.support.side_stick import Stick, stick_landmarks, stick_track, true_extrema_s
 
 
 def _pt(x: float, y: float) -> np.ndarray:

@@ -13,8 +13,8 @@ from posture.synth import GroundTruth
 from posture.synth.camera import CameraParams
 from posture.synth.kinematics import RunnerParams
 from posture.synth.samples import SAMPLES, generate, sha256
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "sample_videos"
 SPEC = {s.name: s for s in SAMPLES}
 

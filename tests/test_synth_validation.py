@@ -37,19 +37,21 @@ SWEEP = [
 
 _RESULTS: dict[str, CaseResult] = {}
 
-#: What still falls short on rendered clips (measured 2026-11-21, docs/validation.md): in
-#: the marked sweep cases cadence, lean and overstride pass, but only 85 % of initial
-#: contacts land within one frame (bar 90 %); in the fatigue pair the arch-index change reads
-#: +1.2 for a true +2.8 % trunk (lean and overstride changes pass).
-#: Strict: when a case meets its bars, XPASS fails the run and the mark must go.
-PIPELINE_BARS_NOT_MET = pytest.mark.xfail(
-    strict=True, reason="contact timing (85 % within one frame, bar 90 %) / arch change "
-                        "under-read; see docs/validation.md")
+#: Bars of the issue, checked one by one on every case.
+CADENCE_REL = 0.01     # clip cadence within 1 %
+LEAN_DEG = 2.0         # clip-mean trunk lean within 2 deg
+OVERSTRIDE_PCT = 3.0   # clip-mean overstride within 3 % leg length
+CONTACT_SHARE = 0.9    # 90 % of initial contacts within one frame (60 fps and more)
 
-
-@pytest.fixture(scope="module")
-def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("validation_clips")
+#: What still falls short on rendered clips, the one failing check of each case with the
+#: value measured on 2026-11-30 (``-m slow -k synth_validation``): the share of initial
+#: contacts timed within one frame of the true contact. Strict: a case that meets the bar
+#: fails the run (XPASS) until its entry goes.
+CONTACT_SHARE_MEASURED = {"lean0": 0.85, "lean10_left": 0.70, "lean20": 0.85,
+                          "roll_p4": 0.85, "fps120": 0.87}
+#: ... and a floor under each of them that is enforced (two contacts of the ~20 below the
+#: measured share), so a short case cannot get worse unseen behind its xfail.
+CONTACT_SHARE_SLACK = 0.10
 
 
 def _result(case: Case, folder: Path) -> CaseResult:
@@ -58,10 +60,19 @@ def _result(case: Case, folder: Path) -> CaseResult:
     return _RESULTS[case.name]
 
 
+def _contact_share(r: CaseResult) -> float:
+    ic_frames = (r.exact_pairs["t_start_s"] - r.exact_pairs["t_start_s_true"]) * r.case.camera.fps
+    return float(np.mean(np.abs(ic_frames) <= 1.0))
+
+
+_IDS = [c.name for c in SWEEP]
+_FAST_CAMERAS = [c for c in SWEEP if c.camera.fps >= 60]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("case", SWEEP, ids=[c.name for c in SWEEP])
-def test_pose_model_sees_the_rendered_runner(case: Case, clips: Path) -> None:
-    lm = _result(case, clips).landmarks
+@pytest.mark.parametrize("case", SWEEP, ids=_IDS)
+def test_pose_model_sees_the_rendered_runner(case: Case, clip_dir: Path) -> None:
+    lm = _result(case, clip_dir).landmarks
     assert lm["detected_pct"] >= 95.0
     for joint in ("shoulder", "hip"):
         assert lm[f"{joint}_med"] <= 4.0, joint  # % of leg length
@@ -69,40 +80,80 @@ def test_pose_model_sees_the_rendered_runner(case: Case, clips: Path) -> None:
         assert lm[f"{joint}_med"] <= 6.0, joint
 
 
-#: Cases that met the bars when last measured (the others carry the strict xfail).
-_BARS_MET = {"fps30", "cad150", "cad195", "roll_m3_portrait"}
+@pytest.mark.slow
+@pytest.mark.parametrize("case", SWEEP, ids=_IDS)
+def test_sweep_finds_the_strides(case: Case, clip_dir: Path) -> None:
+    r = _result(case, clip_dir)
+    assert len(r.pairs) >= 0.8 * len(r.truth.strides)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", SWEEP, ids=_IDS)
+def test_sweep_cadence(case: Case, clip_dir: Path) -> None:
+    r = _result(case, clip_dir)
+    assert r.summary["cadence_spm"] == pytest.approx(r.truth.summary["cadence_spm"],
+                                                     rel=CADENCE_REL)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", SWEEP, ids=_IDS)
+@pytest.mark.parametrize(("metric", "tol"), [("trunk_lean_deg", LEAN_DEG),
+                                             ("overstride_pct_leg", OVERSTRIDE_PCT)])
+def test_sweep_clip_means(case: Case, metric: str, tol: float, clip_dir: Path) -> None:
+    r = _result(case, clip_dir)
+    assert abs(r.summary[metric] - r.truth.strides[metric].mean()) <= tol
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", [
-    pytest.param(c, id=c.name, marks=() if c.name in _BARS_MET else PIPELINE_BARS_NOT_MET)
-    for c in SWEEP])
-def test_property_sweep_meets_the_issue_bars(case: Case, clips: Path) -> None:
-    r = _result(case, clips)
-    truth = r.truth
-    assert len(r.pairs) >= 0.8 * len(truth.strides)
-    # cadence within 1 %
-    assert r.summary["cadence_spm"] == pytest.approx(truth.summary["cadence_spm"], rel=0.01)
-    # trunk lean within 2 deg and overstride within 3 % leg (clip means)
-    for m, tol in (("trunk_lean_deg", 2.0), ("overstride_pct_leg", 3.0)):
-        assert abs(r.summary[m] - truth.strides[m].mean()) <= tol, m
-    # contacts within one frame at 60 fps and more
-    if case.camera.fps >= 60:
-        ic = (r.exact_pairs["t_start_s"] - r.exact_pairs["t_start_s_true"]) * case.camera.fps
-        assert np.mean(np.abs(ic) <= 1.0) >= 0.9
+    pytest.param(c, id=c.name, marks=pytest.mark.xfail(
+        strict=True, reason=f"{CONTACT_SHARE_MEASURED[c.name]:.0%} of contacts within one "
+                            f"frame, bar {CONTACT_SHARE:.0%} (docs/validation.md)"))
+    if c.name in CONTACT_SHARE_MEASURED else pytest.param(c, id=c.name)
+    for c in _FAST_CAMERAS])
+def test_sweep_contact_timing(case: Case, clip_dir: Path) -> None:
+    assert _contact_share(_result(case, clip_dir)) >= CONTACT_SHARE
 
 
 @pytest.mark.slow
-@PIPELINE_BARS_NOT_MET
-def test_fatigue_change_recovered(clips: Path) -> None:
-    fresh = _result(Case("fresh", FRESH, _SIDE, duration_s=8.0), clips)
-    tired = _result(Case("tired", FATIGUED, _SIDE, duration_s=8.0), clips)
-    for m, tol in (("trunk_lean_deg", 1.5), ("overstride_pct_leg", 3.0),
-                   ("lumbar_arch_pct", 1.5)):
-        true = tired.truth.strides[m].mean() - fresh.truth.strides[m].mean()
-        found = tired.summary[m] - fresh.summary[m]
-        assert np.sign(found) == np.sign(true), m
-        assert abs(found - true) <= tol, (m, found, true)
+@pytest.mark.parametrize("case", [c for c in _FAST_CAMERAS if c.name in CONTACT_SHARE_MEASURED],
+                         ids=lambda c: c.name)
+def test_sweep_contact_timing_no_worse_than_measured(case: Case, clip_dir: Path) -> None:
+    floor = CONTACT_SHARE_MEASURED[case.name] - CONTACT_SHARE_SLACK
+    assert _contact_share(_result(case, clip_dir)) >= floor
+
+
+#: The fatigue pair (fresh -> fatigued, rendered side clips): the true change of each
+#: metric's clip mean and the tolerance on the change found.
+FATIGUE_TOL = {"trunk_lean_deg": 1.5, "overstride_pct_leg": 3.0, "lumbar_arch_pct": 1.5}
+#: Measured 2026-11-30: the arch-index change reads +1.19 for a true +2.80 % trunk (the
+#: lean change +4.19 for +5.00 deg and the overstride change +7.71 for +7.87 % leg pass).
+ARCH_SHORT = pytest.mark.xfail(
+    strict=True, reason="lumbar arch change under-read: +1.19 for a true +2.80 % "
+                        "trunk (tolerance 1.5); docs/validation.md")
+
+
+def _fatigue_change(metric: str, clip_dir: Path) -> tuple[float, float]:
+    fresh = _result(Case("fresh", FRESH, _SIDE, duration_s=8.0), clip_dir)
+    tired = _result(Case("tired", FATIGUED, _SIDE, duration_s=8.0), clip_dir)
+    true = tired.truth.strides[metric].mean() - fresh.truth.strides[metric].mean()
+    return tired.summary[metric] - fresh.summary[metric], true
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("metric", list(FATIGUE_TOL))
+def test_fatigue_change_direction(metric: str, clip_dir: Path) -> None:
+    found, true = _fatigue_change(metric, clip_dir)
+    assert np.sign(found) == np.sign(true), (found, true)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("metric", [
+    "trunk_lean_deg", "overstride_pct_leg",
+    pytest.param("lumbar_arch_pct", marks=ARCH_SHORT)])
+def test_fatigue_change_size(metric: str, clip_dir: Path) -> None:
+    found, true = _fatigue_change(metric, clip_dir)
+    assert abs(found - true) <= FATIGUE_TOL[metric], (found, true)
 
 
 def test_pairing_keeps_only_the_same_contact() -> None:

@@ -14,13 +14,9 @@ from posture.errors import (
     UnreadableVideoError,
 )
 from posture.io import video
+from tests.support import videogen as vg
+from tests.support.paths import SHARED
 
-try:  # works whether or not tests/ is a package
-    from tests import videogen as vg
-except ImportError:
-    import videogen as vg
-
-SHARED = Path(__file__).parents[1] / ".." / "shared" / "videos"
 ROTATED = SHARED / "side_road_rotated-meta_alkaid976.mp4"
 
 

@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from stick_runner import Stick, stick_track
 
 from posture.camera.view import (
     SIDE_MAX_RATIO,
@@ -16,6 +15,7 @@ from posture.camera.view import (
     width_ratio,
 )
 from posture.landmarks import LM
+from tests.support.side_stick import Stick, stick_track
 
 
 def _frontal(s: Stick, *, nose_nearer: bool):

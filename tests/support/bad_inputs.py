@@ -1,7 +1,7 @@
 """A corpus of bad inputs, generated on the fly (no binary fixtures): malformed files and
 odd command-line options, each with the one-line refusal the CLI must give.
 
-``python tests/bad_inputs.py`` prints the corpus table (input, message) for docs/privacy.md.
+``python -m tests.support.bad_inputs`` prints the corpus table (input, message) for docs/privacy.md.
 """
 
 from __future__ import annotations
@@ -19,10 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-try:  # works whether or not tests/ is a package
-    from tests import videogen as vg
-except ImportError:
-    import videogen as vg
+from tests.support import videogen as vg
 
 #: Every refusal must match one of these (a short, fixed list of messages).
 MESSAGES: dict[str, str] = {
