@@ -13,7 +13,8 @@ import json
 import math
 
 import pytest
-from sample_pin import PIN_PATH, pin
+
+from tests.sample_pin import PIN_PATH, pin
 
 #: Numbers agree to this relative (or, near zero, absolute) difference: far below any
 #: metric's resolution (0.01 deg, 0.01 %), above floating-point reordering.
