@@ -15,8 +15,9 @@ from pathlib import Path
 from posture.pose.extract import extract_pose_cached
 from posture.synth.camera import CameraParams
 from posture.synth.kinematics import RunnerParams
-from posture.synth.render import render_clip, truth_path
+from posture.synth.render import truth_path
 from posture.synth.truth import GroundTruth
+from posture.synth.validate import Case, render_case
 from posture.track import PoseTrack
 
 
@@ -30,7 +31,5 @@ def render(folder: Path, name: str, params: RunnerParams, camera: CameraParams, 
            duration_s: float, seed: int = 1) -> tuple[Path, GroundTruth]:
     """Render ``params`` seen by ``camera`` into ``folder/name.mp4`` (once per folder) and
     return the clip and its ground truth."""
-    video = folder / f"{name}.mp4"
-    if not (video.exists() and truth_path(video).exists()):
-        render_clip(params, camera, duration_s=duration_s, out_path=video, seed=seed)
+    video = render_case(Case(name, params, camera, duration_s=duration_s, seed=seed), folder)
     return video, GroundTruth.load(truth_path(video))
