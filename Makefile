@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-shared test test-slow lint bench samples screenshots clean
+.PHONY: run run-shared test test-slow test-all lint bench samples screenshots clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -28,8 +28,14 @@ test: $(STAMP)
 	$(BIN)/ruff check posture app tests benchmarks
 	$(BIN)/python -m pytest -q
 
+# The slow tier alone: rendered-clip accuracy sweeps, real-clip runs, the pose model on clips.
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
+
+# Every tier in one run (what CI runs): ruff, the default tests and the slow ones.
+test-all: $(STAMP)
+	$(BIN)/ruff check posture app tests benchmarks
+	$(BIN)/python -m pytest -q -m "slow or not slow" --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check posture app tests benchmarks
