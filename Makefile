@@ -40,7 +40,7 @@ test-all: $(STAMP)
 
 # What CI runs: the default tier, then this named sample of the slow tier (the rendered-clip
 # accuracy bars of both views, the bundled rear sample and the real front-view montage).
-SLOW_SAMPLE := tests/test_synth_validation.py tests/test_frontal_analysis.py
+SLOW_SAMPLE := tests/synth/test_synth_validation.py tests/analysis/test_frontal_analysis.py
 test-ci: test
 	$(BIN)/python -m pytest -q -m slow $(SLOW_SAMPLE)
 
@@ -51,7 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
 screenshots: $(STAMP)
-	POSTURE_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/test_browser.py
+	POSTURE_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/app/test_browser.py
 
 samples: $(STAMP)
 	$(BIN)/python -m posture.synth.samples sample_videos

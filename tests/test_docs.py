@@ -55,14 +55,18 @@ def test_frontal_metric_documented(column: str) -> None:
         assert part in section, f"rear/front section lacks {part}"
 
 
-def test_conventions_reference_existing_tests() -> None:
-    text = CONVENTIONS_MD.read_text()
-    refs = re.findall(r"`(tests/test_\w+\.py)(?:::(\w+))?`", text)
-    assert refs
-    for path, name in refs:
-        source = (ROOT / path).read_text()
+def test_docs_reference_existing_tests() -> None:
+    """Every test file (and test) a document names exists, in its folder: the tests mirror
+    the package, so a moved module's tests move and the documents follow."""
+    docs = [ROOT / "README.md", ROOT / "benchmarks" / "README.md",
+            *sorted((ROOT / "docs").glob("*.md"))]
+    refs = [(doc.name, *ref) for doc in docs for ref in re.findall(
+        r"(tests/(?:\w+/)?test_\w+\.py)(?:::\s*(\w+))?", doc.read_text())]
+    assert any(doc == CONVENTIONS_MD.name for doc, *_ in refs)
+    for doc, path, name in refs:
+        assert (ROOT / path).is_file(), f"{doc}: {path} missing"
         if name:
-            assert f"def {name}(" in source, f"{path}::{name} missing"
+            assert f"def {name}(" in (ROOT / path).read_text(), f"{doc}: {path}::{name} missing"
 
 
 def test_conventions_state_the_pinned_numbers() -> None:

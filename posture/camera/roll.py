@@ -1,6 +1,6 @@
 """Camera roll (how far the picture is turned from level) and its correction.
 
-Sign (pinned by ``tests/test_level.py``): ``roll_deg > 0`` when the scene appears turned
+Sign (pinned by ``tests/camera/test_level.py``): ``roll_deg > 0`` when the scene appears turned
 **clockwise on screen** (the phone was rolled counter-clockwise as seen from behind it). A
 true upward direction then appears in the image as ``(sin roll, -cos roll)`` in (x, y-down)
 pixels, and a level floor line has image slope ``dy/dx = tan(roll)``.

@@ -1,6 +1,6 @@
 """Which way the camera looks at the runner, decided once per clip.
 
-Rules (thresholds pinned by ``tests/test_view.py``; documented in ``docs/conventions.md``):
+Rules (thresholds pinned by ``tests/camera/test_view.py``; documented in ``docs/conventions.md``):
 
 * **Side vs rear/front** - width ratio ``r = median_t (shoulder width + hip width) /
   trunk height`` in the image. From the side both widths are foreshortened to a few

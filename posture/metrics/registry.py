@@ -33,7 +33,7 @@ class MetricSpec:
     decimals: int = 1
     roll_gain: float = 0.0
     """How much the metric moves per degree of camera roll, in ``unit`` per degree (absolute
-    value, first order; measured by rotating landmark tracks, ``tests/test_compare.py``).
+    value, first order; measured by rotating landmark tracks, ``tests/stats/test_compare.py``).
     Non-zero means the metric depends on the camera level: it enters the interval of a
     change through the roll's uncertainty, and its verdict is withdrawn when only one of two
     clips was levelled (``posture/stats/compare.py``)."""

@@ -179,7 +179,8 @@ def _at_event(t_s: np.ndarray, pts: np.ndarray, t: float) -> np.ndarray:
     event carried the values past the turn: on a stick runner at 30 fps with contact between
     frames the old extrapolation read foot-ahead up to 5.2 % leg and the shank up to 4.2 deg
     off, interpolation 0.7 % leg and 0.6 deg; the nearest frame alone was worse for the knee
-    (up to 2.9 deg, interpolation 0.3 deg), which moves fastest there (tests/test_side_metrics).
+    (up to 2.9 deg, interpolation 0.3 deg), which moves fastest there
+    (tests/metrics/test_side_metrics).
     """
     return _at(t_s, pts, t)
 

@@ -179,7 +179,7 @@ def test_synthetic_contact_time_at_120_fps() -> None:
 def test_synthetic_roll_without_scene_is_flagged_not_guessed_and_user_roll_fixes_it() -> None:
     """Landmarks alone (no video frames for scene lines): the floor line is not trusted on
     its own, so no correction is applied and the user is asked for the tilt; entering it
-    recovers the true lean. (Scene-line recovery: tests/test_scene_level.py.)"""
+    recovers the true lean. (Scene-line recovery: tests/camera/test_scene_level.py.)"""
     tr, _ = _synthetic(roll_deg=3.0)
     a = analyze_side(tr)
     assert a.view.roll_source == "none" and a.summary["camera_roll_deg"] == 0.0

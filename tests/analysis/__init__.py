@@ -1,0 +1,1 @@
+"""Tests of posture/analysis: one clip's analysis per view, quality flags, walking."""

@@ -1,0 +1,1 @@
+"""Tests of app/: the Streamlit interface, its privacy and the browser."""

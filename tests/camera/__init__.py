@@ -1,0 +1,1 @@
+"""Tests of posture/camera: view, roll, scene lines, orientation, cuts."""

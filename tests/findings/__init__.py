@@ -1,0 +1,1 @@
+"""Tests of posture/findings: what to tell the runner."""

@@ -1,0 +1,1 @@
+"""Tests of posture/io: video intake and the pose cache."""

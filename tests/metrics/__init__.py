@@ -1,0 +1,1 @@
+"""Tests of posture/metrics: per-stride metric formulas of each view."""

@@ -1,0 +1,1 @@
+"""Tests of posture/report: key frames, pictures, exports, PDF, annotated video."""

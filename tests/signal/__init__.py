@@ -1,0 +1,1 @@
+"""Tests of posture/signal: cleaning landmark signals, leg identity."""

@@ -1,0 +1,1 @@
+"""Tests of posture/stats: early versus late, clip versus clip, null comparisons."""

@@ -1,0 +1,1 @@
+"""Tests of posture/synth: the synthetic runner, its renderer and the accuracy sweep."""
