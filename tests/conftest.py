@@ -15,7 +15,6 @@ from posture.pose import extract as pose
 from posture.track import PoseTrack
 from tests.support import clips
 from tests.support import videogen as vg
-from tests.support.synthetic import synthetic as _synthetic
 
 
 @pytest.fixture()
@@ -39,13 +38,6 @@ def run_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
 def clip_dir(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
     """A folder for the clips one test module writes or renders."""
     return tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
-
-
-@pytest.fixture()
-def synthetic_run() -> Callable:
-    """:func:`tests.support.synthetic.synthetic`: a synthetic run (track, truth) in the
-    suite's camera set-ups."""
-    return _synthetic
 
 
 @pytest.fixture(scope="module")
