@@ -41,6 +41,8 @@ SCALE_CHANGE = 1.25
 #: Hip width growing (shrinking) by more than this factor within one shot: the runner
 #: approaches (leaves) the camera.
 SCALE_CHANGE_SHOT = 1.15
+#: The runner's size in a shot is compared between its first and last this many seconds.
+SHOT_END_S = 0.5
 #: Hip width (px) below which one pixel of landmark noise is a large share of it.
 SMALL_HIP_PX = 40.0
 #: Low-pass cut-off (Hz) for the landmark series the metrics read: pelvic drop and lean
@@ -167,7 +169,7 @@ def _summary(strides: pd.DataFrame, events: GaitEvents, track: PoseTrack,
 def _size_change_within_shots(xy: np.ndarray, events: GaitEvents, fps: float) -> float:
     """Largest growth (or shrinking, < 1) of the hip width from the first to the last half
     second of a shot; 1.0 when no shot is long enough."""
-    n = max(round(0.5 * fps), 2)
+    n = max(round(SHOT_END_S * fps), 2)
     best = 1.0
     for s, e in events.segments:
         w = fm.hip_width_px(xy[s:e])

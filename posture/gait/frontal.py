@@ -73,6 +73,27 @@ TWO_STAGE_S = 0.035
 #: Stance line for lift-off: fitted to frames within this share of the swing range (a hovering
 #: toe point, a quarter of the range up, must stay out of it).
 TO_CORE_SHARE = 0.2
+#: Savitzky-Golay window of the foot signal, s (odd, at least 5 samples): shorter than a
+#: contact's sharp velocity drop is wide at 30-120 fps.
+SMOOTH_WINDOW_S = 0.08
+#: Swing apexes: prominence of at least this share of the foot's 5-95 % vertical range ...
+APEX_RANGE_SHARE = 0.35
+#: ... and of this many hip widths (a swing lifts the foot by at least ~15 % of the hip
+#: width even when jogging) ...
+APEX_MIN_HIP_WIDTHS = 0.15
+#: ... at least this far apart, s (a stride lasts at least 0.45 s).
+APEX_MIN_SPACING_S = 0.35
+#: Events in the partial cycles at a shot's ends count only when the descent/rise is at least
+#: this share as fast as in the leg's full cycles ...
+EDGE_SPEED_SHARE = 0.5
+#: ... and the velocity drop at least this share as sharp.
+EDGE_DROP_SHARE = 0.4
+#: A toe-off may come this long after the other leg lands, s (flight can be shorter than
+#: the event timing error).
+TO_AFTER_OTHER_S = 0.07
+#: An interval between contacts of at least this many median intervals hides missed
+#: contacts (``round(ratio)`` intervals are counted); shorter ones are timing scatter.
+MISSED_CONTACT_RATIO = 1.75
 
 
 # ---------------------------------------------------------------------- signals
@@ -165,8 +186,8 @@ def _cut_score(mid_a: np.ndarray, mid_b: np.ndarray, w_a: float, w_b: float,
 
 
 def _smooth_window(fps: float) -> int:
-    """Odd Savitzky-Golay window of about 80 ms, at least 5 samples."""
-    n = round(0.08 * fps)
+    """Odd Savitzky-Golay window of about ``SMOOTH_WINDOW_S``, at least 5 samples."""
+    n = round(SMOOTH_WINDOW_S * fps)
     n = max(n, 5)
     return n if n % 2 else n + 1
 
@@ -196,9 +217,8 @@ def leg_events(y_px: np.ndarray, fps: float, *, scale_px: float,
     vel = savgol_filter(y_px, win, 2, deriv=1)
     acc = savgol_filter(y_px, win, 3, deriv=2) if win >= 5 else np.gradient(vel)
     rng = np.nanpercentile(ys, 95) - np.nanpercentile(ys, 5)
-    # a swing lifts the foot by at least ~15 % of the hip width even when jogging
-    prom = max(0.35 * rng, 0.15 * scale_px)
-    apex, _ = find_peaks(-ys, prominence=prom, distance=max(int(0.35 * fps), 1))
+    prom = max(APEX_RANGE_SHARE * rng, APEX_MIN_HIP_WIDTHS * scale_px)
+    apex, _ = find_peaks(-ys, prominence=prom, distance=max(int(APEX_MIN_SPACING_S * fps), 1))
     ics: list[int] = []
     tos: list[int] = []
     speed_dn, speed_up, depth_ic, depth_to = [], [], [], []
@@ -364,31 +384,31 @@ def _edge_events(ys: np.ndarray, vel: np.ndarray, acc: np.ndarray, first_apex: i
     # head: [..., TO] then the rise to the first apex (maybe IC and stance before it)
     if first_apex >= 4:
         r = int(np.argmin(vel[:first_apex + 1]))
-        if vel[r] <= 0.5 * typ.rise and r >= 3:
+        if vel[r] <= EDGE_SPEED_SHARE * typ.rise and r >= 3:
             d = int(np.argmax(vel[:r + 1]))
-            if d >= 1 and vel[d] >= 0.5 * typ.descent and r - d >= 2:
+            if d >= 1 and vel[d] >= EDGE_SPEED_SHARE * typ.descent and r - d >= 2:
                 drops = _two_drops(acc, d, r)
-                if drops.size == 2 and acc[drops[0]] <= 0.4 * typ.ic_acc:
+                if drops.size == 2 and acc[drops[0]] <= EDGE_DROP_SHARE * typ.ic_acc:
                     ics.append(int(drops[0]))
-                if drops.size and acc[drops[-1]] <= 0.4 * typ.to_acc:
+                if drops.size and acc[drops[-1]] <= EDGE_DROP_SHARE * typ.to_acc:
                     tos.append(int(drops[-1]))
             else:
                 drops = _two_drops(acc, 1, r)
-                if drops.size and acc[drops[-1]] <= 0.4 * typ.to_acc:
+                if drops.size and acc[drops[-1]] <= EDGE_DROP_SHARE * typ.to_acc:
                     tos.append(int(drops[-1]))
     # tail: the descent after the last apex, IC, stance (maybe TO and a rise)
     if n - 1 - last_apex >= 4:
         d = last_apex + int(np.argmax(vel[last_apex:]))
-        if vel[d] >= 0.5 * typ.descent and d <= n - 4:
+        if vel[d] >= EDGE_SPEED_SHARE * typ.descent and d <= n - 4:
             r = d + int(np.argmin(vel[d:]))
-            if vel[r] <= 0.5 * typ.rise and r - d >= 2:
+            if vel[r] <= EDGE_SPEED_SHARE * typ.rise and r - d >= 2:
                 drops = _two_drops(acc, d, r)
             else:
                 drops = _two_drops(acc, d, n - 2)[:1]
-            if drops.size and acc[drops[0]] <= 0.4 * typ.ic_acc:
+            if drops.size and acc[drops[0]] <= EDGE_DROP_SHARE * typ.ic_acc:
                 stop = int(drops[1]) - 1 if drops.size == 2 else n - 2
                 ics.append(_gate_ic(ys, acc, last_apex, n - 1, int(drops[0]), stop))
-                if drops.size == 2 and acc[drops[1]] <= 0.4 * typ.to_acc:
+                if drops.size == 2 and acc[drops[1]] <= EDGE_DROP_SHARE * typ.to_acc:
                     tos.append(int(drops[1]))
     return ics, tos
 
@@ -550,7 +570,7 @@ def _strides(ic: dict[str, np.ndarray], to: dict[str, np.ndarray], t_s: np.ndarr
             # two after it (flight can be shorter than the event timing error)
             later = ic[other][ic[other] > a]
             next_other = later[0] if later.size else b
-            slack = max(2, round(0.07 / np.median(np.diff(t_s))))
+            slack = max(2, round(TO_AFTER_OTHER_S / np.median(np.diff(t_s))))
             tos = to[leg][(to[leg] > a) & (to[leg] <= min(next_other + slack, b - 1))]
             out.append({
                 "leg": leg, "t_start_s": float(t_s[a]), "t_end_s": float(t_s[b]),
@@ -582,7 +602,7 @@ def cadence_spm(events: GaitEvents, t_s: np.ndarray) -> float:
     intervals between consecutive contacts alternate short/long (0.23/0.47 s for 0.35 s
     steps) and a span from a left to a right contact would be off by that bias, while
     same-leg intervals are not. A contact the detector missed makes one "stride" twice as
-    long, so an interval of at least 1.75 median strides counts as
+    long, so an interval of at least ``MISSED_CONTACT_RATIO`` median strides counts as
     ``round(interval / median stride)`` strides. Falls back to consecutive contacts of both
     legs (steps) when no leg has two contacts in a plausible stride.
     """
@@ -596,14 +616,15 @@ def cadence_spm(events: GaitEvents, t_s: np.ndarray) -> float:
             med = float(np.median(ok))
             for d in gaps:
                 ratio = d / med
-                strides_n += int(np.sum(np.where(ratio >= 1.75, np.round(ratio), 1)))
+                missed = np.where(ratio >= MISSED_CONTACT_RATIO, np.round(ratio), 1)
+                strides_n += int(np.sum(missed))
                 strides_s += float(d.sum())
             continue
         f = np.sort(np.concatenate(per_leg))
         if f.size >= 2:
             dt = np.diff(t_s[f])
             ratio = dt / np.median(dt)
-            steps += int(np.sum(np.where(ratio >= 1.75, np.round(ratio), 1)))
+            steps += int(np.sum(np.where(ratio >= MISSED_CONTACT_RATIO, np.round(ratio), 1)))
             span += float(t_s[f[-1]] - t_s[f[0]])
     n = 2 * strides_n + steps
     time = strides_s + span

@@ -36,6 +36,9 @@ LEG_PAIRS: tuple[tuple[LM, LM], ...] = tuple(zip(LEG_LEFT, LEG_RIGHT, strict=Tru
 #: stay: in side views they nearly coincide, and the model rarely confuses them.
 SWAP_LEFT = (LM.LEFT_KNEE, LM.LEFT_ANKLE, LM.LEFT_HEEL, LM.LEFT_FOOT_INDEX)
 SWAP_RIGHT = (LM.RIGHT_KNEE, LM.RIGHT_ANKLE, LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX)
+#: An interval between foot crossings of at least this many median steps hides missed
+#: crossings (a crossing found a little early or late makes intervals of 0.6-1.5 steps).
+MISSED_CROSSING_RATIO = 1.75
 SWAP_COST_FRAC = 0.05
 """Per-frame cost of the "swapped" state, as a fraction of the trunk length (px)."""
 SWITCH_COST_FRAC = 0.25
@@ -123,7 +126,7 @@ def _steps_between(cross: np.ndarray) -> np.ndarray:
         ratio = np.diff(cross) / step
         # a crossing found a little early or late makes intervals of 0.6-1.5 steps: only a
         # clearly long interval hides a missed crossing
-        n[1:] = np.where(ratio >= 1.75, np.round(ratio), 1).astype(int)
+        n[1:] = np.where(ratio >= MISSED_CROSSING_RATIO, np.round(ratio), 1).astype(int)
     return n
 
 
