@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from posture.errors import PostureError
 from posture.landmarks import LM
 from posture.results import QualityFlag
 from posture.track import PoseTrack
@@ -156,8 +157,8 @@ def picture_jumps(path: str | os.PathLike, fps: float) -> list[int]:
     try:
         st = p.stat()
         idx, diff = _picture_differences(str(p), st.st_mtime_ns, st.st_size)
-    except (OSError, ValueError):  # no file (a track without its video), unreadable video
-        return []
+    except (OSError, PostureError):  # no file (a track without its video), or one the
+        return []  # reader refuses: the body-box cue alone decides
     if diff.size < 3 or not np.isfinite(fps) or fps <= 0:
         return []
     half = max(round(PICTURE_CONTEXT_S * fps / 2), 2)
