@@ -13,8 +13,8 @@ from posture.camera.cuts import blank_around_cuts, cuts_flag, find_cuts, reject_
 from posture.camera.roll import choose_roll, estimate_roll_floor, level_track
 from posture.camera.view import ViewDetection, detect_view, estimate_view
 from posture.errors import TooFewStridesError, WrongViewError
-from posture.gait.events import STRIDE_MAX_S, GaitEvents
-from posture.gait.side import detect_events
+from posture.gait.events import STRIDE_MAX_S, GaitEvents, stride_period_s
+from posture.gait.side import _leg_signals, detect_events
 from posture.geometry import quiet_empty_slices
 from posture.landmarks import JOINTS, LM
 from posture.metrics.registry import summarize_strides
@@ -53,22 +53,66 @@ def side_gait_shape(track: PoseTrack, events: GaitEvents) -> GaitShape:
                       knee_flexion_deg=knees, leg_spread_px=spread)
 
 
-def _too_few_message(n: int, events, shape: GaitShape | None = None) -> str:
+#: Running cadence (steps/min) a suggested slow-motion factor aims at, and the range the
+#: suggested factor must bring the clip into (recreational to elite running).
+RUNNING_CADENCE_SPM = 170.0
+SUGGEST_CADENCE_SPM = (140.0, 210.0)
+#: Slow-motion factors phones record (capture rate / playback rate: 60, 120, 240, 480 fps
+#: played at 30).
+PHONE_SLOWMO_FACTORS = (2, 4, 8, 16)
+#: The stride time of the slow strides and the clip's dominant stride period must agree
+#: this well (ratio) before an exact factor is suggested.
+STRIDE_AGREEMENT = 1.25
+
+
+def playback_stride_s(track: PoseTrack, facing: int) -> float:
+    """Dominant stride period of the feet's motion, seconds at the track's timing, searched
+    from 0.3 to 10 s (the event detector searches only running strides)."""
+    s_l, _ = _leg_signals(track, "left", facing)
+    s_r, _ = _leg_signals(track, "right", facing)
+    return stride_period_s(track.t_s, s_l - s_r, lo_s=0.3, hi_s=10.0)
+
+
+def suggested_slowmo(stride_s: float, current_factor: float = 1.0) -> int | None:
+    """The slow-motion factor (a phone's: 2, 4, 8, 16 times the factor in force) that brings
+    a clip whose strides take ``stride_s`` seconds to a running cadence, or None when none
+    lands in ``SUGGEST_CADENCE_SPM``."""
+    if not (np.isfinite(stride_s) and stride_s > 0):
+        return None
+    cadence = 120.0 / stride_s
+    best = min(PHONE_SLOWMO_FACTORS,
+               key=lambda f: abs(np.log(f * cadence / RUNNING_CADENCE_SPM)))
+    lo, hi = SUGGEST_CADENCE_SPM
+    return round(best * current_factor) if lo <= best * cadence <= hi else None
+
+
+def _too_few_message(n: int, events, shape: GaitShape | None = None,
+                     stride_s: float = float("nan"), current_factor: float = 1.0) -> str:
     """One sentence on why there are too few strides and what to do.
 
     The slow-motion hint is given only when the gait is running-shaped: a walk filmed at
     normal speed also has slow strides, and setting a slow-motion factor would only turn
-    it into a fast "run".
+    it into a fast "run". It names the factor to use when the slow strides' time and the
+    clip's dominant stride period ``stride_s`` agree (``STRIDE_AGREEMENT``) and a phone's
+    factor brings that to a running cadence.
     """
     s = events.strides
     slow = s[~s["valid"] & (s["duration_s"] > STRIDE_MAX_S)]
     if len(s) and len(slow) >= len(s) / 2:
         med = float(slow["duration_s"].median())
         if shape is not None and shape.running_shaped:
-            return (f"{strides_found(n)}: the strides take about {med:.1f} s, too slow for "
-                    "running although the movement looks like running, so if this is a "
-                    "slow-motion clip set its slow-motion factor (for example 4 for 120 fps "
-                    "played at 30 fps).")
+            seen = (f"{strides_found(n)}: the strides take about {med:.1f} s "
+                    f"({120.0 / med:.0f} steps/min), too slow for running although the "
+                    "movement looks like running")
+            agree = np.isfinite(stride_s) and max(med, stride_s) / min(med, stride_s) \
+                <= STRIDE_AGREEMENT
+            factor = suggested_slowmo(med, current_factor) if agree else None
+            if factor is not None:
+                return (f"{seen}. If this is a slow-motion clip, set its slow-motion factor "
+                        f"to {factor} (the cadence is then about "
+                        f"{120.0 / med * factor / current_factor:.0f} steps/min).")
+            return (f"{seen}, so if this is a slow-motion clip set its slow-motion factor "
+                    "(for example 4 for 120 fps played at 30 fps).")
         return (f"{strides_found(n)}: the strides take about {med:.1f} s, too slow for "
                 f"running; {film_advice()}.")
     return f"{strides_found(n)}; {film_advice()} with the whole body in view."
@@ -188,7 +232,9 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
     strides = side_stride_metrics(levelled, events, view,
                                   runner_height_m=options.runner_height_m)
     if len(strides) < MIN_STRIDES_TO_REPORT:
-        raise TooFewStridesError(_too_few_message(len(strides), events, shape))
+        raise TooFewStridesError(_too_few_message(
+            len(strides), events, shape, playback_stride_s(levelled, facing),
+            float(track.info.slowmo_factor)))
     strides, implausible = drop_implausible(strides, Path(track.info.path).name)
     extra.append(implausible)
     near = pick_near_leg(levelled, view)

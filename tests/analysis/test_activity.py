@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -118,3 +119,27 @@ def test_real_running_clips_are_not_called_walking(name: str, slowmo: float | No
 
     a = analyze_video(SHARED / name, AnalysisOptions(slowmo_factor=slowmo))
     assert a.summary["n_strides"] >= 2
+
+
+@pytest.mark.parametrize("factor", [2, 4, 8])
+def test_slow_motion_hint_names_the_factor_from_the_measured_cadence(factor: int) -> None:
+    """A 170 steps/min runner whose clip plays ``factor`` times slowed (30 fps playback):
+    the refusal says what was seen (stride time, cadence as played) and which factor to set."""
+    slow_run = Stick(cadence_spm=170.0 / factor, knee_mean_deg=50.0, knee_amp_deg=40.0,
+                     duration_s=4.0 * factor, fps=30.0)
+    with pytest.raises(TooFewStridesError) as err:
+        analyze_side(stick_track(slow_run))
+    text = str(err.value)
+    played = re.search(r"about [0-9.]+ s \((\d+) steps/min\)", text)
+    assert played and abs(int(played[1]) - 170 / factor) <= 1.5
+    assert f"set its slow-motion factor to {factor} (the cadence is then about 170" in text
+
+
+def test_slow_motion_hint_counts_the_factor_already_set() -> None:
+    """Told 2x, really 8x: the clip still runs at a quarter of a running cadence, and the
+    factor to set is 8 (not 4)."""
+    tr = stick_track(Stick(cadence_spm=170.0 / 8, knee_mean_deg=50.0, knee_amp_deg=40.0,
+                           duration_s=32.0, fps=30.0))
+    told = replace(tr, t_s=tr.t_s / 2.0, info=replace(tr.info, slowmo_factor=2.0))
+    with pytest.raises(TooFewStridesError, match="slow-motion factor to 8 "):
+        analyze_side(told)
