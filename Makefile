@@ -29,12 +29,15 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 # The slow tier alone: rendered-clip accuracy sweeps, real-clip runs, the pose model on clips.
+# It includes the Ray engine test, so Ray (the "cluster" extra) is installed first.
 test-slow: $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,cluster]"
 	$(BIN)/python -m pytest -q -m slow
 
 # Every tier in one run: ruff, the default tests and the slow ones (nightly-style; the pose
 # model runs once per clip when the pose cache is empty, as on a fresh machine).
 test-all: $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,cluster]"
 	$(BIN)/ruff check posture app tests benchmarks
 	$(BIN)/python -m pytest -q -m "slow or not slow" --durations=15
 

@@ -1,4 +1,4 @@
-"""Command line: ``posture info|analyze|compare|session``.
+"""Command line: ``posture info|people|analyze|compare|session|batch``.
 
 Every refusal ends the program with one line ``error: <message>`` on stderr and exit code 2
 (never a traceback): bad options (checked at parse time, before any analysis), an ``--out``
@@ -223,21 +223,39 @@ def _session(args: argparse.Namespace) -> int:
     return 0
 
 
+def clip_files(analysis) -> dict[str, str]:  # ClipAnalysis
+    """One clip's own outputs (file name -> text): its stride table and its analysis."""
+    return {"strides.csv": analysis.strides.to_csv(index=False),
+            "analysis.json": analysis.to_json()}
+
+
+def comparison_files(comparison, findings) -> dict[str, str]:
+    """What was compared (CSV and JSON) and, when given, the findings drawn from it
+    (file name -> text)."""
+    files = {}
+    if comparison is not None:
+        files["comparison.csv"] = comparison.table().to_csv()
+        files["comparison.json"] = comparison.to_json()
+    if findings is not None:
+        files["findings.json"] = findings.to_json()
+    return files
+
+
+def write_files(out: Path, files: dict[str, str]) -> None:
+    """Write each text to ``out / name`` (atomically, folders created as needed)."""
+    for name, text in files.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(out / name, text)
+
+
 def _write_clip(out: Path, analysis) -> None:  # ClipAnalysis
-    """One clip's own outputs: its stride table and its analysis."""
     out.mkdir(parents=True, exist_ok=True)
-    write_atomic(out / "strides.csv", analysis.strides.to_csv(index=False))
-    write_atomic(out / "analysis.json", analysis.to_json())
+    write_files(out, clip_files(analysis))
 
 
 def _write_comparison(out: Path, comparison, findings) -> None:
-    """What was compared (CSV and JSON) and, when given, the findings drawn from it."""
     out.mkdir(parents=True, exist_ok=True)
-    if comparison is not None:
-        write_atomic(out / "comparison.csv", comparison.table().to_csv())
-        write_atomic(out / "comparison.json", comparison.to_json())
-    if findings is not None:
-        write_atomic(out / "findings.json", findings.to_json())
+    write_files(out, comparison_files(comparison, findings))
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -353,7 +371,70 @@ def build_parser() -> argparse.ArgumentParser:
     p_ses.add_argument("frontal")
     _analysis_arguments(p_ses)
     p_ses.set_defaults(func=_session)
+    _batch_parser(sub)
     return parser
+
+
+def _batch_parser(sub) -> None:  # argparse._SubParsersAction
+    p = sub.add_parser("batch", help="many clips: a folder or a CSV manifest (docs/batch.md)")
+    p.add_argument("input", help="folder of clips (searched recursively) or a .csv manifest "
+                                 "(runner, clip, role, date, height_m, tilt_deg, slowmo)")
+    p.add_argument("--out", required=True,
+                   help="folder for every clip's results, summary.csv/.parquet, report.html")
+    p.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="local: processes on this computer (default); ray: a Ray cluster "
+                        '(pip install ".[cluster]")')
+    p.add_argument("--workers", type=_count, default=None,
+                   help="clips at once on this computer (default: one per core)")
+    p.add_argument("--address", default=None, metavar="auto|HOST:PORT",
+                   help="with --engine ray: join this cluster (default: start one here)")
+    p.add_argument("--history", action="store_true",
+                   help="store every result in the history under its runner")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="analyse again the clips that failed in an earlier run")
+    p.add_argument("--height", type=HEIGHT_M, default=None,
+                   help="runner height, m, where the manifest gives none")
+    p.add_argument("--view", choices=["auto", "side", "rear", "front"], default="auto")
+    p.add_argument("--slowmo", type=SLOWMO, default=None,
+                   help="slow-motion factor where the manifest gives none")
+    p.add_argument("--tilt", type=TILT_DEG, default=None,
+                   help="camera tilt, deg (clockwise +), where the manifest gives none")
+    p.add_argument("--no-cache", action="store_true", help="ignore cached landmarks")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bar and no pose-model log lines")
+    p.set_defaults(func=_batch)
+
+
+def _count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
+    return n
+
+
+def _batch(args: argparse.Namespace) -> int:
+    """Every clip of a folder or manifest; exit 1 when some clip or pair failed."""
+    from posture.batch.run import BatchSettings, run_batch
+    from posture.wording import plural
+
+    if args.address is not None and args.engine != "ray":
+        raise PostureError("--address is for --engine ray.")
+    settings = BatchSettings(engine=args.engine, workers=args.workers, address=args.address,
+                             view=args.view, height_m=args.height, tilt_deg=args.tilt,
+                             slowmo=args.slowmo, use_cache=not args.no_cache,
+                             history=args.history, retry_failed=args.retry_failed,
+                             quiet=args.quiet)
+    res = run_batch(args.input, args.out, settings)
+    print(f"{plural(res.n_clips, 'clip')}, {plural(res.n_pairs, 'comparison')}: "
+          f"{res.done} analysed now, {res.skipped} already done, {len(res.failed)} failed.")
+    for line in res.failed:
+        print(f"  failed: {line}")
+    out = Path(args.out)
+    print(f"summary: {out / 'summary.csv'} (and .parquet); report: {out / 'report.html'}")
+    return 1 if res.failed else 0
 
 
 def _analysis_arguments(p: argparse.ArgumentParser) -> None:
