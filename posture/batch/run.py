@@ -327,7 +327,8 @@ def _finish_pair(u: _Unit, got: dict[str, ClipOutcome], state: dict[str, dict], 
 def _save_history(units: list[_Unit], state: dict[str, dict], out: Path,
                   say: Callable[[str], None]) -> int:
     """Store each session of the batch in the history once: clips analysed alone
-    (role single) and pairs. Units already stored in this history file are left alone."""
+    (role single) and pairs (not failed or refused ones). Units already stored in this
+    history file are left alone."""
     from posture.history import History, default_db_path
 
     db = str(default_db_path())
@@ -336,7 +337,7 @@ def _save_history(units: list[_Unit], state: dict[str, dict], out: Path,
     try:
         for u in units:
             rec = state.get(u.folder)
-            if not rec or rec.get("status") == "failed" or db in rec.get("history", []):
+            if not rec or rec.get("status") != "ok" or db in rec.get("history", []):
                 continue
             if u.clip is not None and u.clip.role != "single":
                 continue  # stored with its pair
