@@ -253,8 +253,9 @@ def _analyse(plan: Plan, todo: list[_Unit], state: dict[str, dict], out: Path,
                 u = units[outcome.path]
                 _finish_clip(u, outcome, state, out)
                 result.done += 1
-            if outcome.error:
-                bar.write(f"failed: {entries[outcome.path].where}: {outcome.error}")
+            if outcome.error and not s.quiet:  # the final report lists them again
+                bar.write(f"failed: {entries[outcome.path].where}: {outcome.error}",
+                          file=sys.stderr)
             if outcome.path in members:
                 got[outcome.path] = outcome
             for key, u in list(waiting.items()):
