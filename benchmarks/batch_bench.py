@@ -10,8 +10,11 @@ pose cache is switched off), so the numbers are the cost of new clips. In one ru
 * ``batch, N workers``: ``posture batch FOLDER --no-cache --workers N`` (local engine).
 
 Each configuration runs in a fresh child process, timed from its start to its end (imports
-and worker start-up included). The per-clip seconds measured inside the batch workers give
-the expected throughput of a cluster (printed at the end).
+and worker start-up included), with the CPU seconds of it and every process it waited for.
+On a shared machine the wall time measures the share it got; the CPU seconds per clip are
+the cost, and "clips/min if idle" spreads them over the cores the configuration can use.
+The CPU seconds per clip measured inside the batch workers give the expected throughput of
+a cluster (printed at the end).
 
 Usage::
 
@@ -27,6 +30,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -55,11 +59,17 @@ def _env(**extra: str) -> dict[str, str]:
             "TF_CPP_MIN_LOG_LEVEL": "2", **extra}
 
 
-def _timed(cmd: list[str], env: dict[str, str]) -> float:
-    t0 = time.perf_counter()
+def _children_cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds of the command and every process it waited for."""
+    t0, c0 = time.perf_counter(), _children_cpu_s()
     subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, _children_cpu_s() - c0
 
 
 def _frames(clips: list[Path]) -> int:
@@ -94,38 +104,47 @@ def main() -> None:
         paths = [str(c) for c in batch_clips]
         for name, env in (("sequential, 1 process", _env(POSTURE_WORKERS="1")),
                           ("sequential, analyze", _env())):
-            wall = _timed([py, "-c", SEQUENTIAL, *paths], env)
-            runs.append({"config": name, "workers": 1, "wall_s": wall})
-            print(f"{name}: {wall:.1f} s", flush=True)
+            wall, cpu = _timed([py, "-c", SEQUENTIAL, *paths], env)
+            runs.append({"config": name, "workers": 1, "wall_s": wall, "cpu_s": cpu})
+            print(f"{name}: {wall:.1f} s, {cpu:.1f} CPU s, load {os.getloadavg()[0]:.1f}",
+                  flush=True)
         for w in args.workers:
             out = Path(tmp) / f"out{w}"
-            wall = _timed([py, "-m", "posture.cli", "batch", str(folder), "--out", str(out),
-                           "--no-cache", "--quiet", "--workers", str(w)], _env())
+            wall, cpu = _timed([py, "-m", "posture.cli", "batch", str(folder), "--out",
+                                str(out), "--no-cache", "--quiet", "--workers", str(w)], _env())
             state = json.loads((out / "batch-state.json").read_text())["units"]
-            per_clip = sorted(u["seconds"] for u in state.values())
             runs.append({"config": f"batch, {w} workers", "workers": w, "wall_s": wall,
-                         "per_clip_s": per_clip})
-            print(f"batch, {w} workers: {wall:.1f} s", flush=True)
+                         "cpu_s": cpu,
+                         "per_clip_s": sorted(u["seconds"] for u in state.values()),
+                         "per_clip_cpu_s": sorted(u["cpu_s"] for u in state.values())})
+            print(f"batch, {w} workers: {wall:.1f} s, {cpu:.1f} CPU s, load "
+                  f"{os.getloadavg()[0]:.1f}", flush=True)
         load1 = os.getloadavg()
     base = runs[0]["wall_s"]
+    cores = os.cpu_count() or 1
     for r in runs:
         r["clips_per_min"] = 60.0 * n / r["wall_s"]
         r["speedup"] = base / r["wall_s"]
-    one = next((r for r in runs if r["workers"] == 1 and "per_clip_s" in r), None)
-    per_clip_s = (sum(one["per_clip_s"]) / n) if one else float("nan")
+        r["cpu_s_per_clip"] = r["cpu_s"] / n
+        # on an idle machine: the CPU work spread over the cores it can use
+        r["idle_clips_per_min"] = 60.0 * min(r["workers"], cores) / r["cpu_s_per_clip"]
+    one = next((r for r in runs if r["workers"] == 1 and "per_clip_cpu_s" in r), None)
+    per_clip_s = (sum(one["per_clip_cpu_s"]) / n) if one else float("nan")
     doc = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                        "load_start": load0, "load_end": load1},
            "clips": [c.name for c in clips], "copies": args.copies, "n_clips": n,
            "frames": frames, "runs": runs, "per_clip_s_one_worker": per_clip_s}
     args.json.write_text(json.dumps(doc, indent=2))
     print(f"\n{n} clips, {frames} frames; load average {load0[0]:.1f} -> {load1[0]:.1f}\n")
-    print("| configuration | wall s | clips/min | x baseline |")
-    print("|---|---|---|---|")
+    print("| configuration | wall s | clips/min | x baseline | CPU s per clip | "
+          "clips/min if idle |")
+    print("|---|---|---|---|---|---|")
     for r in runs:
         print(f"| {r['config']} | {r['wall_s']:.1f} | {r['clips_per_min']:.2f} | "
-              f"{r['speedup']:.2f} |")
-    print(f"\nmean seconds per clip in one worker (one core): {per_clip_s:.1f}; "
-          f"a cluster of C free cores: about {60.0 / per_clip_s:.2f} x C clips/min")
+              f"{r['speedup']:.2f} | {r['cpu_s_per_clip']:.1f} | "
+              f"{r['idle_clips_per_min']:.2f} |")
+    print(f"\nCPU seconds per clip inside one batch worker: {per_clip_s:.1f}; a cluster of "
+          f"C free cores: about {60.0 / per_clip_s:.2f} x C clips/min")
 
 
 if __name__ == "__main__":

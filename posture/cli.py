@@ -378,7 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _batch_parser(sub) -> None:  # argparse._SubParsersAction
     p = sub.add_parser("batch", help="many clips: a folder or a CSV manifest (docs/batch.md)")
     p.add_argument("input", help="folder of clips (searched recursively) or a .csv manifest "
-                                 "(runner, clip, role, date, height_m, tilt_deg, slowmo)")
+                                 "with a runner, clip and role per line (docs/batch.md)")
     p.add_argument("--out", required=True,
                    help="folder for every clip's results, summary.csv/.parquet, report.html")
     p.add_argument("--engine", choices=["local", "ray"], default="local",

@@ -294,7 +294,7 @@ def _finish_clip(u: _Unit, o: ClipOutcome, state: dict[str, dict], out: Path) ->
         _put_folder(out, u.folder, o.files)
         rec = {"key": u.key, "status": "ok", "error": "",
                "rows": [clip_row(u.clip, u.folder, o.files)]}
-    rec.update(seconds=round(o.seconds, 2), host=o.host)
+    rec.update(seconds=round(o.seconds, 2), cpu_s=round(o.cpu_s, 2), host=o.host)
     state[u.folder] = rec
     _save_state(out, state)
 

@@ -63,6 +63,9 @@ class ClipOutcome:
     analysis: Any = None
     track: Any = None
     seconds: float = 0.0
+    """Wall-clock seconds of this clip in its worker."""
+    cpu_s: float = 0.0
+    """CPU seconds the worker process spent on it (its own threads; the cost per clip)."""
     host: str = ""
 
 
@@ -72,7 +75,7 @@ def run_clip(job: ClipJob, data: bytes | None = None) -> ClipOutcome:
     ``data``: the video's bytes, when the worker cannot read ``job.path`` (a Ray node
     without the driver's disk); they are written to a temporary file of the same name.
     """
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     host = f"{socket.gethostname()}:{os.getpid()}"
     try:
         if data is None:
@@ -83,11 +86,11 @@ def run_clip(job: ClipJob, data: bytes | None = None) -> ClipOutcome:
                 local.write_bytes(data)
                 files, analysis, track = _analyse(str(local), job)
     except Exception as exc:  # any failure of one clip is that clip's, not the batch's
-        return ClipOutcome(job.path, error=error_line(exc),
-                           seconds=time.perf_counter() - t0, host=host)
+        return ClipOutcome(job.path, error=error_line(exc), seconds=time.perf_counter() - t0,
+                           cpu_s=time.process_time() - c0, host=host)
     return ClipOutcome(job.path, files, analysis=analysis if job.keep else None,
-                       track=track if job.keep else None,
-                       seconds=time.perf_counter() - t0, host=host)
+                       track=track if job.keep else None, seconds=time.perf_counter() - t0,
+                       cpu_s=time.process_time() - c0, host=host)
 
 
 def _analyse(local: str, job: ClipJob) -> tuple[dict[str, str], Any, Any]:
