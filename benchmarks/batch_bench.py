@@ -44,8 +44,8 @@ VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv"}
 SEQUENTIAL = """
 import sys, time
 from posture.pipeline import AnalysisOptions, analyze_video
-from posture.compare import compare_windows
-from posture.findings import judge_change, report_or_levels
+from posture.stats.compare import compare_windows
+from posture.findings.rules import judge_change, report_or_levels
 t0 = time.perf_counter()
 for path in sys.argv[1:]:
     a = analyze_video(path, AnalysisOptions(use_cache=False))
@@ -74,7 +74,7 @@ def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 def _frames(clips: list[Path]) -> int:
     sys.path.insert(0, str(ROOT))
-    from posture.video import probe
+    from posture.io.video import probe
 
     return sum(probe(str(c)).n_frames for c in clips)
 

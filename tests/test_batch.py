@@ -21,12 +21,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from posture import cache, cli
+from posture import cli
 from posture.batch import plan as bplan
 from posture.batch.run import STATE_FILE, BatchSettings, load_state, run_batch
 from posture.batch.summary import clip_row, pair_row, read_folder, summary_frame
 from posture.history import History
-from posture.pose import EXTRACTION_VERSION, ExtractionSettings
+from posture.io import cache
+from posture.pose.extract import EXTRACTION_VERSION, ExtractionSettings
 from posture.track import PoseTrack
 
 ROOT = Path(__file__).resolve().parents[1]

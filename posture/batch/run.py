@@ -88,14 +88,14 @@ def options_for(entry: ClipEntry, s: BatchSettings):  # -> AnalysisOptions
 
 def _code_versions() -> dict[str, str]:
     from posture import __version__
-    from posture.pose import EXTRACTION_VERSION
+    from posture.pose.extract import EXTRACTION_VERSION
 
     return {"posture": __version__, "pose": EXTRACTION_VERSION}
 
 
 def clip_key(entry: ClipEntry, s: BatchSettings) -> str:
     """Content hash + settings + what the row says about the clip + code versions."""
-    from posture.cache import content_hash
+    from posture.io.cache import content_hash
 
     opts = asdict(options_for(entry, s))
     opts.pop("use_cache")  # where the landmarks come from does not change the result
@@ -354,8 +354,8 @@ def _save_history(units: list[_Unit], state: dict[str, dict], out: Path,
 
 
 def _store(history, u: _Unit, folder: Path) -> None:
-    from posture.cache import content_hash
     from posture.history import StoredClip
+    from posture.io.cache import content_hash
     from posture.report.export import analysis_from_dict
 
     files = read_folder(folder)

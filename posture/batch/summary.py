@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from posture.batch.plan import ClipEntry, PairEntry
-from posture.report.session import PLOT_ORDER
+from posture.session import PLOT_ORDER
 
 #: The metrics given columns in the summary, low-back ones first (as in the reports).
 HEADLINE: tuple[str, ...] = PLOT_ORDER
