@@ -356,12 +356,12 @@ def _save_history(units: list[_Unit], state: dict[str, dict], out: Path,
 def _store(history, u: _Unit, folder: Path) -> None:
     from posture.history import StoredClip
     from posture.io.cache import content_hash
-    from posture.report.export import analysis_from_dict
+    from posture.results import ClipAnalysis
 
     files = read_folder(folder)
 
     def clip(entry: ClipEntry, prefix: str, role: str) -> StoredClip:
-        a = analysis_from_dict(json.loads(files[f"{prefix}analysis.json"]))
+        a = ClipAnalysis.from_dict(json.loads(files[f"{prefix}analysis.json"]))
         return StoredClip(entry.name, role, a, content_hash(entry.path))
 
     if u.clip is not None:
