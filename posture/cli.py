@@ -20,11 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from posture.errors import ClipTooShortError, PostureError, StorageError
-
-#: Accepted ranges of the numeric options (inclusive), with their units.
-TILT_RANGE_DEG = (-45.0, 45.0)
-HEIGHT_RANGE_M = (1.0, 2.5)
-SLOWMO_RANGE = (1.0, 16.0)
+from posture.options import HEIGHT_RANGE_M, SLOWMO_RANGE, TILT_RANGE_DEG
+from posture.report.files import clip_files, comparison_files, write_atomic, write_files
 
 
 class _Parser(argparse.ArgumentParser):
@@ -223,31 +220,6 @@ def _session(args: argparse.Namespace) -> int:
     return 0
 
 
-def clip_files(analysis) -> dict[str, str]:  # ClipAnalysis
-    """One clip's own outputs (file name -> text): its stride table and its analysis."""
-    return {"strides.csv": analysis.strides.to_csv(index=False),
-            "analysis.json": analysis.to_json()}
-
-
-def comparison_files(comparison, findings) -> dict[str, str]:
-    """What was compared (CSV and JSON) and, when given, the findings drawn from it
-    (file name -> text)."""
-    files = {}
-    if comparison is not None:
-        files["comparison.csv"] = comparison.table().to_csv()
-        files["comparison.json"] = comparison.to_json()
-    if findings is not None:
-        files["findings.json"] = findings.to_json()
-    return files
-
-
-def write_files(out: Path, files: dict[str, str]) -> None:
-    """Write each text to ``out / name`` (atomically, folders created as needed)."""
-    for name, text in files.items():
-        (out / name).parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(out / name, text)
-
-
 def _write_clip(out: Path, analysis) -> None:  # ClipAnalysis
     out.mkdir(parents=True, exist_ok=True)
     write_files(out, clip_files(analysis))
@@ -256,22 +228,6 @@ def _write_clip(out: Path, analysis) -> None:  # ClipAnalysis
 def _write_comparison(out: Path, comparison, findings) -> None:
     out.mkdir(parents=True, exist_ok=True)
     write_files(out, comparison_files(comparison, findings))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it into place: a full
-    disk or a crash leaves the old file (or none), never a half-written one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise OSError(exc.errno, exc.strerror, str(path)) from exc  # name the result file
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _print_summary(analysis) -> None:  # ClipAnalysis

@@ -10,6 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+#: Accepted ranges of the numeric options (inclusive), with their units.
+TILT_RANGE_DEG = (-45.0, 45.0)
+HEIGHT_RANGE_M = (1.0, 2.5)
+SLOWMO_RANGE = (1.0, 16.0)
+
 
 @dataclass(frozen=True)
 class AnalysisOptions:

@@ -39,6 +39,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("posture.findings",),
     ("posture.report",),
     ("posture.session", "posture.history"),
+    ("posture.batch",),
     ("posture.cli", "posture.synth"),
 )
 

@@ -176,7 +176,7 @@ def _read_manifest(path: Path) -> list[ClipEntry]:
 
 
 def _manifest_clip(row: dict[str, str], base: Path, where: str) -> ClipEntry:
-    from posture.cli import HEIGHT_RANGE_M, SLOWMO_RANGE, TILT_RANGE_DEG
+    from posture.options import HEIGHT_RANGE_M, SLOWMO_RANGE, TILT_RANGE_DEG
 
     runner = " ".join(row["runner"].split())
     if not runner:

@@ -124,7 +124,7 @@ def load_state(out: Path) -> dict[str, dict]:
 
 
 def _save_state(out: Path, units: dict[str, dict]) -> None:
-    from posture.cli import write_atomic
+    from posture.report.files import write_atomic
 
     write_atomic(out / STATE_FILE, json.dumps({"format": STATE_FORMAT, "units": units},
                                               indent=1, allow_nan=True))
@@ -391,7 +391,7 @@ def _write_summary(out: Path, units: list[_Unit], state: dict[str, dict],
                    result: BatchResult) -> None:
     from posture.batch.report import report_html
     from posture.batch.summary import summary_csv, summary_parquet
-    from posture.cli import write_atomic
+    from posture.report.files import write_atomic
 
     rows = [r for u in units if u.folder in state for r in state[u.folder]["rows"]]
     df = summary_frame(rows)

@@ -94,9 +94,9 @@ def run_clip(job: ClipJob, data: bytes | None = None) -> ClipOutcome:
 
 
 def _analyse(local: str, job: ClipJob) -> tuple[dict[str, str], Any, Any]:
-    from posture.cli import clip_files, comparison_files
     from posture.findings.rules import judge_change, report_or_levels
     from posture.pipeline import analyze_track, extract_track
+    from posture.report.files import clip_files, comparison_files
     from posture.stats.compare import compare_windows
 
     track = extract_track(local, job.options)
@@ -129,9 +129,9 @@ def compare_pair(fresh: ClipOutcome, fatigued: ClipOutcome, fresh_options: Any,
                  fatigued_options: Any) -> tuple[dict[str, str], str]:
     """What ``posture compare FRESH FATIGUED --out DIR`` writes, and its refusal (one line,
     empty when the clips could be compared; the files are written either way)."""
-    from posture.cli import clip_files, comparison_files
     from posture.findings.rules import report_or_levels
     from posture.pipeline import analyze_tracks
+    from posture.report.files import clip_files, comparison_files
     from posture.stats.compare import compare_clips
 
     # one camera, one level: both clips are levelled with one roll estimate, as compare does
@@ -147,7 +147,7 @@ def compare_pair(fresh: ClipOutcome, fatigued: ClipOutcome, fresh_options: Any,
 
 def session_pair(side: ClipOutcome, rear: ClipOutcome) -> dict[str, str]:
     """What ``posture session SIDE REAR --out DIR`` writes."""
-    from posture.cli import clip_files, comparison_files
+    from posture.report.files import clip_files, comparison_files
     from posture.session import AnalysedClip, build_view_pair
 
     pair = build_view_pair(AnalysedClip(Path(side.path).name, side.analysis),
