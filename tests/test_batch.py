@@ -171,7 +171,7 @@ def test_second_run_skips_everything(env, local_run):
         h.close()
 
 
-@pytest.mark.slow  # a local Ray takes 30-40 s to start and run on the shared 2-core VM
+@pytest.mark.slow  # a local Ray: 33-108 s to start and run on the shared 2-core VM
 def test_ray_engine_gives_the_same_results(env, local_run):
     ray = pytest.importorskip("ray", reason='Ray is not installed (pip install ".[cluster]")')
     manifest, out_local, _ = local_run
