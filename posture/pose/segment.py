@@ -159,7 +159,7 @@ def run_segment(path: str, info: VideoInfo, settings: ExtractionSettings,
     nan_e = np.full((TRUNK_PROFILE_S.size, 2), np.nan)
     est_frames = estimate_frames(info, start_s, end_s)
     people_every = max(1, est_frames // PEOPLE_CHECK_FRAMES) if follow is None else 0
-    n_other = n_checked = off_runner = 0
+    n_other = n_checked = n_off_runner = 0
     pose_s = edges_s = people_s = 0.0
 
     frames = iter_frames(path, start_s=start_s, end_s=end_s,
@@ -188,12 +188,12 @@ def run_segment(path: str, info: VideoInfo, settings: ExtractionSettings,
                 pts = (lm[:, :2] * (w_img, h_img) + offset) / frame.scale
                 if expected is not None and off_runner(pts * frame.scale, *expected):
                     pts = None  # the model slid onto someone else: not the runner's landmarks
-                    off_runner += 1
-                    if off_runner >= RESEED_AFTER_FRAMES:
+                    n_off_runner += 1
+                    if n_off_runner >= RESEED_AFTER_FRAMES:
                         pose.close()
-                        pose, off_runner = new_pose(settings), 0
+                        pose, n_off_runner = new_pose(settings), 0
                 else:
-                    off_runner = 0
+                    n_off_runner = 0
             if pts is None:
                 xy.append(nan_xy)
                 vis.append(nan_v)
