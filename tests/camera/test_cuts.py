@@ -125,7 +125,7 @@ def test_real_montage_cuts_are_all_found() -> None:
     150, 226 and 301 (the first frame of each new shot). The body box alone found 2 (78, 150):
     at 226 and 301 the runner stands at the same place and size in both shots."""
     from posture.pipeline import AnalysisOptions, extract_track
-    from posture.signal import clean_track
+    from posture.signal.clean import clean_track
 
     tr = clean_track(extract_track(SHARED / "front_road_multi-pace_bellamyceleman.mp4",
                                    AnalysisOptions()))
