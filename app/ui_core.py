@@ -156,13 +156,9 @@ def seed_pose_cache(video: Path) -> bool:
 
 def upload_dir() -> Path:
     """The private upload folder (created 0700 if missing)."""
-    from platformdirs import user_cache_dir
+    from posture.io.cache import user_folder
 
-    from posture.io.cache import private_dir
-
-    env = os.environ.get(UPLOAD_ENV)
-    root = Path(env) if env else Path(user_cache_dir("stride-posture")) / "uploads"
-    return private_dir(root, what="upload folder",
+    return user_folder(UPLOAD_ENV, "uploads", what="upload folder",
                        hint=f"set {UPLOAD_ENV} to a folder you can write.")
 
 

@@ -51,11 +51,16 @@ def private_dir(path: Path, *, what: str, hint: str) -> Path:
     return path
 
 
+def user_folder(env_var: str, name: str, *, what: str, hint: str) -> Path:
+    """The folder named by ``env_var``, else ``name`` in the user's cache; created private."""
+    override = os.environ.get(env_var)
+    root = Path(override) if override else Path(user_cache_dir("stride-posture")) / name
+    return private_dir(root, what=what, hint=hint)
+
+
 def cache_dir() -> Path:
     """The cache folder (created if missing, private to the user)."""
-    override = os.environ.get(ENV_VAR)
-    root = Path(override) if override else Path(user_cache_dir("stride-posture")) / "tracks"
-    return private_dir(root, what="pose cache folder",
+    return user_folder(ENV_VAR, "tracks", what="pose cache folder",
                        hint=f"set {ENV_VAR} to a folder you can write, or use --no-cache.")
 
 
