@@ -350,7 +350,8 @@ def _batch_parser(sub) -> None:  # argparse._SubParsersAction
                    help="analyse again the clips that failed in an earlier run")
     p.add_argument("--height", type=HEIGHT_M, default=None,
                    help="runner height, m, where the manifest gives none")
-    p.add_argument("--view", choices=["auto", "side", "rear", "front"], default="auto")
+    p.add_argument("--view", choices=["auto", "side", "rear", "front"], default="auto",
+                   help="camera view where the manifest gives none (default: detected per clip)")
     p.add_argument("--slowmo", type=SLOWMO, default=None,
                    help="slow-motion factor where the manifest gives none")
     p.add_argument("--tilt", type=TILT_DEG, default=None,

@@ -55,7 +55,7 @@ _MEASURED = (LM.LEFT_HIP, LM.RIGHT_HIP, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.
 #: Confidence factor for what the pose model itself can resolve. On rendered rear/front
 #: clips (posture.synth.render, MediaPipe full model) the model's hip points followed the
 #: drawn pelvis only weakly: true drops of 2, 8 and 12 deg read 1.9, 2.2 and 3.5 deg (rear)
-#: and 8 deg read 4.9 deg (front), while lean was within 0.4 deg and sway 2-5 % hip high. The
+#: and 8 deg read 4.9 deg (front), while lean was within 0.4 deg and sway 2.9-5.3 % hip high. The
 #: reading still rises with the true drop, so changes keep their direction: the factor is
 #: kept mild enough that pelvic drop stays in comparisons (compare.MIN_CONF = 0.3).
 POSE_MODEL_TRUST = {"pelvic_drop_deg": 0.7}

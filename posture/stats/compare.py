@@ -659,8 +659,8 @@ def _size_check(win_a: pd.DataFrame, win_b: pd.DataFrame,
             return []
     return [QualityFlag(
         "camera_distance_unchecked", "info",
-        "Camera distance could not be compared (no runner size in the stride table); keep "
-        "the phone at the same distance from the runner for both recordings.")]
+        "Camera distance could not be compared (the runner's size in the picture was not "
+        "measured); keep the phone at the same distance from the runner for both recordings.")]
 
 
 def _speed_check(a: WindowInfo, b: WindowInfo) -> list[QualityFlag]:
