@@ -328,7 +328,72 @@ def build_parser() -> argparse.ArgumentParser:
     _analysis_arguments(p_ses)
     p_ses.set_defaults(func=_session)
     _batch_parser(sub)
+    _live_parser(sub)
     return parser
+
+
+def _live_parser(sub) -> None:  # argparse._SubParsersAction
+    p = sub.add_parser("live", help="treadmill: cues while you run, from a camera or a clip "
+                                    "played as one (docs/live.md)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--camera", type=int, default=None, metavar="N",
+                       help="camera index (0: the computer's own; the default)")
+    where.add_argument("--source", default=None, metavar="FILE",
+                       help="play this clip at its real speed as if it were the camera")
+    p.add_argument("--fast", action="store_true",
+                   help="with --source: take every frame as fast as they are processed, "
+                        "not at real speed (nothing dropped; for tests)")
+    p.add_argument("--baseline-s", type=SECONDS, default=120.0,
+                   help="length of the fresh baseline, s (default 120)")
+    p.add_argument("--sustain-s", type=SECONDS, default=30.0,
+                   help="how long a drift must last before a cue, s (default 30)")
+    p.add_argument("--cooldown-s", type=SECONDS, default=60.0,
+                   help="least time between two cues, s (default 60)")
+    p.add_argument("--height", type=HEIGHT_M, default=None,
+                   help=f"runner height, m ({HEIGHT_RANGE_M[0]:g}-{HEIGHT_RANGE_M[1]:g})")
+    p.add_argument("--json", default=None, metavar="OUT",
+                   help="write the cue timeline (and frame rate, latency) to this JSON file")
+    p.add_argument("--no-record", action="store_true",
+                   help="do not record video and landmarks to the live folder")
+    p.add_argument("--quiet", action="store_true", help="no pose-model log lines")
+    p.set_defaults(func=_live)
+
+
+def _live(args: argparse.Namespace) -> int:
+    import json
+
+    from posture.live.drift import DriftSettings
+    from posture.live.run import clock, run_live, timeline_lines
+    from posture.live.session import LiveSession
+    from posture.live.source import CameraSource, FileSource
+
+    if args.fast and args.source is None:
+        raise PostureError("--fast needs --source (a camera cannot be played faster).")
+    settings = DriftSettings(baseline_s=args.baseline_s, sustain_s=args.sustain_s,
+                             cooldown_s=args.cooldown_s)
+    if args.source is not None:
+        source = FileSource(args.source, realtime=not args.fast)
+    else:
+        source = CameraSource(args.camera or 0)
+    session = LiveSession(settings, record=not args.no_record, runner_height_m=args.height,
+                          background=not args.fast)
+
+    def show(update) -> None:  # LiveUpdate
+        if update.cue is not None:
+            print(f"{clock(update.t_s)}  CUE  {update.cue.text}", flush=True)
+
+    result = run_live(source, session, on_update=show)
+    for line in timeline_lines(result):
+        print(line)
+    lat = result.latency_stats_ms()
+    print(f"{result.n_processed} frames processed at {result.processed_fps:.1f} fps, "
+          f"{result.n_dropped} dropped; latency median {lat['median']:.0f} ms, "
+          f"95% {lat['p95']:.0f} ms")
+    if result.recording is not None:
+        print(f"recorded to {result.recording.folder}")
+    if args.json:
+        write_atomic(Path(args.json), json.dumps(result.to_dict(), indent=1))
+    return 0
 
 
 def _batch_parser(sub) -> None:  # argparse._SubParsersAction

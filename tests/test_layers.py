@@ -40,6 +40,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("posture.report",),
     ("posture.session", "posture.history"),
     ("posture.batch",),
+    ("posture.live",),
     ("posture.cli", "posture.synth"),
 )
 

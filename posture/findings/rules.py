@@ -186,6 +186,12 @@ def _beyond_watch(metric: str, value: float) -> float:
     return 0.0
 
 
+def metric_advice(metric: str) -> tuple[str, dict]:
+    """The metric's name as the findings say it and its advice family (meaning, cues,
+    strength), from ``data/advice.json``; live cues use the same words."""
+    return _text_for(metric)
+
+
 def _text_for(metric: str) -> tuple[str, dict]:
     adv = _advice()
     entry = adv["metrics"].get(metric, {"family": "generic", "name": spec(metric).label})

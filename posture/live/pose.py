@@ -1,0 +1,60 @@
+"""Per-frame pose for live use, exactly as the offline path runs it.
+
+The same model and settings as :func:`posture.pose.segment.run_segment`: MediaPipe Pose,
+'full' landmark model from the wheel, video (tracking) mode, real frame times handed to its
+smoothing filter, on frames shrunk so the long side is ``WORKING_MAX_SIDE_PX`` (640 px).
+Landmarks come back in pixels of the frame given.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from posture.live.signals import LandmarkFrame
+from posture.pose.model import WORKING_MAX_SIDE_PX, ExtractionSettings, new_pose, set_timestamp
+from posture.pose.segment import edges_full_px
+
+
+def shrink(image_rgb: np.ndarray, max_side_px: int = WORKING_MAX_SIDE_PX) -> np.ndarray:
+    """The frame with its long side at most ``max_side_px`` (even sizes, as the offline
+    intake makes them; area averaging)."""
+    h, w = image_rgb.shape[:2]
+    if max(w, h) <= max_side_px:
+        return image_rgb
+    s = max_side_px / max(w, h)
+    size = (max(2, round(w * s / 2) * 2), max(2, round(h * s / 2) * 2))
+    return cv2.resize(image_rgb, size, interpolation=cv2.INTER_AREA)
+
+
+class LivePose:
+    """One MediaPipe Pose in tracking mode; :meth:`process` one working-size frame at a time."""
+
+    def __init__(self, settings: ExtractionSettings | None = None) -> None:
+        self.settings = settings or ExtractionSettings()
+        self._pose = new_pose(self.settings)
+
+    def process(self, image_rgb: np.ndarray, t_s: float) -> LandmarkFrame:
+        """Landmarks of one frame (``t_s`` real seconds, increasing), pixels of ``image_rgb``."""
+        set_timestamp(self._pose, t_s)
+        res = self._pose.process(np.ascontiguousarray(image_rgb))
+        if res.pose_landmarks is None:
+            return LandmarkFrame.missing(t_s)
+        h, w = image_rgb.shape[:2]
+        lm = np.array([(p.x, p.y, p.visibility) for p in res.pose_landmarks.landmark])
+        world = np.full((lm.shape[0], 3), np.nan)
+        if res.pose_world_landmarks is not None:
+            world = np.array([(p.x, p.y, p.z) for p in res.pose_world_landmarks.landmark])
+        xy = lm[:, :2] * (w, h)
+        # the trunk outline as offline, so the recording's report has the arch index too
+        edges = edges_full_px(res.segmentation_mask, xy, 1.0)
+        return LandmarkFrame(t_s, xy, np.clip(lm[:, 2], 0.0, 1.0), world, edges)
+
+    def close(self) -> None:
+        self._pose.close()
+
+    def __enter__(self) -> LivePose:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,163 @@
+"""Streaming per-stride values from live landmarks, by the offline definitions.
+
+The landmarks of the last ``window_s`` seconds are analysed every ``every_s`` seconds with
+the offline pipeline itself (:func:`posture.pipeline.analyze_track`: cleaning, view, leg
+labels, camera level, gait events, per-stride metrics), so a live trunk lean, cadence or
+bounce is the same number the offline report gives for that stride (docs/metrics.md).
+Each stride is taken once, from the first window in which it is complete and not within
+``edge_s`` of either end of the window (the low-pass filter's and the event finder's edges).
+The camera level is estimated on each window during the baseline and then fixed to the
+baseline's median, so a wobbling roll estimate cannot look like a change of lean.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from posture.errors import PostureError
+from posture.landmarks import N_LANDMARKS
+from posture.live.drift import LIVE_METRICS, StrideValue
+from posture.options import AnalysisOptions
+from posture.pipeline import analyze_track
+from posture.track import TRUNK_PROFILE_S, PoseTrack, VideoInfo
+
+
+@dataclass(frozen=True)
+class LandmarkFrame:
+    """One processed frame's landmarks (NaN where the runner was not found)."""
+
+    t_s: float
+    image_xy_px: np.ndarray
+    """(33, 2) pixels of the frame given to :class:`StrideStream` (its ``frame_size_px``)."""
+    visibility: np.ndarray
+    """(33,) in [0, 1]."""
+    world_xyz_m: np.ndarray
+    """(33, 3) metres."""
+    trunk_edges_px: np.ndarray | None = None
+    """(K, 2) trunk outline (``PoseTrack.trunk_edges_px``), None when not taken."""
+
+    @classmethod
+    def missing(cls, t_s: float) -> LandmarkFrame:
+        return cls(t_s, np.full((N_LANDMARKS, 2), np.nan), np.full(N_LANDMARKS, np.nan),
+                   np.full((N_LANDMARKS, 3), np.nan))
+
+    def edges(self) -> np.ndarray:
+        if self.trunk_edges_px is None:
+            return np.full((TRUNK_PROFILE_S.size, 2), np.nan)
+        return self.trunk_edges_px
+
+    @property
+    def found(self) -> bool:
+        return bool(np.isfinite(self.image_xy_px).all())
+
+
+@dataclass
+class StrideStream:
+    """Collects landmark frames and turns them into new strides (:meth:`poll`)."""
+
+    frame_size_px: tuple[int, int]
+    window_s: float = 8.0
+    every_s: float = 1.0
+    edge_s: float = 1.0
+    runner_height_m: float | None = None
+    frames: deque[LandmarkFrame] = field(default_factory=deque)
+    view: str | None = None
+    """Camera view of the last analysed window ("side", "rear", "front")."""
+    error: str | None = None
+    """Why the last window gave no strides (one sentence), else None."""
+    roll_deg: float | None = None
+    """Camera roll fixed after the baseline (None: estimated on each window)."""
+    _rolls: list[float] = field(default_factory=list)
+    _last_start: dict[str, float] = field(default_factory=dict)
+    _t_next_s: float = -math.inf
+
+    def push(self, frame: LandmarkFrame) -> None:
+        if self.frames and frame.t_s <= self.frames[-1].t_s:
+            return  # a repeated or late frame: times must increase
+        self.frames.append(frame)
+        while self.frames and self.frames[0].t_s < frame.t_s - self.window_s:
+            self.frames.popleft()
+
+    def due(self) -> bool:
+        """A window analysis is due (the newest frame is ``every_s`` after the last one)."""
+        return bool(self.frames) and self.frames[-1].t_s >= self._t_next_s
+
+    def poll(self) -> list[StrideValue]:
+        """Analyse the current window when due (in this thread); the new strides."""
+        return self.analyse(self.snapshot()) if self.due() else []
+
+    def snapshot(self) -> list[LandmarkFrame]:
+        """The window's frames, to analyse now or on another thread; the next is due
+        ``every_s`` later."""
+        self._t_next_s = self.frames[-1].t_s + self.every_s if self.frames else -math.inf
+        return list(self.frames)
+
+    def analyse(self, frames: list[LandmarkFrame], *, fix_roll: bool = False
+                ) -> list[StrideValue]:
+        """Strides of these frames not given before, in time order (one call at a time).
+
+        ``fix_roll``: from now on keep the median of the camera rolls seen so far.
+        """
+        if fix_roll and self._rolls and self.roll_deg is None:
+            self.roll_deg = float(np.median(self._rolls))
+        track = landmark_track(frames, self.frame_size_px)
+        if track is None:
+            self.error = "No runner in view."
+            return []
+        opts = AnalysisOptions(runner_height_m=self.runner_height_m, use_cache=False,
+                               camera_roll_deg=self.roll_deg)
+        try:
+            analysis = analyze_track(track, opts)
+        except PostureError as exc:
+            self.error = str(exc)
+            return []
+        self.error = None
+        self.view = analysis.view.view
+        if self.roll_deg is None and analysis.view.roll_source != "none":
+            self._rolls.append(float(analysis.view.camera_roll_deg))
+        return self._new_strides(analysis.strides, float(track.t_s[0]), float(track.t_s[-1]))
+
+    def _new_strides(self, strides, t0_s: float, t1_s: float) -> list[StrideValue]:
+        out = []
+        for _, row in strides.sort_values("t_start_s").iterrows():
+            t = float(row["t_start_s"])
+            leg = str(row["leg"])
+            if t < t0_s + self.edge_s or float(row["t_end_s"]) > t1_s - self.edge_s:
+                continue  # the filter's and the event finder's edges: taken next window
+            if t <= self._last_start.get(leg, -math.inf) + 0.05:
+                continue
+            self._last_start[leg] = t
+            vals = {m: float(row[m]) if m in row and np.isfinite(row[m]) else math.nan
+                    for m in (*LIVE_METRICS, "vertical_oscillation_cm")}
+            out.append(StrideValue(t, vals))
+        return sorted(out, key=lambda s: s.t_s)
+
+
+def landmark_track(frames: list[LandmarkFrame], frame_size_px: tuple[int, int], *,
+                   path: str = "", min_found: int = 10) -> PoseTrack | None:
+    """Frames as a :class:`PoseTrack` (None when the runner is in fewer than ``min_found``).
+
+    ``path`` names the recorded video the frames were written to (frame ``i`` of the track
+    is frame ``i`` of the video); "" for a window that has none.
+    """
+    if sum(f.found for f in frames) < min_found:
+        return None
+    t = np.array([f.t_s for f in frames])
+    n = t.size
+    duration = float(t[-1] - t[0])
+    fps = (n - 1) / duration if duration > 0 else 30.0
+    w, h = frame_size_px
+    info = VideoInfo(path=path, width_px=w, height_px=h, rotation_deg=0, codec="live",
+                     n_frames=n, fps_nominal=fps, fps_capture=fps, duration_s=duration,
+                     is_vfr=True)
+    return PoseTrack(
+        t_s=t, frame_index=np.arange(n, dtype=np.int64),
+        image_xy_px=np.stack([f.image_xy_px for f in frames]).astype(float),
+        visibility=np.stack([f.visibility for f in frames]).astype(float),
+        world_xyz_m=np.stack([f.world_xyz_m for f in frames]).astype(float),
+        trunk_edges_px=np.stack([f.edges() for f in frames]).astype(float),
+        frame_size_px=(w, h), info=info, extraction={"live": True})
