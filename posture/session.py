@@ -80,6 +80,8 @@ class Session:
     parts: list[Session] = field(default_factory=list)
     """View pair only: one early-versus-late session per clip (side first). The pair itself
     has no single comparison; its ``findings`` merge those of the parts."""
+    marks: tuple[plots.Mark, ...] = ()
+    """Moments marked on the plots: the cues of a live session (``posture.live.report``)."""
 
     @property
     def view_pair(self) -> bool:
@@ -271,13 +273,14 @@ def plot_series(session: Session) -> tuple[list[plots.Series], tuple[plots.Windo
 def metric_figure(session: Session, metric: str) -> object:
     series, windows = plot_series(session)
     return plots.metric_figure(series, metric, windows=windows,
-                               band=plots.load_bands().get(metric))
+                               band=plots.load_bands().get(metric), marks=session.marks)
 
 
 def overview_figure(session: Session, *, limit: int = 6) -> object:
     series, windows = plot_series(session)
     return plots.metrics_grid_figure(series, plotted_metrics(session, limit=limit),
-                                     windows=windows, bands=plots.load_bands())
+                                     windows=windows, bands=plots.load_bands(),
+                                     marks=session.marks)
 
 
 # ---------------------------------------------------------------------------- key frames

@@ -33,6 +33,8 @@ class LiveResult:
     latency_ms: list[float] = field(default_factory=list)
     """Arrival of each frame to its finished update, ms."""
     baseline: dict[str, float] = field(default_factory=dict)
+    baseline_window_s: tuple[float, float] | None = None
+    """First stride to the end of the baseline, real seconds (None: never set)."""
     recording: Recording | None = None
 
     @property
@@ -53,6 +55,8 @@ class LiveResult:
                          "recent_s": self.settings.recent_s},
             "baseline": {k: (round(v, 3) if math.isfinite(v) else None)
                          for k, v in self.baseline.items()},
+            "baseline_window_s": [round(t, 3) for t in self.baseline_window_s]
+            if self.baseline_window_s else None,
             "cues": [c.to_dict() for c in self.cues],
             "frames_processed": self.n_processed,
             "frames_dropped": self.n_dropped,
@@ -84,7 +88,14 @@ def run_live(source: FrameSource, session: LiveSession, *,
                       n_processed=session.n_processed, n_dropped=source.n_dropped,
                       duration_s=t_last, wall_s=time.perf_counter() - t_wall0,
                       latency_ms=latency, baseline=dict(session.monitor.baseline),
-                      recording=recording)
+                      baseline_window_s=_baseline_window(session), recording=recording)
+
+
+def _baseline_window(session: LiveSession) -> tuple[float, float] | None:
+    mon = session.monitor
+    if mon.t_first_s is None or mon.t_baseline_end_s is None:
+        return None
+    return (mon.t_first_s, mon.t_baseline_end_s)
 
 
 def clock(t_s: float) -> str:

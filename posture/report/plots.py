@@ -46,6 +46,15 @@ class Window:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """A moment marked on the time axis (e.g. a live cue), real seconds."""
+
+    t_s: float
+    label: str
+    colour: str = "#d62728"
+
+
+@dataclass(frozen=True)
 class Band:
     """Reference band of a metric: good range, optional wider watch range."""
 
@@ -102,8 +111,12 @@ def metric_label(metric: str) -> str:
 
 
 def draw_metric(ax: object, series: list[Series], metric: str, *,
-                windows: tuple[Window, ...] = (), band: Band | None = None) -> None:
+                windows: tuple[Window, ...] = (), band: Band | None = None,
+                marks: tuple[Mark, ...] = ()) -> None:
     """Per-stride values of ``metric`` against stride start time on ``ax``."""
+    for k, m in enumerate(marks):
+        ax.axvline(m.t_s, color=m.colour, lw=1.2, ls="--",
+                   label=m.label if k == 0 else None)
     for w in windows:
         ax.axvspan(w.t_start_s, w.t_end_s, color=w.colour, alpha=0.10, lw=0)
         ax.text((w.t_start_s + w.t_end_s) / 2, 1.0, w.label, transform=ax.get_xaxis_transform(),
@@ -145,26 +158,29 @@ def _draw_band(ax: object, band: Band, series: list[Series], metric: str) -> Non
 
 
 def metric_figure(series: list[Series], metric: str, *, windows: tuple[Window, ...] = (),
-                  band: Band | None = None, size_in: tuple[float, float] = (6.4, 2.6)) -> Figure:
-    """One metric per stride over the run, windows shaded, reference band drawn."""
+                  band: Band | None = None, size_in: tuple[float, float] = (6.4, 2.6),
+                  marks: tuple[Mark, ...] = ()) -> Figure:
+    """One metric per stride over the run, windows shaded, reference band drawn, marked
+    moments (live cues) as dashed lines."""
     fig = Figure(figsize=size_in, dpi=110, layout="constrained")
     ax = fig.add_subplot()
-    draw_metric(ax, series, metric, windows=windows, band=band)
-    if len(series) > 1 or band is not None:
+    draw_metric(ax, series, metric, windows=windows, band=band, marks=marks)
+    if len(series) > 1 or band is not None or marks:
         ax.legend(fontsize=7, loc="best", framealpha=0.7)
     return fig
 
 
 def metrics_grid_figure(series: list[Series], metrics: list[str], *,
                         windows: tuple[Window, ...] = (),
-                        bands: dict[str, Band] | None = None, ncols: int = 2) -> Figure:
+                        bands: dict[str, Band] | None = None, ncols: int = 2,
+                        marks: tuple[Mark, ...] = ()) -> Figure:
     """Several metrics in a grid (for the PDF and the overview)."""
     n = max(1, len(metrics))
     nrows = int(np.ceil(n / ncols))
     fig = Figure(figsize=(7.2, 2.3 * nrows), dpi=110, layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, m in zip(axes, metrics, strict=False):
-        draw_metric(ax, series, m, windows=windows, band=(bands or {}).get(m))
+        draw_metric(ax, series, m, windows=windows, band=(bands or {}).get(m), marks=marks)
     for ax in axes[n:]:
         ax.set_visible(False)
     return fig

@@ -1,0 +1,194 @@
+"""Live (treadmill): the camera through WebRTC on this computer, cues while the runner tires,
+then the normal report of the recording.
+
+Thin over :mod:`posture.live` (no biomechanics here): frames go to a
+:class:`posture.live.session.LiveSession` in streamlit-webrtc's processing thread and come
+back with the overlay drawn (:func:`posture.live.overlay.draw_overlay`). No STUN/TURN server
+is configured (``iceServers`` empty): browser and server meet on localhost, and nothing leaves
+the computer. When processing falls behind, streamlit-webrtc drops frames rather than
+queueing them, and the overlay says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import av
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
+from ui_core import md
+from ui_result import render_session
+
+from posture.errors import PostureError
+from posture.live.drift import DriftSettings
+from posture.live.overlay import draw_overlay, number_text
+from posture.live.pose import shrink
+from posture.live.report import recording_session
+from posture.live.session import LiveSession, LiveUpdate, Recording
+from posture.live.sound import cue_wav
+
+log = logging.getLogger("stride_posture.app.live")
+
+#: Browser and server on this computer only: no STUN/TURN server, no network.
+RTC_CONFIGURATION = {"iceServers": []}
+POLL_S = 0.5
+
+
+class LiveProcessor:
+    """Runs in streamlit-webrtc's worker thread: one frame in, the frame with the overlay out."""
+
+    def __init__(self, settings: DriftSettings, runner_height_m: float | None) -> None:
+        self.session = LiveSession(settings, runner_height_m=runner_height_m)
+        self.lock = threading.Lock()
+        self.last: LiveUpdate | None = None
+        self.recording: Recording | None = None
+        self.error: str | None = None
+        self._t0: float | None = None
+        self._closed = False
+
+    def recv(self, frame: av.VideoFrame) -> av.VideoFrame:
+        image = shrink(frame.to_ndarray(format="rgb24"))
+        t = frame.time if frame.time is not None else time.perf_counter()
+        with self.lock:
+            if self._closed or self.error:
+                return av.VideoFrame.from_ndarray(image, format="rgb24")
+            self._t0 = t if self._t0 is None else self._t0
+            try:
+                update = self.session.process(image, t - self._t0)
+            except PostureError as exc:
+                self.error = str(exc)
+                return av.VideoFrame.from_ndarray(image, format="rgb24")
+        self.last = update
+        return av.VideoFrame.from_ndarray(draw_overlay(image, update), format="rgb24")
+
+    def on_ended(self) -> None:
+        self.stop()
+
+    def stop(self) -> Recording | None:
+        """Close the session and its recording (once)."""
+        with self.lock:
+            if not self._closed:
+                self._closed = True
+                try:
+                    self.recording = self.session.stop()
+                except PostureError as exc:
+                    self.error = str(exc)
+        return self.recording
+
+
+def settings_from_sidebar() -> tuple[DriftSettings, float | None]:
+    st.sidebar.header("Live settings")
+    baseline = st.sidebar.number_input("Baseline (s of steady running)", 10, 900, 120, 10,
+                                       key="live_baseline_s")
+    sustain = st.sidebar.number_input("A change must last (s)", 5, 300, 30, 5,
+                                      key="live_sustain_s")
+    height = st.sidebar.number_input("Runner height (m, optional)", 0.0, 2.5, 0.0, 0.01,
+                                     key="live_height_m")
+    return (DriftSettings(baseline_s=float(baseline), sustain_s=float(sustain)),
+            float(height) if height >= 1.0 else None)
+
+
+def show_status(update: LiveUpdate | None, box: st.delta_generator.DeltaGenerator) -> None:
+    """The page's own copy of the numbers and state (large), under the picture."""
+    with box.container():
+        if update is None:
+            st.info("Waiting for the camera...")
+            return
+        cols = st.columns(3)
+        for col, (label, metric) in zip(cols, (("Lean", "trunk_lean_deg"),
+                                               ("Cadence", "cadence_spm"),
+                                               ("Bounce", "vertical_oscillation_pct_leg")),
+                                        strict=True):
+            col.metric(label, number_text(metric, update.values.get(metric, float("nan"))))
+        if update.state != "watching":
+            left = (f"{update.baseline_left_s:.0f} s left" if update.state == "baseline"
+                    else "waiting for the first strides")
+            st.warning(f"Baseline being set ({left}): run steadily.")
+        if update.dropping:
+            st.caption(f"Dropping frames: processing {update.processed_fps:.0f} frames per "
+                       "second, fewer than the camera sends.")
+        if update.note and update.state == "waiting":
+            st.caption(md(update.note))
+
+
+def cue_alert(update: LiveUpdate | None, box: st.delta_generator.DeltaGenerator) -> None:
+    """A large cue with a short sound, once per cue."""
+    cue = update.last_cue if update is not None else None
+    if cue is None or st.session_state.get("live_cue_shown") == cue.t_s:
+        return
+    st.session_state["live_cue_shown"] = cue.t_s
+    with box.container():
+        st.markdown(f"<div data-testid='live-cue' style='font-size:2.4rem;font-weight:700;"
+                    f"color:#fff;background:#d62728;padding:0.6em;border-radius:0.3em'>"
+                    f"{md(cue.text)}</div>", unsafe_allow_html=True)
+        st.audio(cue_wav(), format="audio/wav", autoplay=True)
+
+
+def after_stop(proc: LiveProcessor) -> None:
+    """Stop pressed: close the recording, offer the offline analysis of it."""
+    recording = proc.stop()
+    if proc.error:
+        st.error(md(proc.error))
+    if recording is None or recording.track is None:
+        st.info("Nothing was recorded. Press START, run, then press STOP.")
+        return
+    st.success(f"Recorded {recording.track.n_frames} frames to {recording.folder} "
+               f"({len(recording.cues)} cue{'s' if len(recording.cues) != 1 else ''}).")
+    if st.button("Analyse the recording (early versus late)", key="live_analyse",
+                 type="primary"):
+        try:
+            with st.spinner("Analysing the recording..."):
+                st.session_state["live_session"] = recording_session(recording.folder)
+                st.session_state["live_session_key"] = uuid.uuid4().hex[:8]
+        except PostureError as exc:
+            st.error(md(str(exc)))
+        except Exception as exc:  # the page must stay usable whatever happens
+            log.exception("analysis of the live recording failed")
+            st.error(md(f"The analysis stopped unexpectedly ({type(exc).__name__}: {exc})."))
+
+
+def main() -> None:
+    st.set_page_config(page_title="Live (treadmill)", page_icon=":runner:", layout="wide")
+    st.title("Live (treadmill)")
+    st.caption("Camera beside the treadmill, side view, whole body in the picture. The first "
+               "minutes set your own fresh values; a cue comes when lean, cadence or bounce "
+               "has moved beyond what video can detect for a sustained time. Stop to get the "
+               "full report of the recording. Nothing leaves this computer.")
+    settings, height = settings_from_sidebar()
+    ctx = webrtc_streamer(
+        key="live", mode=WebRtcMode.SENDRECV,
+        rtc_configuration=RTC_CONFIGURATION,
+        server_rtc_configuration=RTC_CONFIGURATION,
+        frontend_rtc_configuration=RTC_CONFIGURATION,
+        media_stream_constraints={"video": True, "audio": False},
+        video_processor_factory=lambda: LiveProcessor(settings, height),
+        async_processing=True)
+    cue_box, status_box = st.empty(), st.empty()
+    if ctx.video_processor is not None:
+        st.session_state["live_proc"] = ctx.video_processor
+    proc: LiveProcessor | None = st.session_state.get("live_proc")
+    if ctx.state.playing and proc is not None:
+        st.session_state.pop("live_session", None)
+        while ctx.state.playing:  # a rerun (STOP pressed) ends this loop
+            cue_alert(proc.last, cue_box)
+            show_status(proc.last, status_box)
+            if proc.error:
+                st.error(md(proc.error))
+                break
+            time.sleep(POLL_S)
+    elif proc is not None and not ctx.state.signalling and proc.session.n_processed > 0:
+        after_stop(proc)  # STOP pressed (not the set-up moment before the first frame)
+    session = st.session_state.get("live_session")
+    if session is not None:
+        render_session(session, st.session_state["live_session_key"])
+
+
+main()

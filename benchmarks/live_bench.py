@@ -1,0 +1,114 @@
+"""Live mode speed on this machine: processed frames per second and camera-to-overlay latency.
+
+A clip (default: ``sample_videos/long_fatigue_ramp.mp4``, 30 fps side view) is played at its
+real speed as if it were the camera (:class:`posture.live.source.FileSource`); each frame
+the loop takes goes through a :class:`posture.live.session.LiveSession` (pose on the
+working-size frame, windowed stride analysis on its worker thread, recording) and the overlay
+is drawn (:func:`posture.live.overlay.draw_overlay`). Latency is from the moment the reader
+handed the frame over (what a camera driver does) to the finished overlay. Frames that
+arrive while the loop is busy are dropped, not queued, and counted.
+
+Also timed, frame by frame on the same working-size frames: the pose model alone, with and
+without its segmentation mask (the mask only feeds the trunk outline of the recording).
+
+The load average is printed with the numbers: on a 2-core machine shared with other work the
+frame rate falls with it. Prints a table and writes JSON (``--json``).
+
+Usage::
+
+    .venv/bin/python benchmarks/live_bench.py [CLIP] [--seconds 30] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from posture.io.video import iter_frames  # noqa: E402
+from posture.live.drift import DriftSettings  # noqa: E402
+from posture.live.overlay import draw_overlay  # noqa: E402
+from posture.live.session import LiveSession  # noqa: E402
+from posture.live.source import FileSource  # noqa: E402
+from posture.pose.model import WORKING_MAX_SIDE_PX, ExtractionSettings, new_pose  # noqa: E402
+
+
+def pose_only_ms(clip: Path, n: int, *, segmentation: bool) -> float:
+    """Median per-frame time of the pose model alone (tracking mode), ms."""
+    import mediapipe as mp
+
+    frames = [f.image_rgb for _, f in zip(range(n), iter_frames(
+        clip, max_side_px=WORKING_MAX_SIDE_PX, fast_scaling=True), strict=False)]
+    s = ExtractionSettings()
+    pose = new_pose(s) if segmentation else mp.solutions.pose.Pose(
+        static_image_mode=False, model_complexity=s.model_complexity, smooth_landmarks=True,
+        enable_segmentation=False, min_detection_confidence=s.min_detection_confidence,
+        min_tracking_confidence=s.min_tracking_confidence)
+    times = []
+    for img in frames:
+        t0 = time.perf_counter()
+        pose.process(img)
+        times.append(time.perf_counter() - t0)
+    pose.close()
+    return 1000.0 * float(np.median(times[5:]))
+
+
+def live_run(clip: Path, seconds: float) -> dict:
+    """Real-speed playback through a live session with the overlay drawn."""
+    latency, n = [], 0
+    source = FileSource(clip, realtime=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        session = LiveSession(DriftSettings(baseline_s=20.0), record_to=Path(tmp))
+        t0 = time.perf_counter()
+        for frame in source:
+            update = session.process(frame.image_rgb, frame.t_s, n_dropped=source.n_dropped)
+            draw_overlay(frame.image_rgb, update)
+            latency.append(1000.0 * (time.perf_counter() - source.arrived_s(frame)))
+            n += 1
+            if frame.t_s >= seconds:
+                break
+        wall = time.perf_counter() - t0
+        source.close()
+        session.stop()
+    lat = np.asarray(latency)
+    return {"frames_processed": n, "frames_dropped": source.n_dropped,
+            "frames_offered": n + source.n_dropped, "wall_s": round(wall, 2),
+            "processed_fps": round(n / wall, 1),
+            "latency_ms_median": round(float(np.median(lat)), 1),
+            "latency_ms_p95": round(float(np.percentile(lat, 95)), 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("clip", nargs="?", default=str(ROOT / "sample_videos" /
+                                                   "long_fatigue_ramp.mp4"))
+    ap.add_argument("--seconds", type=float, default=30.0, help="real seconds to play")
+    ap.add_argument("--pose-frames", type=int, default=150)
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args()
+    clip = Path(args.clip)
+    load_before = os.getloadavg()
+    out = {"clip": clip.name, "cpus": os.cpu_count(),
+           "load_avg_before": [round(v, 2) for v in load_before]}
+    out["pose_ms_with_mask"] = round(pose_only_ms(clip, args.pose_frames, segmentation=True), 1)
+    out["pose_ms_without_mask"] = round(pose_only_ms(clip, args.pose_frames,
+                                                     segmentation=False), 1)
+    out.update(live_run(clip, args.seconds))
+    out["load_avg_after"] = [round(v, 2) for v in os.getloadavg()]
+    for k, v in out.items():
+        print(f"{k:>22}: {v}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()

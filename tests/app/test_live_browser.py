@@ -1,0 +1,113 @@
+"""The live page in a real browser: Chromium's fake camera plays a rendered fatigue-ramp clip.
+
+Chromium is started with ``--use-fake-device-for-media-stream`` and
+``--use-file-for-fake-video-capture=<clip>.y4m``; the page gets the camera, the overlay
+numbers update, a lean cue appears, and Stop -> analysis opens the normal report. With
+``POSTURE_SCREENSHOTS=docs`` it saves the README's screenshot of the live page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from posture.synth.camera import CameraParams
+from posture.synth.render import render_clip
+from posture.synth.samples import FRESH
+from tests.app.test_browser import CHROMIUM, LAUNCH_ARGS, SHOTS
+from tests.support.app_server import free_port, running
+from tests.support.paths import ROOT
+from tests.support.y4m import to_y4m
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+#: A quick ramp so that a 10 s baseline, a 5 s sustain and the drift fit in one 30 s loop of
+#: the fake camera (which plays the file over and over).
+RAMP = replace(FRESH, trunk_lean_deg=5.0, fatigue={"trunk_lean_deg": 15.0})
+CAMERA = CameraParams(view="side", facing=1, width_px=640, height_px=360, fps=30.0)
+
+
+@pytest.fixture(scope="module")
+def fake_camera(tmp_path_factory) -> Path:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    pytest.importorskip("streamlit_webrtc", reason="streamlit-webrtc is not installed")
+    tmp = tmp_path_factory.mktemp("live_browser")
+    clip = tmp / "ramp.mp4"
+    render_clip(RAMP, CAMERA, duration_s=30.0, out_path=clip, seed=11, crf=26)
+    return to_y4m(clip, tmp / "ramp.y4m")
+
+
+@pytest.fixture(scope="module")
+def app_url(fake_camera, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("live_app")
+    env = {**os.environ, "POSTURE_CACHE_DIR": str(tmp / "cache"),
+           "POSTURE_DB": str(tmp / "h.sqlite"), "POSTURE_LIVE_DIR": str(tmp / "live")}
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "streamlit_app.py"),
+           "--server.port", str(port)]
+    with running(cmd, port=port, cwd=ROOT, env=env) as (url, _):
+        yield url
+
+
+def _status(page) -> str:
+    return page.inner_text("[data-testid='stMain']")
+
+
+def test_live_page_shows_numbers_and_a_cue_then_the_report(app_url, fake_camera):
+    from playwright.sync_api import sync_playwright
+
+    args = [*LAUNCH_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={fake_camera}"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            context = browser.new_context(viewport={"width": 1440, "height": 1400})
+            context.grant_permissions(["camera"])
+            page = context.new_page()
+            page.goto(app_url)
+            page.get_by_role("link", name=re.compile("Live.*treadmill", re.I)).click()
+            page.get_by_text("Live settings").wait_for(timeout=60_000)
+            for label, value in (("Baseline (s of steady running)", "10"),
+                                 ("A change must last (s)", "5")):
+                box = page.get_by_label(label)
+                box.fill(value)
+                box.press("Enter")
+                page.wait_for_timeout(800)
+            frame = page.frame_locator("iframe[title*='streamlit_webrtc']")
+            frame.get_by_role("button", name="START").click()
+            # the numbers under the picture (the overlay's own) fill in and change
+            page.wait_for_function(
+                "/Lean\\s*\\n\\s*-?\\d+\\.\\d deg/.test(document.querySelector("
+                "\"[data-testid='stMain']\").innerText)", timeout=120_000)
+            first = re.search(r"Lean\s*\n\s*(-?\d+\.\d) deg", _status(page)).group(1)
+            t0 = time.monotonic()
+            changed = False
+            while time.monotonic() - t0 < 60 and not changed:
+                page.wait_for_timeout(1000)
+                m = re.search(r"Lean\s*\n\s*(-?\d+\.\d) deg", _status(page))
+                changed = m is not None and m.group(1) != first
+            assert changed, "the lean number did not update"
+            page.get_by_text(re.compile(r"Run tall: forward trunk lean \+")).first.wait_for(
+                timeout=120_000)
+            video = frame.locator("video").first
+            assert video.evaluate("v => v.videoWidth") > 0  # the picture with the overlay
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "live.png"))
+            frame.get_by_role("button", name="STOP").click()
+            page.get_by_text(re.compile(r"Recorded \d+ frames")).wait_for(timeout=60_000)
+            page.get_by_role("button", name="Analyse the recording (early versus late)").click()
+            page.get_by_text("What changed and what to do", exact=True).wait_for(
+                timeout=180_000)
+            body = _status(page)
+            assert "Traceback" not in body
+        finally:
+            browser.close()
+    assert (SHOTS / "live.png").stat().st_size > 50_000
