@@ -28,11 +28,17 @@ def shrink(image_rgb: np.ndarray, max_side_px: int = WORKING_MAX_SIDE_PX) -> np.
 
 
 class LivePose:
-    """One MediaPipe Pose in tracking mode; :meth:`process` one working-size frame at a time."""
+    """One MediaPipe Pose in tracking mode; :meth:`process` one working-size frame at a time.
 
-    def __init__(self, settings: ExtractionSettings | None = None) -> None:
+    ``trunk_outline``: also run the segmentation mask for the trunk outline (the low-back
+    arch index of the recording's report). Off by default: the mask costs about a third of
+    the model's time and does not change the landmarks.
+    """
+
+    def __init__(self, settings: ExtractionSettings | None = None, *,
+                 trunk_outline: bool = False) -> None:
         self.settings = settings or ExtractionSettings()
-        self._pose = new_pose(self.settings)
+        self._pose = new_pose(self.settings, segmentation=trunk_outline)
 
     def process(self, image_rgb: np.ndarray, t_s: float) -> LandmarkFrame:
         """Landmarks of one frame (``t_s`` real seconds, increasing), pixels of ``image_rgb``."""
@@ -47,7 +53,7 @@ class LivePose:
             world = np.array([(p.x, p.y, p.z) for p in res.pose_world_landmarks.landmark])
         xy = lm[:, :2] * (w, h)
         # the trunk outline as offline, so the recording's report has the arch index too
-        edges = edges_full_px(res.segmentation_mask, xy, 1.0)
+        edges = edges_full_px(getattr(res, "segmentation_mask", None), xy, 1.0)
         return LandmarkFrame(t_s, xy, np.clip(lm[:, 2], 0.0, 1.0), world, edges)
 
     def close(self) -> None:

@@ -10,7 +10,6 @@ off runs it in line (the CLI's ``--fast`` mode, reproducible for tests).
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,6 +27,10 @@ from posture.track import PoseTrack
 
 #: The overlay says "dropping frames" while a frame was dropped within this many seconds.
 DROP_NOTE_S = 2.0
+#: Seconds between two window analyses: one costs 0.25-1 s of CPU on this 2-core machine
+#: (more under load), so every 2 s leaves the pose model most of the time; strides are
+#: still taken from three windows each (8 s window less 1 s edges).
+WINDOW_EVERY_S = 2.0
 #: A gap between processed frames longer than this many camera frame intervals means frames
 #: were dropped (when the caller cannot count them).
 DROP_GAP_FRAMES = 1.8
@@ -73,16 +76,18 @@ class LiveSession:
     record: bool = True
     runner_height_m: float | None = None
     background: bool = True
+    trunk_outline: bool = False
+    """Run the segmentation mask too (the recording's report then has the low-back arch
+    index); slower, same landmarks."""
 
     def __post_init__(self) -> None:
         self.monitor = DriftMonitor(self.settings, cue_text=cue_text)
-        self._pose = LivePose()
+        self._pose = LivePose(trunk_outline=self.trunk_outline)
         self._stream: StrideStream | None = None
         self._recorder: Recorder | None = None
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="posture-live-strides") \
             if self.background else None
         self._job: Future | None = None
-        self._lock = threading.Lock()
         self._done: deque[StrideValue] = deque()
         self._wall: deque[float] = deque()
         self._t_prev_s: float | None = None
@@ -103,7 +108,8 @@ class LiveSession:
         lm = self._pose.process(image, t_s)
         if self._stream is None:
             h, w = image.shape[:2]
-            self._stream = StrideStream((w, h), runner_height_m=self.runner_height_m)
+            self._stream = StrideStream((w, h), every_s=WINDOW_EVERY_S,
+                                        runner_height_m=self.runner_height_m)
             if self.record:
                 self._recorder = Recorder(self.record_to or new_session_dir())
         if self._recorder is not None:

@@ -53,7 +53,9 @@ class ExtractionSettings:
         return d
 
 
-def new_pose(settings: ExtractionSettings):  # -> mediapipe Pose
+def new_pose(settings: ExtractionSettings, *, segmentation: bool = True):  # -> mediapipe Pose
+    """The model in tracking mode. ``segmentation=False`` skips the mask (it only feeds the
+    trunk outline); the landmarks are the same either way (``tests/live/test_pose.py``)."""
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import mediapipe as mp
@@ -62,7 +64,7 @@ def new_pose(settings: ExtractionSettings):  # -> mediapipe Pose
         static_image_mode=False,
         model_complexity=settings.model_complexity,
         smooth_landmarks=True,
-        enable_segmentation=True,
+        enable_segmentation=segmentation,
         smooth_segmentation=False,  # identical masks measured, and our own filter follows
         min_detection_confidence=settings.min_detection_confidence,
         min_tracking_confidence=settings.min_tracking_confidence,
