@@ -29,7 +29,7 @@ from ui_result import render_session
 
 from posture.errors import PostureError
 from posture.live.drift import DriftSettings
-from posture.live.overlay import draw_overlay, number_text
+from posture.live.overlay import CUE_SHOWN_S, draw_overlay, number_text
 from posture.live.pose import shrink
 from posture.live.report import recording_session
 from posture.live.session import LiveSession, LiveUpdate, Recording
@@ -122,7 +122,13 @@ def show_status(update: LiveUpdate | None, box: st.delta_generator.DeltaGenerato
 def cue_alert(update: LiveUpdate | None, box: st.delta_generator.DeltaGenerator) -> None:
     """A large cue with a short sound, once per cue."""
     cue = update.last_cue if update is not None else None
-    if cue is None or st.session_state.get("live_cue_shown") == cue.t_s:
+    if cue is None:
+        return
+    if update.t_s - cue.t_s > CUE_SHOWN_S:
+        box.empty()
+        st.session_state.pop("live_cue_shown", None)
+        return
+    if st.session_state.get("live_cue_shown") == cue.t_s:
         return
     st.session_state["live_cue_shown"] = cue.t_s
     with box.container():
