@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -114,7 +115,8 @@ class DriftMonitor:
 
     settings: DriftSettings = field(default_factory=DriftSettings)
     metrics: tuple[str, ...] = LIVE_METRICS
-    cue_text: object = None  # Callable[[str, float], str]; None: a plain default
+    cue_text: Callable[[str, float], str] | None = None
+    """Writes a cue's words from (metric, change); None: a plain default."""
     strides: deque[StrideValue] = field(default_factory=deque)
     baseline: dict[str, float] = field(default_factory=dict)
     t_first_s: float | None = None
@@ -167,7 +169,7 @@ class DriftMonitor:
             return []
         # the largest drift relative to its floor speaks first
         d = max(due, key=lambda x: abs(x.change) / x.sdd)
-        text = self.cue_text(d.metric, d.change) if callable(self.cue_text) else \
+        text = self.cue_text(d.metric, d.change) if self.cue_text is not None else \
             f"{d.metric} {d.change:+.1f} since the start"
         cue = Cue(t_s, d.metric, d.change, d.baseline, d.recent, text)
         self.cues.append(cue)
