@@ -14,6 +14,7 @@ import pytest
 from tests import real_labels as rl
 
 ROAD = "side_road_tracking-shot_pauldess1.mp4"
+ROTATED = "side_road_rotated-meta_alkaid976.mp4"
 STREET = "side_street_static-cam_50fps_cezaraandreea.mp4"
 TRACK = "side_track_tracking-shot_betterforerunner.mp4"
 
@@ -23,14 +24,15 @@ def test_label_file_is_well_formed() -> None:
     assert list(lab.columns) == ["clip", "slowmo", "frame", "event", "leg", "knee_flexion_deg",
                                  "foot_ahead_pct_leg", "notes"]
     ic, to = lab[lab["event"] == "ic"], lab[lab["event"] == "to"]
-    assert len(ic) >= 39 and len(to) >= 37 and lab["clip"].nunique() >= 3
+    assert len(ic) >= 60 and len(to) >= 58 and lab["clip"].nunique() >= 4
     assert set(lab["event"]) == {"ic", "to"} and set(lab["leg"]) <= {"left", "right"}
     for _, g in ic.groupby("clip"):
         assert (np.diff(g["frame"]) > 0).all()
         assert (g["leg"].to_numpy()[1:] != g["leg"].to_numpy()[:-1]).all()  # legs alternate
     for _, r in to.iterrows():  # each toe-off ends a labelled contact of the same leg
         before = ic[(ic["clip"] == r["clip"]) & (ic["frame"] < r["frame"])].iloc[-1]
-        assert before["leg"] == r["leg"] and 10 <= r["frame"] - before["frame"] <= 30
+        # stance of 5-6 frames at 30 fps (rotated road clip) up to 27 at 100 fps (street)
+        assert before["leg"] == r["leg"] and 4 <= r["frame"] - before["frame"] <= 30
     valued = lab.dropna(subset=["knee_flexion_deg"])
     assert len(valued) >= 4
     assert valued["knee_flexion_deg"].between(0, 60).all()
@@ -47,11 +49,11 @@ def _contacts(clip: str) -> list[rl.Contact]:
 @pytest.mark.slow
 def test_contact_timing_against_hand_labels() -> None:
     """Road clip (50 fps real): every contact within one frame of the labelled first contact
-    frame (measured 29 of 29, mean +0.1 frame). Street (100 fps) and track (about 120 fps)
+    frame (measured 30 of 30, mean +0.1 frame). Street (100 fps) and track (about 120 fps)
     clips: the pipeline lands 1-5 frames early (10-50 ms, the heel slows before it touches),
     so the tolerance there is 50 ms."""
     road = _contacts(ROAD)
-    assert len(road) == 29
+    assert len(road) == 30
     diffs = np.array([c.found_frame - c.label_frame for c in road])
     assert np.all(np.abs(diffs) <= 1) and abs(diffs.mean()) < 0.5
     for clip, fps in ((STREET, 100.0), (TRACK, 120.0)):
@@ -61,6 +63,21 @@ def test_contact_timing_against_hand_labels() -> None:
         assert len(found) == (n - 1 if clip == TRACK else n)
         early_s = np.array([c.offset_frames for c in found]) / fps
         assert np.all(np.abs(early_s) <= 0.05), (clip, early_s)
+
+
+@pytest.mark.slow
+def test_contact_timing_on_a_30fps_clip() -> None:
+    """Rotated road clip (30 fps, real time, legs about 40 px), its facing set by eye (the
+    view estimate misreads it: ``real_labels.FACING_BY_EYE``). Measured: 15 of 20 labelled
+    contacts have a pipeline contact of the same leg within 80 ms (the other 5: a leg label
+    swapped by the pose model, or the clip's first frame); those 15 lie -2.0 to +1.05 frames
+    from the labelled first frame on the ground, mean -0.65 (the true landing lies up to one
+    frame, 33 ms, before that frame). Tolerance: the reading error (+-1 frame) plus one
+    frame."""
+    found = _contacts(ROTATED)
+    off = np.array([c.offset_frames for c in found])
+    assert len(found) >= 14
+    assert np.all(np.abs(off) <= 2.5) and -1.5 <= off.mean() <= 0.5, off
 
 
 @pytest.mark.slow
@@ -103,14 +120,18 @@ def _toeoff_errors_frames(clip: str) -> tuple[np.ndarray, int]:
 
 @pytest.mark.slow
 def test_toeoff_timing_against_hand_labels() -> None:
-    """Toe-offs (issue 12, real12 labels). Road (50 fps real): 27 of 29 found within 80 ms
-    (frame 237 has none, at 115 the pipeline is 5.5 frames early), all within 2 frames of the
-    labelled lift-off, 25 of 27 within one, mean -0.15 frame. Street (3) and track (4 of 5;
-    the last, 9 frames before the clip ends, has none): within one frame (10 and 8 ms)."""
+    """Toe-offs (issue 12, real12 labels). Road (50 fps real): 27 of 30 found within 80 ms
+    (frame 237 has none, at 115 the pipeline is 5.5 frames early, 534 is 3 frames before the
+    clip ends), all within 2 frames of the labelled lift-off, 25 of 27 within one, mean -0.15
+    frame. Street (3) and track (4 of 5; the last, 9 frames before the clip ends, has none):
+    within one frame (10 and 8 ms). Rotated road clip (30 fps, labels +-1 frame): 12 of 20
+    found (the rest: legs swapped by the pose model), -1.0 to +2.25 frames, mean +0.19."""
     road, n_road = _toeoff_errors_frames(ROAD)
-    assert n_road == 29 and road.size >= 27
+    assert n_road == 30 and road.size >= 27
     assert np.all(np.abs(road) <= 2.0) and np.mean(np.abs(road) <= 1.0) >= 0.9
     assert abs(road.mean()) <= 0.5
     for clip, least in ((STREET, 3), (TRACK, 4)):
         err, _ = _toeoff_errors_frames(clip)
         assert err.size >= least and np.all(np.abs(err) <= 1.5), (clip, err)
+    err, _ = _toeoff_errors_frames(ROTATED)
+    assert err.size >= 11 and np.all(np.abs(err) <= 2.5) and abs(err.mean()) <= 1.0, err
