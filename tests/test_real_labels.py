@@ -135,3 +135,28 @@ def test_toeoff_timing_against_hand_labels() -> None:
         assert err.size >= least and np.all(np.abs(err) <= 1.5), (clip, err)
     err, _ = _toeoff_errors_frames(ROTATED)
     assert err.size >= 11 and np.all(np.abs(err) <= 2.5) and abs(err.mean()) <= 1.0, err
+
+
+@pytest.mark.slow
+def test_stated_uncertainty_covers_the_at_contact_error() -> None:
+    """The contacts stay 17-39 ms early on two clips (no general fix: docs/validation.md,
+    contact share sweep), so the registry's stated per-value error must cover what that does
+    to the at-contact values. Measured against the hand values (street): foot ahead RMSE 10.4
+    % leg, knee bend 5.5 deg (stated: 11 and 8.9); timing alone (pipeline minus the landmarks at the labelled
+    frame), per-clip mean: foot ahead -0.3 to +10.5 % leg, knee -5.2 to +2.3 deg."""
+    from posture.metrics.registry import spec
+
+    ahead_err, knee_err = spec("overstride_pct_leg").level_error, \
+        spec("knee_flexion_ic_deg").level_error
+    lab = rl.labels().query("clip == @STREET").set_index("frame")
+    street = _contacts(STREET)
+    da = np.array([c.foot_ahead_pct_leg - lab.loc[c.label_frame, "foot_ahead_pct_leg"]
+                   for c in street])
+    dk = np.array([c.knee_flexion_deg - lab.loc[c.label_frame, "knee_flexion_deg"]
+                   for c in street])
+    assert np.sqrt(np.mean(da ** 2)) <= ahead_err and np.sqrt(np.mean(dk ** 2)) <= knee_err
+    for clip in (ROAD, STREET, TRACK, ROTATED):
+        found = _contacts(clip)
+        da = np.nanmean([c.foot_ahead_pct_leg - c.ahead_at_label_pct_leg for c in found])
+        dk = np.nanmean([c.knee_flexion_deg - c.knee_at_label_deg for c in found])
+        assert abs(da) <= ahead_err and abs(dk) <= knee_err, (clip, da, dk)
