@@ -142,8 +142,9 @@ def test_stated_uncertainty_covers_the_at_contact_error() -> None:
     """The contacts stay 17-39 ms early on two clips (no general fix: docs/validation.md,
     contact share sweep), so the registry's stated per-value error must cover what that does
     to the at-contact values. Measured against the hand values (street): foot ahead RMSE 10.4
-    % leg, knee bend 5.5 deg (stated: 11 and 8.9); timing alone (pipeline minus the landmarks at the labelled
-    frame), per-clip mean: foot ahead -0.3 to +10.5 % leg, knee -5.2 to +2.3 deg."""
+    % leg, knee bend 5.5 deg (stated: 11 and 8.9); timing alone (pipeline minus the landmarks
+    at the labelled frame), per-clip mean: foot ahead -0.3 to +10.5 % leg, knee -5.2 to +2.3
+    deg."""
     from posture.metrics.registry import spec
 
     ahead_err, knee_err = spec("overstride_pct_leg").level_error, \
