@@ -32,8 +32,13 @@ from posture.track import PoseTrack
 
 #: Below this width ratio the clip is a side view.
 SIDE_MAX_RATIO = 0.6
-#: Hip travel across the picture larger than this many leg lengths counts as overground.
+#: Hip travel across the picture counts as overground (a static camera the runner passes)
+#: only when it exceeds this many leg lengths and this share of the picture's width. A
+#: tracking shot keeps the runner in a band and its drift goes either way: the rotated road
+#: clip drifts 1.2 legs backwards within 10 % of the width while nose and feet face forward;
+#: a runner passing a static camera covers 8 legs and the whole width (street clip).
 TRAVEL_MIN_LEG = 1.0
+TRAVEL_MIN_WIDTH_SHARE = 0.3
 
 _LEFT_SIDE = (LM.LEFT_SHOULDER, LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE, LM.LEFT_ELBOW)
 _RIGHT_SIDE = (LM.RIGHT_SHOULDER, LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE,
@@ -95,7 +100,9 @@ def facing_votes(track: PoseTrack) -> dict[str, float]:
         drift = slope * (track.t_s[ok][-1] - track.t_s[ok][0])
         leg = _nanmedian(distance(xy[:, LM.LEFT_HIP], xy[:, LM.LEFT_KNEE])
                          + distance(xy[:, LM.LEFT_KNEE], xy[:, LM.LEFT_ANKLE]))
-        if np.isfinite(leg) and abs(drift) > TRAVEL_MIN_LEG * leg:
+        crossed = (np.nanmax(hip) - np.nanmin(hip)) / track.frame_size_px[0]
+        if (np.isfinite(leg) and abs(drift) > TRAVEL_MIN_LEG * leg
+                and crossed >= TRAVEL_MIN_WIDTH_SHARE):
             travel = float(np.sign(drift))
     return {"nose": nose, "feet": feet, "travel": travel}
 

@@ -97,6 +97,20 @@ def test_travel_direction_detected_overground() -> None:
     assert det.facing_votes["travel"] == 1.0 and det.facing_sign == 1
 
 
+def test_tracking_shot_drift_does_not_outvote_the_body() -> None:
+    # a tracking shot: the runner drifts backwards by more than a leg length but stays within
+    # a narrow band of the picture (the rotated road clip: 1.2 legs, 10 % of the width);
+    # nose and feet face forward and decide
+    track = stick_track(Stick(speed_px_s=-50.0, facing=1))
+    xy = track.image_xy_px
+    hip_x = (xy[:, 23, 0] + xy[:, 24, 0]) / 2
+    leg_px = np.nanmedian(np.hypot(*(xy[:, 23] - xy[:, 25]).T)
+                          + np.hypot(*(xy[:, 25] - xy[:, 27]).T))
+    assert np.ptp(hip_x) > 1.0 * leg_px and np.ptp(hip_x) < 0.3 * track.frame_size_px[0]
+    det = detect_view(track)
+    assert det.facing_votes["travel"] == 0.0 and det.facing_sign == 1
+
+
 def test_scene_roll_hint_is_used_for_side_and_frontal_views() -> None:
     from posture.camera.scene_lines import SceneRoll, family
 
