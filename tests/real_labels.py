@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,14 +23,6 @@ SHARED = Path(os.environ.get("POSTURE_SHARED_VIDEOS", ROOT.parent / "shared" / "
 #: A pipeline event further than this from the labelled one (real seconds) counts as not found
 #: (a quarter of a running step).
 MAX_PAIR_S = 0.08
-
-
-#: Running direction judged by eye on clips the analysis refuses. The rotated road clip's runner
-#: runs toward image +x (nose and toes ahead of the hips), but the camera drifts with a tracking
-#: shot so the hips move toward -x over the clip, and the view estimate reads "left": every
-#: angle is then mirrored and the analysis refuses the clip as implausible. Its contacts are
-#: timed with the facing seen in the pictures.
-FACING_BY_EYE = {"side_road_rotated-meta_alkaid976.mp4": "right"}
 
 
 def labels() -> pd.DataFrame:
@@ -109,8 +101,6 @@ def pipeline_toeoffs(clip: str, slowmo: float) -> list[ToeOff]:
 def _run(clip: str, slowmo: float, step: int):
     """(whole track, analysed track, events, view) of the side pipeline on ``clip``."""
     from posture.camera.roll import level_track
-    from posture.camera.view import detect_view, estimate_view
-    from posture.errors import PostureError
     from posture.gait.side import detect_events
     from posture.pipeline import AnalysisOptions, analyze_track, extract_track
     from posture.signal.clean import clean_track
@@ -118,16 +108,7 @@ def _run(clip: str, slowmo: float, step: int):
 
     opt = AnalysisOptions(slowmo_factor=slowmo)
     full = extract_track(SHARED / clip, opt)
-    try:
-        view = analyze_track(full, opt).view  # the view and roll the app would use
-    except PostureError:
-        # the analysis refuses the clip (the rotated road clip: implausible angles), but its
-        # contacts can still be timed: the view as the pipeline decides it, landmark roll only
-        fixed, _ = repair_leg_swaps(full)
-        clean = clean_track(fixed)
-        view = estimate_view(clean, detection=detect_view(clean))
-        if clip in FACING_BY_EYE:
-            view = replace(view, facing=FACING_BY_EYE[clip])
+    view = analyze_track(full, opt).view  # the view and roll the app would use
 
     def prepared(raw):
         fixed, _ = repair_leg_swaps(raw)  # once, on the raw landmarks, as the pipeline does
