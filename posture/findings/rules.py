@@ -451,7 +451,9 @@ def clip_findings(analysis: ClipAnalysis, *, min_strides: int = MIN_STABLE_STRID
             f"{len(v)} strides{_frames_text(v['stride'].tolist(), frames)}; the usual range "
             f"is {_band_text(metric)}.{_example(strides, v, metric)}")
         conf, why = _confidence(len(v), float(v["conf"].mean()), None, s.sdd, False,
-                                analysis.quality, within="the clip")
+                                analysis.quality, within="the clip",
+                                level_unsure=_level_error_words(metric)
+                                if level_within_model_error(metric, mean) else "")
         severity = fam["relevance"] * _level_severity(metric, mean, band)
         out.append(Finding(
             metric=metric, kind="level", title=_level_title(name, metric, mean, band),
@@ -595,7 +597,9 @@ def _steady_level_finding(c: MetricChange, comp: Comparison, later: ClipAnalysis
         f"{_num(c.a_mean, s, sign=False)} over the {c.a_n} {comp.a.label} ones, with no clear "
         f"change between them; the usual range is {_band_text(c.metric)}.{example}")
     conf, why = _confidence(min(c.a_n, c.b_n), _nanmin(c.a_conf, c.b_conf), None, s.sdd, False,
-                            [*comp.warnings, *clip_flags])
+                            [*comp.warnings, *clip_flags],
+                            level_unsure=_level_error_words(c.metric)
+                            if level_within_model_error(c.metric, c.b_mean) else "")
     severity = fam["relevance"] * _level_severity(c.metric, c.b_mean, band)
     return Finding(
         metric=c.metric, kind="level", title=_level_title(name, c.metric, c.b_mean, band),
@@ -624,13 +628,35 @@ def _level_bonus(band: Band | None) -> float:
     return {"watch": 0.5, "outside": 1.5}.get(band or "", 0.0)
 
 
+def level_within_model_error(metric: str, value: float) -> bool:
+    """True when a level outside the usual range lies closer to the range's edge than the
+    pose model's typical error on one value (``MetricSpec.level_error``): the camera cannot
+    tell it from a value just inside (foot ahead of hips at landing: 11 % leg against a
+    watch band 10 % leg wide)."""
+    err = spec(metric).level_error
+    row = _reference_ranges_cached().loc[metric]
+    if err <= 0 or not math.isfinite(value):
+        return False
+    edge = row["good_max"] if np.isfinite(row["good_max"]) and value > row["good_max"] \
+        else row["good_min"]
+    return bool(np.isfinite(edge) and abs(value - edge) < err)
+
+
+def _level_error_words(metric: str) -> str:
+    s = spec(metric)
+    return (f"it lies closer to the usual range than the camera's typical error on one value "
+            f"(about {s.level_error:.0f} {s.unit})")
+
+
 def _confidence(n_min: int, conf_min: float, c: MetricChange | None, sdd: float,
                 experimental: bool, flags: Sequence[QualityFlag], *,
-                within: str = "a part") -> tuple[Confidence, str]:
+                within: str = "a part", level_unsure: str = "") -> tuple[Confidence, str]:
     """Start at high; each weakness drops one step; experimental metrics cap at moderate.
 
     ``within`` names where ``n_min`` strides were counted ("a part" of a comparison, or
-    "the clip"); the reasons are plain words, never warning codes.
+    "the clip"); ``level_unsure`` is the reason a level finding sits within the pose
+    model's error of the usual range (empty: it does not). The reasons are plain words,
+    never warning codes.
     """
     levels: list[Confidence] = ["low", "moderate", "high"]
     step = 2
@@ -644,6 +670,9 @@ def _confidence(n_min: int, conf_min: float, c: MetricChange | None, sdd: float,
     if c is not None and abs(c.change) < CLEAR_CHANGE_SDD * sdd:
         step -= 1
         reasons.append("the change is close to the smallest change video can detect")
+    if level_unsure:
+        step -= 1
+        reasons.append(level_unsure)
     errors = [f for f in flags if f.severity == "error"]
     warns = [f for f in flags if f.severity == "warning"]
     if errors:

@@ -158,6 +158,19 @@ def test_clip_findings_levels_side_and_frontal_alike() -> None:
     assert clip_findings(make_clip({"overstride_pct_leg": (-5.0, 1.0)})) == []
 
 
+def test_a_level_within_the_pose_models_error_of_the_range_is_less_sure() -> None:
+    """Foot ahead of hips at landing: the usual range ends at 25 % leg and one value's error
+    through the pose model is about 11 % leg (early contacts on real clips): 30 % leg is a
+    finding one confidence step lower, saying why; 40 % leg is beyond any such doubt."""
+    err = spec("overstride_pct_leg").level_error
+    assert err == pytest.approx(11.0)
+    near = clip_findings(make_clip({"overstride_pct_leg": (30.0, 2.0)}))[0]
+    far = clip_findings(make_clip({"overstride_pct_leg": (40.0, 2.0)}))[0]
+    assert (near.confidence, far.confidence) == ("moderate", "high")
+    assert "camera's typical error" in near.confidence_reason
+    assert "camera's typical error" not in far.confidence_reason
+
+
 def test_levels_the_pose_model_cannot_resolve_are_not_judged_but_changes_are() -> None:
     """Knee bend at landing and hip extension at toe-off have bands, but the pose model's
     per-stride error on them (9-11 deg on rendered clips) is wider than the 5 deg watch band:
