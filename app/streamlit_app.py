@@ -132,7 +132,9 @@ def main() -> None:
             st.session_state["is_demo"] = False
     elif "session" not in st.session_state:
         demo()
-    result_tab, history_tab, film_tab = st.tabs(["Result", "History", "How to film"])
+    # keyed: the chosen tab survives reruns (a control touched in History stays there)
+    result_tab, history_tab, film_tab = st.tabs(["Result", "History", "How to film"],
+                                                 key="main_tabs")
     with result_tab:
         session = st.session_state.get("session")
         if session is None:

@@ -186,8 +186,11 @@ def sidebar_request() -> AppRequest | None:
                    "uploaded anywhere else.")
         source = st.radio("What to analyse", SOURCES, key="source")
         clips = _clips(source)
-        with st.expander("Runner and camera", expanded=False):
-            runner = st.text_input("Runner name (for the history)", key="runner")
+        runner = st.text_input("Runner name or patient ID", key="runner",
+                               help="Saves the session in this runner's history; it can also "
+                                    "be set or changed after the analysis.")
+        day = st.date_input("Date of the run", date.today(), key="run_date")
+        with st.expander("Body and camera", expanded=False):
             height_cm = st.number_input("Height (cm, optional)", 0, 230, 0, key="height",
                                         help="Lets bounce and sway be given in cm.")
             speed = st.number_input("Treadmill speed (km/h, optional)", 0.0, 30.0, 0.0,
@@ -196,7 +199,6 @@ def sidebar_request() -> AppRequest | None:
                                 help="Override if the detected view is wrong (a side + rear pair "
                                      "detects the view of each clip).")
             roll = _roll_choice()
-            day = st.date_input("Date of the run", date.today(), key="run_date")
         go = st.button("Analyse", type="primary", disabled=not clips, key="analyse",
                        width="stretch")
     if not go or not clips:

@@ -90,14 +90,14 @@ def view_text(session: Session) -> list[str]:
 
 def render_header(session: Session) -> None:
     who = session.runner or "Unnamed runner"
-    st.subheader(f"{md(who)} - {session.session_date:%d %b %Y} - {md(session.title)}")
+    st.header(f"{md(who)} - {session.session_date:%d %b %Y} - {md(session.title)}")
     if session.treadmill_speed_kmh:
         st.caption(f"Treadmill speed {session.treadmill_speed_kmh:g} km/h")
     for line in view_text(session):
         st.markdown(f"- {line}")
     for q in pose_flags(session):  # which person was measured comes before any number
         (st.info if q.severity == "info" else st.warning)(q.message)
-    st.caption("Wrong view or tilt? Change 'Camera view' or 'Camera tilt' under 'Runner and "
+    st.caption("Wrong view or tilt? Change 'Camera view' or 'Camera tilt' under 'Body and "
                "camera' in the sidebar and analyse again (the pose is cached: it takes seconds).")
 
 
@@ -120,7 +120,10 @@ def render_glance(session: Session) -> None:
         c, s = comp.changes[m], spec(m)
         colour = {"higher": "inverse", "lower": "normal"}.get(s.worse_when, "off")
         judged = c.verdict != "not enough data" and np.isfinite(c.change)
-        delta = f"{c.change:+.{s.decimals}f} {s.unit} vs {a_lab}" if judged else None
+        # the words say worse/better: the delta's colour is never the only cue
+        word = {"worse": ", worse", "better": ", better"}.get(
+            c.direction if c.verdict == "changed" else "", ", no clear change")
+        delta = f"{c.change:+.{s.decimals}f} {s.unit} vs {a_lab}{word}" if judged else None
         value = c.b_mean if round(c.b_mean, s.decimals) != 0 else 0.0  # no "-0.0"
         col.metric(f"{GLANCE_LABELS[m]}, {b_lab}", f"{value:.{s.decimals}f} {s.unit}", delta,
                    delta_color=colour if c.verdict == "changed" else "off",
@@ -133,12 +136,16 @@ def render_card(f: Finding) -> None:
         exp = " :violet-badge[experimental]" if f.experimental else ""
         title = f.title.replace(" (experimental)", "")  # saved sessions had it in the title
         st.markdown(f"**{f.rank}. {title}** {CONF_BADGE.get(f.confidence, '')}{exp}")
-        st.markdown(f.measured)
+        if f.headline:
+            st.markdown(f"#### {md(f.headline)}")
+        point, where = f.measured_parts()
+        st.markdown(point)
         why, todo = st.columns(2)
         why.markdown(f"**Why it matters.** {f.meaning}")
         if f.actions:
             todo.markdown("**What to do**\n" + "\n".join(f"- {a}" for a in f.actions))
-        st.caption(f"Confidence {f.confidence}: {f.confidence_reason}.")
+        st.caption(f"Confidence {f.confidence}: {f.confidence_reason}."
+                   + (f" Where to look: {where}" if where else ""))
 
 
 def render_findings(session: Session) -> None:

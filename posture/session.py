@@ -28,9 +28,11 @@ from posture.findings.rules import (
     FindingsReport,
     any_judged,
     judge_change,
+    level_cue,
     merge_reports,
     nothing_stands_out,
     report_or_levels,
+    usual_range_text,
 )
 from posture.metrics.registry import spec
 from posture.report import plots
@@ -204,8 +206,16 @@ VERDICT_WORDS = {"changed": "changed", "unchanged": "no clear change",
                  "not enough data": "not enough data"}
 
 
+#: A symbol before a verdict, so that it never rests on the row's colour alone.
+VERDICT_CUES = {"worse": "▲ ", "better": "✓ ", "different": "◆ "}
+
+
 def summary_table(comparison: Comparison, *, metrics: list[str] | None = None) -> pd.DataFrame:
-    """Metric, A mean, B mean, change, 95% CI, verdict - one row per measured metric.
+    """Metric, A mean, B mean, change, 95% CI, strides, verdict, usual range and where the
+    B mean lies against it - one row per measured metric.
+
+    The verdict of a change starts with a symbol (▲ worse, ✓ better, ◆ different) and the
+    range column says "✓ in range" or "▲ above range", so neither rests on colour.
 
     Rows follow :data:`PLOT_ORDER`; metrics with no value in either window are left out.
     """
@@ -234,7 +244,10 @@ def summary_table(comparison: Comparison, *, metrics: list[str] | None = None) -
             "95% CI": (f"{_fmt(c.ci_low, d, sign=True)} to {_fmt(c.ci_high, d, sign=True)}"
                        if math.isfinite(c.ci_low) else "-"),
             "Strides": f"{c.a_n} / {c.b_n}",
-            "Verdict": verdict,
+            "Verdict": VERDICT_CUES.get(c.direction if c.verdict == "changed" else "", "")
+                       + verdict,
+            "Usual range": usual_range_text(m) or "-",
+            f"{b_lab.capitalize()} vs range": level_cue(m, c.b_mean) or "-",
         })
     return pd.DataFrame(rows)
 

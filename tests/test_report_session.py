@@ -39,9 +39,13 @@ def test_single_clip_session_compares_early_with_late(one_clip):
     assert lean.verdict == "changed" and lean.change == pytest.approx(4.0, abs=1.0)
     table = summary_table(comp)
     assert list(table.columns) == ["Metric", "Unit", "Early", "Late", "Change", "95% CI",
-                                   "Strides", "Verdict"]
+                                   "Strides", "Verdict", "Usual range", "Late vs range"]
     row = table[table["Metric"].str.startswith("Forward trunk lean")].iloc[0]
-    assert row["Verdict"] == "changed (worse)"
+    assert row["Verdict"] == "▲ changed (worse)"  # a symbol and words, not colour alone
+    assert row["Usual range"] == "0.0° to 10.0°"
+    late = float(row["Late"])
+    assert row["Late vs range"] == ("✓ in range" if late <= 10 else "▲ above range"
+                                    + (" (watch)" if late <= 15 else ""))
     assert float(row["Change"]) == pytest.approx(lean.change, abs=0.06)
     assert one_clip.findings.shown[0].metric == "trunk_lean_deg"
 

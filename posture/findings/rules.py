@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
@@ -175,6 +176,28 @@ def _range_text(lo: float, hi: float, s) -> str:
     return f"at least {_num(lo, s, sign=False)}"
 
 
+def usual_range_text(metric: str) -> str:
+    """The usual (good) range of ``metric`` in words with its unit ("up to 10°"); "" when
+    its level is not judged (no band, experimental, or the pose model's bias swamps it)."""
+    return _band_text(metric) if judged_as_level(metric) else ""
+
+
+def level_cue(metric: str, value: float) -> str:
+    """Where ``value`` lies against the usual range, in words with a symbol (never colour
+    alone): "✓ in range", "▲ above range (watch)", "▼ below range"; "" when not judged."""
+    if not usual_range_text(metric):
+        return ""
+    band = band_of(metric, value)
+    if band is None:
+        return ""
+    if band == "good":
+        return "✓ in range"
+    row = _reference_ranges_cached().loc[metric]
+    high = bool(np.isfinite(row["good_max"]) and value > row["good_max"])
+    cue = "▲ above range" if high else "▼ below range"
+    return cue + (" (watch)" if band == "watch" else "")
+
+
 def _beyond_watch(metric: str, value: float) -> float:
     """How far ``value`` lies outside the watch band, in the metric's unit (0 inside)."""
     row = _reference_ranges_cached().loc[metric]
@@ -199,6 +222,12 @@ def _text_for(metric: str) -> tuple[str, dict]:
 
 
 # ---------------------------------------------------------------------------- Finding
+#: Sentences of a finding's text that say where to look rather than what changed: the
+#: windows' strides ("Early: strides 0-25, ...") or the clearest example stride.
+WHERE_TO_LOOK = re.compile(r"(?:[A-Z][a-z]+: strides \d|Clearest example:)")
+SENTENCE_END = re.compile(r"(?<=\.)\s+(?=[A-Z])")
+
+
 @dataclass
 class Finding:
     """One thing worth telling the runner, with its numbers and how sure we are."""
@@ -258,6 +287,30 @@ class Finding:
         if self.actions:
             lines.append("What to do: " + " ".join(self.actions))
         return "\n".join(lines)
+
+    @property
+    def headline(self) -> str:
+        """The numbers in one short line, before any stride or frame number: a change
+        ("6.2° → 9.0° (+2.8°)") or a level with its usual range; "" without numbers."""
+        s, v = spec(self.metric), self.values
+        a, b, d = (v.get(k, math.nan) for k in ("a_mean", "b_mean", "change"))
+        if self.kind == "change" and all(x is not None and math.isfinite(x) for x in (a, b, d)):
+            return f"{_num(a, s, sign=False)} → {_num(b, s, sign=False)} ({_num(d, s)})"
+        mean = v.get("mean", math.nan)
+        if mean is None or not math.isfinite(mean):
+            return ""
+        usual = usual_range_text(self.metric)
+        return f"{_num(mean, s, sign=False)} on average" + (
+            f"; usual range {usual}" if usual else "")
+
+    def measured_parts(self) -> tuple[str, str]:
+        """``measured`` split into the point (what changed, by how much, against which range)
+        and where to look (the windows' strides and frames, the clearest example), so a card
+        can lead with the point. Each keeps its sentences in order."""
+        sentences = SENTENCE_END.split(self.measured.strip())
+        where = [x for x in sentences if WHERE_TO_LOOK.match(x)]
+        point = [x for x in sentences if not WHERE_TO_LOOK.match(x)]
+        return " ".join(point), " ".join(where)
 
     def unsure_text(self) -> str:
         """Why a finding to check is not advice, and what to film (one sentence)."""

@@ -20,7 +20,9 @@ from fpdf import FPDF
 _ASCII_MAP = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'",
                             "\u201c": '"', "\u201d": '"', "\u2026": "...", "\u2212": "-",
                             "\u2248": "~", "\u2265": ">=", "\u2264": "<=", "\u00b1": "+/-",
-                            "\u2192": "->", "\u2022": "-", "\u00a0": " "})
+                            "\u2192": "->", "\u2022": "-", "\u00a0": " ",
+                            # summary cues: the words after them carry the meaning
+                            "\u2713": "", "\u25b2": "", "\u25bc": "", "\u25c6": ""})
 
 
 def latin1(text: str) -> str:

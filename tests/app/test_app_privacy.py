@@ -134,7 +134,7 @@ def test_names_are_escaped_on_the_page(env: Path) -> None:
     at.text_input(key="runner").input("![p](http://example.com/x.png)").run()
     at.button(key="analyse").click().run()
     assert not at.exception
-    shown = [s.value for s in at.subheader] + [b.label for b in at.button]
+    shown = [s.value for s in at.header] + [b.label for b in at.button]
     assert any("\\!\\[p\\]" in v for v in shown)
     assert not any("![p](" in v for v in shown)
 

@@ -1,0 +1,71 @@
+"""Left against right: the median of each two-sided measure per leg, where both legs are
+seen (rear and front clips).
+
+A side-view camera sees the near leg whole and the far leg partly hidden behind the body,
+so a left/right difference there would mostly be the camera's; those clips get no table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from posture.analysis.frontal import ASYMMETRY
+from posture.metrics.frontal import symmetry_index_pct
+from posture.metrics.registry import spec
+from posture.results import ClipAnalysis
+
+COLUMNS = ("Metric", "Unit", "Left", "Right", "Right - left", "Symmetry index",
+           "Strides (L / R)")
+#: Strides each leg needs before its median is shown.
+MIN_STRIDES_PER_LEG = 3
+
+
+def left_right(analysis: ClipAnalysis, metric: str, *,
+               min_strides: int = MIN_STRIDES_PER_LEG) -> tuple[float, float, int, int]:
+    """Median of ``metric`` over the strides of each stance leg, in the metric's unit, and
+    the number of strides of each (a median is NaN below ``min_strides``).
+
+    Returns
+    -------
+    (left, right, n_left, n_right)
+    """
+    s = analysis.strides
+    if metric not in s.columns or "leg" not in s.columns:
+        return np.nan, np.nan, 0, 0
+    out: list[float] = []
+    counts: list[int] = []
+    for leg in ("left", "right"):
+        v = s.loc[s["leg"] == leg, metric].to_numpy(dtype=float)
+        v = v[np.isfinite(v)]
+        counts.append(int(v.size))
+        out.append(float(np.median(v)) if v.size >= min_strides else np.nan)
+    return out[0], out[1], counts[0], counts[1]
+
+
+def _si_text(si_pct: float) -> str:
+    if not np.isfinite(si_pct):
+        return "-"
+    return "0 %" if round(si_pct) == 0 else f"{si_pct:+.0f} %"
+
+
+def left_right_table(analysis: ClipAnalysis, *,
+                     min_strides: int = MIN_STRIDES_PER_LEG) -> pd.DataFrame:
+    """One row per two-sided measure with both legs measured: Metric, Unit, Left, Right,
+    "Right - left" (unit) and "Symmetry index" (%, Robinson: 0 symmetric, + right larger,
+    "-" near zero), "Strides (L / R)". Empty for a side view (one leg hidden)."""
+    rows = []
+    if analysis.view.view not in ("rear", "front"):
+        return pd.DataFrame(rows, columns=COLUMNS)
+    for metric, (*_, min_mag) in ASYMMETRY.items():
+        left, right, n_l, n_r = left_right(analysis, metric, min_strides=min_strides)
+        if not (np.isfinite(left) and np.isfinite(right)):
+            continue
+        s = spec(metric)
+        si = symmetry_index_pct(left, right, min_magnitude=min_mag)
+        rows.append({"Metric": s.label, "Unit": s.unit, "Left": f"{left:.{s.decimals}f}",
+                     "Right": f"{right:.{s.decimals}f}",
+                     "Right - left": f"{right - left:+.{s.decimals}f}",
+                     "Symmetry index": _si_text(si),
+                     "Strides (L / R)": f"{n_l} / {n_r}"})
+    return pd.DataFrame(rows, columns=COLUMNS)
