@@ -92,7 +92,7 @@ def test_upload_a_clip_and_see_findings_and_plots(app_url, sample):
         page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
             str(sample))
         page.get_by_text("Part to analyse (s)").wait_for(timeout=60_000)
-        name = page.get_by_label("Runner name or patient ID")  # in view, not folded away
+        name = page.get_by_role("textbox", name="Runner name or patient ID")  # not folded away
         name.fill("Maria Lopez")
         name.press("Enter")
         page.wait_for_timeout(500)
