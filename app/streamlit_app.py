@@ -29,9 +29,10 @@ from ui_core import (
     served_beyond_this_computer,
     sweep_uploads,
 )
-from ui_history import render_history, render_save
+from ui_history import render_history, render_save, update_saved
 from ui_inputs import sidebar_request
-from ui_result import render_session
+from ui_record import record_notice, render_record
+from ui_result import forget_report, render_files, render_session
 
 from posture.errors import PostureError
 from posture.session import Session
@@ -93,6 +94,23 @@ def show(session: Session, key: str | None = None) -> None:
     st.session_state["session_key"] = key or uuid.uuid4().hex[:8]
 
 
+def render_visit(session: Session, key: str) -> None:
+    """Visit record, save to the history, downloads; changed details redraw the page."""
+    changed = render_record(session, key)
+    if changed is not None:
+        st.session_state["session"] = changed
+        forget_report(key)
+        try:
+            update_saved(changed, key)
+        except (PostureError, sqlite3.Error, KeyError) as exc:
+            st.session_state["notice"] = md(f"The history could not be updated: {exc}")
+        else:
+            st.session_state["notice"] = record_notice(changed)
+        st.rerun()
+    render_save(session, key)
+    render_files(session, key)
+
+
 def demo() -> None:
     """Analyse the bundled sample once per server so the first page shows a full result."""
     sample = default_sample()
@@ -125,13 +143,18 @@ def main() -> None:
                            "this computer can analyse clips here, see every runner's history "
                            "and delete it.")
     request = sidebar_request()
-    if request is not None:
-        session = analyse(request)
-        if session is not None:
-            show(session)
-            st.session_state["is_demo"] = False
-    elif "session" not in st.session_state:
-        demo()
+    # Progress and analysis messages go in this one container, so the keyed tabs below keep
+    # their place in the page (Streamlit stalls when a keyed element moves between runs).
+    with st.container():
+        if request is not None:
+            session = analyse(request)
+            if session is not None:
+                show(session)
+                st.session_state["is_demo"] = False
+        elif "session" not in st.session_state:
+            demo()
+    if st.session_state.pop("go_result", False):  # a session was just reopened or compared
+        st.session_state["main_tabs"] = "Result"
     # keyed: the chosen tab survives reruns (a control touched in History stays there)
     result_tab, history_tab, film_tab = st.tabs(["Result", "History", "How to film"],
                                                  key="main_tabs")
@@ -140,10 +163,14 @@ def main() -> None:
         if session is None:
             st.info("Choose a clip in the sidebar and press Analyse.")
         else:
+            key = st.session_state["session_key"]
+            notice = st.session_state.pop("notice", None)
+            if notice:
+                st.success(notice)
             if st.session_state.get("is_demo"):
                 st.info("This is the bundled sample. Upload your own clip in the sidebar.")
-            render_session(session, st.session_state["session_key"])
-            render_save(session, st.session_state["session_key"])
+            render_session(session, key)
+            render_visit(session, key)
             st.info(session.findings.care_note)
     with history_tab:
         try:
@@ -154,6 +181,7 @@ def main() -> None:
         if reopened is not None:
             show(reopened)
             st.session_state["is_demo"] = False
+            st.session_state["go_result"] = True
             st.rerun()
     with film_tab:
         st.markdown(HOW_TO_FILM)

@@ -34,6 +34,7 @@ from posture.session import (
     plotted_metrics,
     session_json,
     session_pdf,
+    speed_text,
     summary_table,
 )
 from posture.wording import MIN_CLIP_S, camera_tilt_text, plural
@@ -91,8 +92,11 @@ def view_text(session: Session) -> list[str]:
 def render_header(session: Session) -> None:
     who = session.runner or "Unnamed runner"
     st.header(f"{md(who)} - {session.session_date:%d %b %Y} - {md(session.title)}")
+    facts = [f"{label}: {md(value)}" for label, value in session.visit.lines()]
     if session.treadmill_speed_kmh:
-        st.caption(f"Treadmill speed {session.treadmill_speed_kmh:g} km/h")
+        facts.append(f"Treadmill {speed_text(session.treadmill_speed_kmh)}")
+    if facts:
+        st.caption(" · ".join(facts))
     for line in view_text(session):
         st.markdown(f"- {line}")
     for q in pose_flags(session):  # which person was measured comes before any number
@@ -367,10 +371,20 @@ def render_session(session: Session, key: str) -> None:
     if session.view_pair:
         render_findings(session)
         _guarded(render_view_parts, session, key)
-        draws = (render_scrubber, render_downloads)
+        draws = (render_scrubber,)
     else:
         render_glance(session)
         render_findings(session)
-        draws = (render_key_frames, render_scrubber, render_plots, render_downloads)
+        draws = (render_key_frames, render_scrubber, render_plots)
     for draw in draws:
         _guarded(draw, session, key)
+
+
+def render_files(session: Session, key: str) -> None:
+    """The downloads (after the visit record, whose details the PDF carries)."""
+    _guarded(render_downloads, session, key)
+
+
+def forget_report(key: str) -> None:
+    """Drop a prepared PDF (the visit details it carries changed)."""
+    _memo_of(key).pop("pdf", None)

@@ -19,9 +19,9 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -78,6 +78,12 @@ CREATE TABLE IF NOT EXISTS analyses (
     video_sha256 TEXT
 );
 CREATE INDEX IF NOT EXISTS sessions_by_runner ON sessions(runner_id, session_date);
+CREATE TABLE IF NOT EXISTS pictures (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    caption TEXT NOT NULL,
+    jpeg BLOB NOT NULL
+);
 """
 
 
@@ -151,6 +157,27 @@ def clip_summary(analysis: ClipAnalysis) -> dict[str, float | None]:
     return out
 
 
+def since_last_visit(sessions: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
+    """Each metric's change since the runner's previous session, clip by clip.
+
+    ``sessions`` is :meth:`History.sessions` output (oldest first). A clip is compared with
+    the latest clip of an earlier session (an earlier date, or the same date saved before)
+    with the same role and view, so a fatigued clip follows the last fatigued one. Returns
+    one column per metric, in its unit, NaN where there is no earlier clip or value.
+    """
+    out = pd.DataFrame(np.nan, index=sessions.index, columns=list(metrics))
+    seen: dict[tuple[str, str], int] = {}
+    last_session: dict[tuple[str, str], object] = {}
+    for i, r in sessions.iterrows():
+        kind = (str(r["role"]), str(r["view"]))
+        prev = seen.get(kind)
+        if prev is not None and last_session[kind] != r["session_id"]:
+            for m in metrics:
+                out.loc[i, m] = r[m] - sessions.loc[prev, m]
+        seen[kind], last_session[kind] = i, r["session_id"]
+    return out.astype(float)
+
+
 @dataclass(frozen=True)
 class StoredClip:
     clip_name: str
@@ -171,6 +198,11 @@ class StoredSession:
     comparison: Any
     """The comparison as saved (plain JSON values)."""
     findings: Any
+    details: Any = None
+    """Treadmill speed and the visit's fields as saved (``posture.session.session_details``);
+    None for sessions saved before they were kept."""
+    pictures: list[tuple[str, bytes]] = field(default_factory=list)
+    """Key frames kept with the session: (caption, JPEG bytes)."""
 
 
 class History:
@@ -234,13 +266,19 @@ class History:
     def _migrate(self) -> None:
         conn = self._conn
         conn.executescript(_SCHEMA)
-        cols = {r[1] for r in conn.execute("PRAGMA table_info(analyses)")}
-        if "video_sha256" not in cols:  # histories written before this column existed
-            try:
-                conn.execute("ALTER TABLE analyses ADD COLUMN video_sha256 TEXT")
-            except sqlite3.OperationalError as exc:  # another process added it just now
-                if "duplicate column" not in str(exc):
-                    raise
+        # histories written before these columns existed
+        self._add_column("analyses", "video_sha256 TEXT")
+        self._add_column("sessions", "details_json TEXT")
+
+    def _add_column(self, table: str, column: str) -> None:
+        conn = self._conn
+        if column.split()[0] in {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}:
+            return
+        try:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+        except sqlite3.OperationalError as exc:  # another process added it just now
+            if "duplicate column" not in str(exc):
+                raise
 
     def _set_aside_damaged(self) -> None:
         """Move a damaged database (and its WAL files) aside and start an empty one."""
@@ -315,8 +353,10 @@ class History:
     def save_session(self, runner: str, clips: list[StoredClip], *,
                      session_date: date | None = None, label: str = "",
                      comparison: Any = None, findings: Any = None,
-                     height_m: float | None = None) -> int:
-        """Store one session (one or two clips plus their comparison); returns its id."""
+                     height_m: float | None = None, details: Any = None,
+                     pictures: Sequence[tuple[str, bytes]] = ()) -> int:
+        """Store one session (one or two clips plus their comparison, the visit's details
+        and its key frames as JPEG); returns its id."""
         if not clips:
             raise ValueError("a session needs at least one analysed clip")
         day = (session_date or date.today()).isoformat()
@@ -324,10 +364,12 @@ class History:
             rid = self._runner_id(cur, runner, height_m)
             cur.execute(
                 "INSERT INTO sessions (runner_id, session_date, label, comparison_json, "
-                "findings_json, created_utc) VALUES (?, ?, ?, ?, ?, ?)",
+                "findings_json, details_json, created_utc) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (rid, day, label, json.dumps(to_jsonable(comparison)),
-                 json.dumps(to_jsonable(findings)), _now()))
+                 json.dumps(to_jsonable(findings)), json.dumps(to_jsonable(details)), _now()))
             sid = int(cur.lastrowid)
+            cur.executemany("INSERT INTO pictures (session_id, caption, jpeg) VALUES (?, ?, ?)",
+                            [(sid, caption, jpeg) for caption, jpeg in pictures])
             for clip in clips:
                 s = clip_summary(clip.analysis)
                 cur.execute(
@@ -338,6 +380,17 @@ class History:
                      clip.analysis.n_strides, json.dumps(to_jsonable(clip.analysis)),
                      clip.video_sha256, *[s[c] for c in SUMMARY_COLUMNS]))
         return sid
+
+    def update_details(self, session_id: int, details: Any, *,
+                       session_date: date | None = None) -> None:
+        """Replace a stored session's details (and date) after it was saved."""
+        with self._tx() as cur:
+            cur.execute("UPDATE sessions SET details_json = ?, session_date = "
+                        "COALESCE(?, session_date) WHERE id = ?",
+                        (json.dumps(to_jsonable(details)),
+                         session_date.isoformat() if session_date else None, session_id))
+            if cur.rowcount == 0:
+                raise KeyError(f"no stored session with id {session_id}")
 
     def sessions(self, runner: str) -> pd.DataFrame:
         """One row per stored clip of the runner, oldest first, with the key numbers.
@@ -357,8 +410,9 @@ class History:
     def load_session(self, session_id: int) -> StoredSession:
         """Reopen a stored session with its full analyses."""
         row = self._read(lambda c: c.execute(
-            "SELECT s.id, r.name, s.session_date, s.label, s.comparison_json, s.findings_json "
-            "FROM sessions s JOIN runners r ON r.id = s.runner_id WHERE s.id = ?",
+            "SELECT s.id, r.name, s.session_date, s.label, s.comparison_json, s.findings_json, "
+            "s.details_json FROM sessions s JOIN runners r ON r.id = s.runner_id "
+            "WHERE s.id = ?",
             (session_id,)).fetchone())
         if row is None:
             raise KeyError(f"no stored session with id {session_id}")
@@ -367,9 +421,14 @@ class History:
             "WHERE session_id = ? ORDER BY id", (session_id,)).fetchall())
         clips = [StoredClip(name, role, ClipAnalysis.from_dict(json.loads(blob)), sha)
                  for name, role, blob, sha in rows]
+        pictures = self._read(lambda c: c.execute(
+            "SELECT caption, jpeg FROM pictures WHERE session_id = ? ORDER BY id",
+            (session_id,)).fetchall())
         return StoredSession(int(row[0]), row[1], date.fromisoformat(row[2]), row[3], clips,
                              json.loads(row[4]) if row[4] else None,
-                             json.loads(row[5]) if row[5] else None)
+                             json.loads(row[5]) if row[5] else None,
+                             json.loads(row[6]) if row[6] else None,
+                             [(str(c), bytes(j)) for c, j in pictures])
 
     def runner_videos(self, runner: str) -> set[str]:
         """SHA-256 of every video stored for the runner (to delete its files elsewhere)."""

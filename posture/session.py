@@ -34,6 +34,7 @@ from posture.findings.rules import (
     report_or_levels,
     usual_range_text,
 )
+from posture.history import StoredSession
 from posture.metrics.registry import spec
 from posture.report import plots
 from posture.report.annotate import annotate_frame, context_from_view
@@ -42,6 +43,7 @@ from posture.report.keyframes import KeyFrames, frame_at, key_frames
 from posture.report.pdf import FindingText, ReportContent, build_pdf
 from posture.results import ClipAnalysis
 from posture.stats.compare import Comparison, compare_clips, compare_windows
+from posture.stats.sides import left_right_table
 from posture.track import PoseTrack
 from posture.wording import MIN_CLIP_S
 
@@ -70,6 +72,74 @@ class AnalysedClip:
     track: PoseTrack | None = None
 
 
+PAIN_SIDES: tuple[str, ...] = ("", "none", "left", "right", "both sides")
+"""Where the runner has pain ("" not asked)."""
+
+
+@dataclass
+class Visit:
+    """What a clinic records with a session besides the clips; every field optional."""
+
+    patient_id: str = ""
+    pain_side: str = ""
+    """One of :data:`PAIN_SIDES`."""
+    pain_score: int | None = None
+    """Pain now, 0 (none) to 10 (worst imaginable)."""
+    shoes: str = ""
+    notes: str = ""
+    """The clinician's notes, printed on the report's first page."""
+    report_metrics: list[str] | None = None
+    """Metrics of the findings that go in the report, in the findings' order; None: all."""
+
+    def __post_init__(self) -> None:
+        if self.pain_side not in PAIN_SIDES:
+            raise ValueError(f"pain side must be one of {PAIN_SIDES}, not {self.pain_side!r}")
+        if self.pain_score is not None and not 0 <= self.pain_score <= 10:
+            raise ValueError(f"pain score must be 0 to 10, not {self.pain_score}")
+
+    def to_dict(self) -> dict:
+        return {"patient_id": self.patient_id, "pain_side": self.pain_side,
+                "pain_score": self.pain_score, "shoes": self.shoes, "notes": self.notes,
+                "report_metrics": self.report_metrics}
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> Visit:
+        """A stored visit; unknown keys are ignored and a value out of range is dropped
+        (a hand-edited history must not stop a session from reopening)."""
+        d = d or {}
+        side = d.get("pain_side") or ""
+        score = d.get("pain_score")
+        metrics = d.get("report_metrics")
+        return cls(patient_id=str(d.get("patient_id") or ""),
+                   pain_side=side if side in PAIN_SIDES else "",
+                   pain_score=int(score) if isinstance(score, int | float)
+                   and 0 <= score <= 10 else None,
+                   shoes=str(d.get("shoes") or ""), notes=str(d.get("notes") or ""),
+                   report_metrics=[str(m) for m in metrics] if isinstance(metrics, list)
+                   else None)
+
+    def lines(self) -> list[tuple[str, str]]:
+        """(label, value) of each field given, for a page or a report."""
+        out = []
+        if self.patient_id:
+            out.append(("Patient ID", self.patient_id))
+        if self.pain_side or self.pain_score is not None:
+            score = "" if self.pain_score is None else f"{self.pain_score}/10"
+            side = "" if self.pain_side in ("", "none") else self.pain_side
+            out.append(("Pain", ", ".join(x for x in (score, side) if x) or "none"))
+        if self.shoes:
+            out.append(("Shoes", self.shoes))
+        return out
+
+
+def speed_text(speed_kmh: float | None) -> str:
+    """Treadmill speed with its pace: "12 km/h (5:00 min/km)"; "" when not given."""
+    if not speed_kmh or not math.isfinite(speed_kmh) or speed_kmh <= 0:
+        return ""
+    pace_s = round(3600 / speed_kmh)
+    return f"{speed_kmh:g} km/h ({pace_s // 60}:{pace_s % 60:02d} min/km)"
+
+
 @dataclass
 class Session:
     runner: str
@@ -84,6 +154,10 @@ class Session:
     has no single comparison; its ``findings`` merge those of the parts."""
     marks: tuple[plots.Mark, ...] = ()
     """Moments marked on the plots: the cues of a live session (``posture.live.report``)."""
+    visit: Visit = field(default_factory=Visit)
+    saved_key_frames: list[tuple[str, np.ndarray]] = field(default_factory=list)
+    """Key frames kept with a stored session (caption, RGB): shown when it is reopened
+    without its videos."""
 
     @property
     def view_pair(self) -> bool:
@@ -119,11 +193,13 @@ class Session:
 def build_session(clips: list[AnalysedClip], *, runner: str = "",
                   session_date: date | None = None,
                   treadmill_speed_kmh: float | None = None,
-                  labels: tuple[str, str] | None = None) -> Session:
+                  labels: tuple[str, str] | None = None, visits: bool = False) -> Session:
     """Compare (early vs late in one clip, or the two clips) and rank the findings.
 
     ``labels`` name the two sides (default "early"/"late" or "fresh"/"fatigued"). Two clips
     with the roles "side" and "frontal" make a view pair (:func:`build_view_pair`).
+    ``visits``: the two clips are visits weeks apart (older first), so the findings speak
+    of change since the last visit rather than of fatigue.
     """
     if not 1 <= len(clips) <= 2:
         raise ValueError("a session holds one or two clips")
@@ -134,6 +210,8 @@ def build_session(clips: list[AnalysedClip], *, runner: str = "",
     if len(clips) == 2:
         comparison = compare_clips(analyses[0], analyses[1],
                                    labels=labels or ("fresh", "fatigued"))
+        if visits:
+            comparison = replace(comparison, mode="visits")
     else:
         comparison = judge_change(compare_windows(analyses[0],
                                                   labels=labels or ("early", "late")))
@@ -367,6 +445,8 @@ def key_frame_images(session: Session, *,
                      max_side_px: int = 720) -> list[tuple[str, np.ndarray]]:
     """Annotated frames: A and B at initial contact, then A and B at midstance (for a view
     pair: those four for each clip, captions starting with the view)."""
+    if any(c.video_path is None or c.track is None for c in session.clips):
+        return list(session.saved_key_frames)  # reopened without its videos
     if session.view_pair:
         return [img for p in session.parts
                 for img in _key_frame_images(p, max_side_px=max_side_px,
@@ -398,12 +478,56 @@ def all_findings(session: Session) -> list[Finding]:
     return [*session.findings.shown, *session.findings.more]
 
 
+def report_findings(session: Session) -> list[Finding]:
+    """The findings with advice the clinician kept for the report (all when none chosen)."""
+    chosen = session.visit.report_metrics
+    found = all_findings(session)
+    return found if chosen is None else [f for f in found if f.metric in chosen]
+
+
+def key_answer(session: Session) -> str:
+    """The session's answer in a sentence: what stands out, with its numbers, or why
+    nothing does."""
+    fr = session.findings
+    if not fr.shown:
+        return nothing_stands_out(change_judged(session), len(fr.to_check))
+    items = []
+    for f in fr.shown:
+        title = f.display_title
+        title = title[0].lower() + title[1:] if title[1:2].islower() else title
+        items.append(f"{title}, {f.headline}" if f.headline else title)
+    lead = "One thing stands out" if len(items) == 1 else f"{len(items)} things stand out"
+    listed = items[0] if len(items) == 1 else "; ".join(items[:-1]) + "; and " + items[-1]
+    return f"{lead}: {listed}."
+
+
 def finding_text(f: Finding) -> FindingText:
     if f.to_check:
         return FindingText(title=f.display_title, body=f"{f.measured} {f.unsure_text()}")
-    body = (f"{f.measured} Confidence: {f.confidence} ({f.confidence_reason}). "
-            f"Why it matters: {f.meaning}")
-    return FindingText(title=f.display_title, body=body, action=" ".join(f.actions))
+    point, where = f.measured_parts()
+    return FindingText(title=f.display_title, body=f"{point} Why it matters: {f.meaning}",
+                       action=" ".join(f.actions), headline=f.headline,
+                       actions=list(f.actions),
+                       confidence=f"Confidence {f.confidence}: {f.confidence_reason}.",
+                       where=where)
+
+
+def left_right_tables(session: Session) -> pd.DataFrame | None:
+    """Left against right of every clip where both legs are seen (a "Clip" column first
+    when there are two)."""
+    tables = []
+    for c in session.clips:
+        t = left_right_table(c.analysis)
+        if len(t):
+            t["Metric"] = t["Metric"] + " (" + t["Unit"] + ")"
+            tables.append(t.drop(columns=["Unit"]).assign(Clip=c.name))
+    if not tables:
+        return None
+    out = pd.concat(tables, ignore_index=True)
+    clip = out.pop("Clip")
+    if len(tables) > 1:
+        out.insert(0, "Clip", clip)
+    return out
 
 
 def session_notes(session: Session) -> list[str]:
@@ -425,7 +549,55 @@ def clip_line(c: AnalysedClip) -> str:
 def session_meta(session: Session) -> dict:
     return {"runner": session.runner, "date": session.session_date.isoformat(),
             "treadmill_speed_kmh": session.treadmill_speed_kmh,
+            "visit": session.visit.to_dict(),
             "clips": [{"name": c.name, "role": c.role} for c in session.clips]}
+
+
+def session_details(session: Session) -> dict:
+    """What the history keeps besides the clips: treadmill speed and the visit's fields."""
+    return {"treadmill_speed_kmh": session.treadmill_speed_kmh,
+            "visit": session.visit.to_dict()}
+
+
+def apply_details(session: Session, details: dict | None) -> Session:
+    """``session`` with stored details (:func:`session_details`) put back."""
+    details = details or {}
+    speed = details.get("treadmill_speed_kmh")
+    return replace(session, visit=Visit.from_dict(details.get("visit")),
+                   treadmill_speed_kmh=float(speed) if isinstance(speed, int | float)
+                   and speed > 0 else None)
+
+
+# ---------------------------------------------------------------------------- history
+def key_frame_jpegs(session: Session, *, max_side_px: int = 640,
+                    quality: int = 85) -> list[tuple[str, bytes]]:
+    """The key frames as (caption, JPEG bytes), to keep with a stored session."""
+    import cv2
+
+    out = []
+    for caption, img in key_frame_images(session, max_side_px=max_side_px):
+        ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(img[..., ::-1]),
+                               [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if ok:
+            out.append((caption, buf.tobytes()))
+    return out
+
+
+def _decode_jpeg(data: bytes) -> np.ndarray | None:
+    import cv2
+
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    return None if img is None else np.ascontiguousarray(img[..., ::-1])
+
+
+def reopen_session(stored: StoredSession) -> Session:
+    """A stored session as it was shown: comparison and findings rebuilt from the stored
+    analyses, the visit's details and the kept key frames put back."""
+    clips = [AnalysedClip(c.clip_name, c.analysis, c.role) for c in stored.clips]
+    session = build_session(clips, runner=stored.runner, session_date=stored.session_date)
+    frames = [(caption, img) for caption, data in stored.pictures
+              if (img := _decode_jpeg(data)) is not None]
+    return replace(apply_details(session, stored.details), saved_key_frames=frames)
 
 
 def comparison_doc(session: Session) -> dict | None:
@@ -468,6 +640,9 @@ def session_pdf(session: Session, *, key_frames_rgb: list[tuple[str, np.ndarray]
     """The PDF report (key frames decoded from the videos unless given)."""
     if key_frames_rgb is None:
         key_frames_rgb = key_frame_images(session, max_side_px=480)
+    facts = list(session.visit.lines())
+    if session.treadmill_speed_kmh:
+        facts.append(("Treadmill", speed_text(session.treadmill_speed_kmh)))
     content = ReportContent(
         runner=session.runner, session_date=session.session_date,
         clips=[clip_line(c) for c in session.clips],
@@ -475,7 +650,9 @@ def session_pdf(session: Session, *, key_frames_rgb: list[tuple[str, np.ndarray]
         key_frames=key_frames_rgb,
         plots_png=overview_pngs(session),
         summary=_pdf_table(session),
-        findings=[finding_text(f) for f in all_findings(session)],
+        facts=facts, key_answer=key_answer(session), notes=session.visit.notes,
+        left_right=left_right_tables(session),
+        findings=[finding_text(f) for f in report_findings(session)],
         to_check=[finding_text(f) for f in session.findings.to_check],
         to_check_title=TO_CHECK_HINT,
         no_findings=nothing_stands_out(change_judged(session), len(session.findings.to_check)),

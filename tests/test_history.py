@@ -72,3 +72,57 @@ def test_bad_requests(db):
         db.save_session("Ana", [])
     with pytest.raises(KeyError):
         db.load_session(999)
+
+
+def test_visit_details_and_key_frames_are_kept_and_can_be_changed(db):
+    details = {"treadmill_speed_kmh": 11.5,
+               "visit": {"patient_id": "PT-7", "pain_side": "right", "pain_score": 4}}
+    sid = db.save_session("Ana", [StoredClip("a.mp4", "single", make_analysis())],
+                          session_date=date(2026, 11, 7), details=details,
+                          pictures=[("Early - landing", b"\xff\xd8jpeg1"),
+                                    ("Late - landing", b"\xff\xd8jpeg2")])
+    s = db.load_session(sid)
+    assert s.details == details
+    assert s.pictures == [("Early - landing", b"\xff\xd8jpeg1"),
+                          ("Late - landing", b"\xff\xd8jpeg2")]
+    db.update_details(sid, {"visit": {"notes": "re-test in 4 weeks"}},
+                      session_date=date(2026, 11, 8))
+    s = db.load_session(sid)
+    assert s.details == {"visit": {"notes": "re-test in 4 weeks"}}
+    assert s.session_date == date(2026, 11, 8) and len(s.pictures) == 2
+    with pytest.raises(KeyError):
+        db.update_details(sid + 99, {})
+    db.delete_runner("Ana")
+    assert db._conn.execute("SELECT COUNT(*) FROM pictures").fetchone()[0] == 0
+
+
+def test_a_history_from_before_details_opens_and_reopens(tmp_path):
+    path = tmp_path / "old.sqlite"
+    old = History(path)
+    sid = old.save_session("Ana", [StoredClip("a.mp4", "single", make_analysis())])
+    old._conn.execute("ALTER TABLE sessions DROP COLUMN details_json")
+    old._conn.execute("DROP TABLE pictures")
+    old.close()
+    h = History(path)  # the columns and the table come back, nothing is lost
+    s = h.load_session(sid)
+    assert s.details is None and s.pictures == [] and s.clips[0].clip_name == "a.mp4"
+    h.close()
+
+
+def test_change_since_last_visit_follows_clips_of_the_same_kind(db):
+    from posture.history import since_last_visit
+
+    def clip(name, role, drift):
+        return StoredClip(name, role, make_analysis(seed=1, lean_drift_deg=drift))
+
+    db.save_session("Ana", [clip("w1.mp4", "single", 0.0)], session_date=date(2026, 11, 1))
+    db.save_session("Ana", [clip("f.mp4", "fresh", 2.0), clip("t.mp4", "fatigued", 6.0)],
+                    session_date=date(2026, 11, 8))
+    db.save_session("Ana", [clip("w3.mp4", "single", 8.0)], session_date=date(2026, 11, 15))
+    db.save_session("Ana", [clip("t2.mp4", "fatigued", 4.0)], session_date=date(2026, 11, 22))
+    df = db.sessions("Ana")
+    ch = since_last_visit(df, ["trunk_lean_deg"])["trunk_lean_deg"]
+    lean = df["trunk_lean_deg"]
+    assert np.isnan(ch[0]) and np.isnan(ch[1]) and np.isnan(ch[2])  # nothing earlier alike
+    assert ch[3] == pytest.approx(lean[3] - lean[0])  # single after single, skipping fresh
+    assert ch[4] == pytest.approx(lean[4] - lean[2])  # fatigued after fatigued

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from posture.report.pdf import latin1
 from posture.session import (
     AnalysedClip,
     build_session,
@@ -118,3 +119,111 @@ def test_pdf_with_key_frames(one_clip):
 def test_key_frames_show_the_same_leg_in_both_windows(one_clip):
     pair = key_frame_pair(one_clip)
     assert pair.a.leg == pair.b.leg
+
+
+def _pages(pdf: bytes) -> list[str]:
+    import io
+
+    from pypdf import PdfReader
+
+    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_visit_fields_make_a_clinical_one_pager(one_clip):
+    from dataclasses import replace
+
+    from posture.session import Visit, all_findings, key_answer
+
+    found = all_findings(one_clip)
+    assert found  # the lean drifts by 6 deg
+    kept, dropped = found[0], found[1:]
+    s = replace(one_clip, treadmill_speed_kmh=11.5, visit=Visit(
+        patient_id="PT-7", pain_side="right", pain_score=4, shoes="Trail shoes",
+        notes="Pain after 8 km. Re-test in 4 weeks.", report_metrics=[kept.metric]))
+    pages = [" ".join(p.split()) for p in _pages(session_pdf(s))]
+    first = pages[0]
+    for shown in ("Runner: Ana", "Patient ID: PT-7", "Pain: 4/10, right", "Shoes: Trail shoes",
+                  "Treadmill: 11.5 km/h (5:13 min/km)", "Key answer", key_answer(s),
+                  f"1. {kept.display_title}", "What to do:", "Clinician's notes",
+                  "Pain after 8 km. Re-test in 4 weeks.", "Please note"):
+        assert " ".join(latin1(shown).split()) in first, shown
+    for f in dropped:  # unticked: not in the report's findings
+        assert f". {f.display_title}" not in " ".join(pages)
+    assert pages[1].startswith("Evidence")  # the evidence starts on its own page
+    assert "Summary with usual ranges" in " ".join(pages[1:])
+
+
+HEADINGS = ("Key answer", "Findings (most relevant first)", "Clinician's notes", "Please note",
+            "Key frames (most representative stride of each part)",
+            "Summary with usual ranges", "Left against right (legs in stance)",
+            "Per stride over the run", "Where to look in the clip",
+            "How far to trust these numbers")
+
+
+def test_no_page_ends_with_a_heading(one_clip):
+    from dataclasses import replace
+
+    from posture.session import Visit
+
+    long_notes = " ".join(["Observed on the treadmill at the usual speed."] * 40)
+    for notes in ("", long_notes):
+        s = replace(one_clip, visit=Visit(notes=notes))
+        for text in _pages(session_pdf(s)):
+            lines = [x.strip() for x in text.splitlines()
+                     if x.strip() and "Stride posture report - page" not in x]
+            assert lines and lines[-1] not in HEADINGS, lines[-3:]
+
+
+def test_visit_values_are_checked_and_stored_ones_forgiven():
+    from posture.session import Visit, speed_text
+
+    with pytest.raises(ValueError):
+        Visit(pain_score=11)
+    with pytest.raises(ValueError):
+        Visit(pain_side="up")
+    v = Visit.from_dict({"pain_score": 14, "pain_side": "up", "shoes": "A", "extra": 1})
+    assert (v.pain_score, v.pain_side, v.shoes) == (None, "", "A")
+    assert Visit.from_dict(Visit(pain_score=0, report_metrics=["x"]).to_dict()) == Visit(
+        pain_score=0, report_metrics=["x"])
+    assert Visit(pain_score=0).lines() == [("Pain", "0/10")]
+    assert speed_text(12.0) == "12 km/h (5:00 min/km)" and speed_text(None) == ""
+
+
+def test_reopened_session_shows_its_key_frames_and_visit(one_clip):
+    from dataclasses import replace
+
+    from posture.history import History, StoredClip
+    from posture.session import (
+        Visit,
+        key_frame_jpegs,
+        reopen_session,
+        session_details,
+    )
+
+    s = replace(one_clip, treadmill_speed_kmh=10.0, visit=Visit(patient_id="PT-7"))
+    h = History(":memory:")
+    sid = h.save_session(s.runner, [StoredClip(c.name, c.role, c.analysis) for c in s.clips],
+                         session_date=s.session_date, details=session_details(s),
+                         pictures=key_frame_jpegs(s))
+    back = reopen_session(h.load_session(sid))
+    assert back.clips[0].video_path is None  # the video is not needed any more
+    assert back.visit == s.visit and back.treadmill_speed_kmh == 10.0
+    shown, first = key_frame_images(back), key_frame_images(s)
+    assert [c for c, _ in shown] == [c for c, _ in first] and len(shown) == 4
+    for (_, a), (_, b) in zip(shown, first, strict=True):
+        assert a.shape == b.shape
+        assert np.abs(a.astype(int) - b.astype(int)).mean() < 3  # JPEG, same picture
+    h.close()
+
+
+def test_visits_weeks_apart_speak_of_change_since_the_last_visit():
+    a = AnalysedClip("week1.mp4", make_analysis(seed=1, lean_drift_deg=0.0), "fresh")
+    b = AnalysedClip("week4.mp4", make_analysis(seed=2, lean_drift_deg=0.0), "fatigued")
+    b.analysis.strides["trunk_lean_deg"] += 5.0
+    s = build_session([a, b], runner="Ben", labels=("07 Nov", "28 Nov"), visits=True)
+    lean = next(f for f in s.findings.shown if f.metric == "trunk_lean_deg")
+    assert lean.title.endswith("since the last visit (07 Nov)")
+    assert "tiring" not in lean.meaning and "training load" in lean.meaning
+    tired = build_session([a, b], runner="Ben")  # the same clips as one run: fatigue
+    assert "tiring" in next(f for f in tired.findings.shown
+                            if f.metric == "trunk_lean_deg").meaning

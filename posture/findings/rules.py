@@ -612,7 +612,8 @@ def _change_finding(c: MetricChange, comp: Comparison, later: ClipAnalysis | Non
     ratio = min(abs(c.change) / s.sdd, 4.0)
     if c.direction == "worse":
         severity = fam["relevance"] * (ratio + _level_bonus(level))
-        meaning = f"{fam['meaning']} {adv['fatigue_meaning'].format(when=when)}"
+        why_now = adv["visit_meaning" if comp.mode == "visits" else "fatigue_meaning"]
+        meaning = f"{fam['meaning']} {why_now.format(when=when)}"
         actions = [*fam["cues"], *fam["strength"]]
     elif c.direction == "different":
         severity = fam["relevance"] * 0.5 * ratio
@@ -800,6 +801,8 @@ def _when(comp: Comparison) -> str:
     a, b = comp.labels
     if comp.mode == "windows":
         return "late in the run" if (a, b) == ("early", "late") else f"in the {b} part of the run"
+    if comp.mode == "visits":
+        return f"since the last visit ({a})"
     return f"in the {b} clip"
 
 

@@ -74,7 +74,12 @@ def _label(img: np.ndarray, text: str, org: np.ndarray, colour: tuple[int, int, 
     """Text with a dark box behind it so it reads on any background."""
     font, fs, th = cv2.FONT_HERSHEY_SIMPLEX, 0.55 * s, max(1, round(1.3 * s))
     (w, h), base = cv2.getTextSize(text, font, fs, th)
-    x = int(np.clip(org[0], 2, img.shape[1] - w - 2))
+    room = img.shape[1] - 14  # the box's margins stay inside too
+    if w > room:  # a narrow (portrait) frame: smaller text rather than a cut label
+        fs *= room / w
+        th = max(1, round(th * room / w))
+        (w, h), base = cv2.getTextSize(text, font, fs, th)
+    x = int(np.clip(org[0], 4, img.shape[1] - w - 5))
     y = int(np.clip(org[1], h + 2, img.shape[0] - base - 2))
     cv2.rectangle(img, (x - 3, y - h - 3), (x + w + 3, y + base + 2), (20, 20, 20), -1)
     cv2.putText(img, text, (x, y), font, fs, colour, th, cv2.LINE_AA)

@@ -229,6 +229,8 @@ def history_figure(sessions: pd.DataFrame, metrics: list[str]) -> Figure:
     axes = fig.subplots(int(np.ceil(n / 2)), 2, squeeze=False).ravel()
     colours = {"fresh": EARLY_COLOUR, "fatigued": LATE_COLOUR}
     dates = pd.to_datetime(sessions["session_date"])
+    # the axis spans the data: a few days around one date, 10% more than weeks of visits
+    pad = max(pd.Timedelta(days=3), (dates.max() - dates.min()) * 0.1)
     for ax, m in zip(axes, metrics, strict=False):
         for role, grp in sessions.assign(_d=dates).groupby("role"):
             ax.plot(grp["_d"], grp[m], "o", ms=6, color=colours.get(str(role), "#555555"),
@@ -236,8 +238,9 @@ def history_figure(sessions: pd.DataFrame, metrics: list[str]) -> Figure:
         ax.set_title(metric_label(m), fontsize=9, loc="left")
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.25)
-        ax.margins(x=0.15, y=0.25)
-        locator = mdates.AutoDateLocator(maxticks=5)
+        ax.margins(y=0.25)
+        ax.set_xlim(dates.min() - pad, dates.max() + pad)
+        locator = mdates.AutoDateLocator(minticks=2, maxticks=5)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     for ax in axes[len(metrics):]:

@@ -125,7 +125,9 @@ class MetricChange:
 class Comparison:
     """Result of :func:`compare_windows` or :func:`compare_clips`."""
 
-    mode: Literal["windows", "clips"]
+    mode: Literal["windows", "clips", "visits"]
+    """``"visits"``: two clips of the same runner weeks apart (compared as clips; the
+    findings then speak of change since the last visit, not of fatigue)."""
     a: WindowInfo
     b: WindowInfo
     changes: dict[str, MetricChange]

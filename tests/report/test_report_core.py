@@ -225,3 +225,30 @@ def test_history_figure_one_dot_per_clip():
     ys = sorted(float(y) for line in ax.lines for y in line.get_ydata())
     assert ys == [5.0, 7.0, 9.0]
     assert not fig.axes[1].get_visible()  # no sway measured: no empty panel
+
+
+def test_a_label_wider_than_a_narrow_frame_is_drawn_whole():
+    from posture.report.annotate import _label
+
+    img = np.zeros((300, 120, 3), np.uint8)
+    _label(img, "Late - landing (stride 73, left leg)", np.array([10, 30]), (255, 255, 255), 1.0)
+    text = np.flatnonzero((img[..., 0] > 100).any(axis=0))  # columns with letters
+    box = np.flatnonzero((img[..., 0] == 20).any(axis=0))  # the dark box behind them
+    assert text.size and box.size
+    assert box.min() > 0 and box.max() < 119  # the whole box, so every letter, fits
+    assert text.max() - text.min() > 80  # shrunk to fit, not to a dot
+
+
+def test_history_date_axis_spans_the_data():
+    import matplotlib.dates as mdates
+
+    same_day = pd.DataFrame({"session_date": ["2026-11-30"] * 2, "role": ["single"] * 2,
+                             "trunk_lean_deg": [5.0, 6.0]})
+    lo, hi = plots.history_figure(same_day, ["trunk_lean_deg"]).axes[0].get_xlim()
+    assert hi - lo <= 7  # days, not the years matplotlib's default gives one date
+    weeks = pd.DataFrame({"session_date": ["2026-09-01", "2026-11-30"], "role": ["single"] * 2,
+                          "trunk_lean_deg": [5.0, 6.0]})
+    lo, hi = plots.history_figure(weeks, ["trunk_lean_deg"]).axes[0].get_xlim()
+    span = mdates.date2num(pd.Timestamp("2026-11-30")) - mdates.date2num(
+        pd.Timestamp("2026-09-01"))
+    assert span < hi - lo <= 1.25 * span

@@ -1,0 +1,73 @@
+"""The visit record under a result: who, when, pain, speed, shoes, the clinician's notes and
+which findings go in the report. Kept with the session (and in the history once saved)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+from ui_core import md
+
+from posture.session import PAIN_SIDES, Session, Visit, all_findings
+
+NOT_ASKED = "not asked"
+
+
+def _pain_score(visit: Visit, key: str) -> int | None:
+    options = [NOT_ASKED, *(str(k) for k in range(11))]
+    now = NOT_ASKED if visit.pain_score is None else str(visit.pain_score)
+    pick = st.select_slider("Pain now (0 none - 10 worst)", options, value=now,
+                            key=f"rec_pain_{key}")
+    return None if pick == NOT_ASKED else int(pick)
+
+
+def _report_metrics(session: Session, key: str) -> list[str] | None:
+    """Ticks: which findings with advice go in the report (all by default)."""
+    found = all_findings(session)
+    if not found:
+        return None
+    st.markdown("**Findings in the report**")
+    chosen = session.visit.report_metrics
+    picked = [f.metric for f in found
+              if st.checkbox(f.display_title, value=chosen is None or f.metric in chosen,
+                             key=f"rec_f_{key}_{f.metric}")]
+    return None if len(picked) == len(found) else picked
+
+
+def render_record(session: Session, key: str) -> Session | None:
+    """The form; returns the session with the new details when they were changed."""
+    st.markdown("### Visit record and report")
+    v = session.visit
+    with st.form(f"record_{key}", border=True):
+        name_col, day_col = st.columns(2)
+        runner = name_col.text_input("Runner name", session.runner, key=f"rec_name_{key}")
+        day = day_col.date_input("Date of the run", session.session_date,
+                                 key=f"rec_date_{key}")
+        pid_col, speed_col = st.columns(2)
+        patient = pid_col.text_input("Patient ID (optional)", v.patient_id,
+                                     key=f"rec_pid_{key}")
+        speed = speed_col.number_input("Treadmill speed (km/h, optional)", 0.0, 30.0,
+                                       float(session.treadmill_speed_kmh or 0.0), step=0.5,
+                                       key=f"rec_speed_{key}")
+        side_col, score_col = st.columns(2)
+        with side_col:
+            side = st.selectbox("Pain side", PAIN_SIDES, PAIN_SIDES.index(v.pain_side),
+                                format_func=lambda s: s or NOT_ASKED, key=f"rec_side_{key}")
+        with score_col:
+            score = _pain_score(v, key)
+        shoes = st.text_input("Shoes (optional)", v.shoes, key=f"rec_shoes_{key}")
+        notes = st.text_area("Clinician's notes (printed on the report)", v.notes,
+                             key=f"rec_notes_{key}")
+        metrics = _report_metrics(session, key)
+        done = st.form_submit_button("Keep these details")
+    if not done:
+        return None
+    visit = Visit(patient_id=patient.strip(), pain_side=side, pain_score=score,
+                  shoes=shoes.strip(), notes=notes.strip(), report_metrics=metrics)
+    return replace(session, runner=" ".join(runner.split()), session_date=day,
+                   treadmill_speed_kmh=speed or None, visit=visit)
+
+
+def record_notice(session: Session) -> str:
+    who = md(session.runner) if session.runner else "this session"
+    return f"Visit details kept for {who}; the PDF report uses them."
