@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-shared test test-slow test-all test-ci lint bench samples screenshots clean
+.PHONY: run run-shared test test-slow test-all test-ci lint bench samples screenshots axe clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -24,7 +24,15 @@ run: $(STAMP)
 run-shared: $(STAMP)
 	$(BIN)/streamlit run app/streamlit_app.py --server.address 0.0.0.0 --browser.serverAddress "$$(hostname)"
 
-test: $(STAMP)
+# axe-core (npm package) for the accessibility browser test, in ./node_modules (gitignored);
+# without npm the test skips and says why.
+AXE := node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --no-save --no-package-lock --no-audit --no-fund axe-core@4 \
+		|| echo "axe-core could not be installed; the accessibility test will skip"
+axe: $(AXE)
+
+test: $(STAMP) $(AXE)
 	$(BIN)/ruff check posture app tests benchmarks
 	$(BIN)/python -m pytest -q
 
@@ -57,7 +65,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
-screenshots: $(STAMP)
+# The README's pictures: desktop result, phone view, the two-camera report (docs/screenshots).
+screenshots: $(STAMP) $(AXE)
 	POSTURE_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/app/test_browser.py
 
 samples: $(STAMP)

@@ -31,7 +31,7 @@ from ui_core import (
 )
 from ui_history import render_history, render_save, update_saved
 from ui_inputs import sidebar_request
-from ui_record import record_notice, render_record
+from ui_record import forget_record, record_notice, render_record
 from ui_result import forget_report, render_files, render_session
 
 from posture.errors import PostureError
@@ -88,8 +88,24 @@ def analyse(request: AppRequest) -> Session | None:
     return None
 
 
+FOLD_SIDEBAR = """<script>
+// On a narrow screen the sidebar covers the result: fold it once the result is there.
+if (window.innerWidth < 768) {
+  const b = document.querySelector("[data-testid='stSidebarCollapseButton'] button");
+  if (b) b.click();
+}
+</script>"""
+
+
+def fold_sidebar_on_phone() -> None:
+    """Fold the sidebar after Analyse on a phone (Streamlit leaves it open over the page)."""
+    st.html(FOLD_SIDEBAR, unsafe_allow_javascript=True)
+
+
 def show(session: Session, key: str | None = None) -> None:
     """Make ``session`` the one on the page; ``key`` names its cached pictures."""
+    if st.session_state.get("session") is not session:
+        forget_record()  # the visit record's fields start from this session's values
     st.session_state["session"] = session
     st.session_state["session_key"] = key or uuid.uuid4().hex[:8]
 
@@ -151,13 +167,15 @@ def main() -> None:
             if session is not None:
                 show(session)
                 st.session_state["is_demo"] = False
+                fold_sidebar_on_phone()
         elif "session" not in st.session_state:
             demo()
     if st.session_state.pop("go_result", False):  # a session was just reopened or compared
         st.session_state["main_tabs"] = "Result"
-    # keyed: the chosen tab survives reruns (a control touched in History stays there)
+    # Stateful tabs: the chosen tab survives reruns (a control touched in History stays
+    # there) and the app can switch to Result after a reopen.
     result_tab, history_tab, film_tab = st.tabs(["Result", "History", "How to film"],
-                                                 key="main_tabs")
+                                                 key="main_tabs", on_change="rerun")
     with result_tab:
         session = st.session_state.get("session")
         if session is None:

@@ -332,3 +332,30 @@ class ProgressClock:
             left = (now - self.first_t) / rate_done * (total - done)
             return frac, f"{done} of {total} frames - about {left:.0f} s left"
         return frac, f"{done} of {total} frames"
+
+
+def picture_html(data: bytes, alt: str, *, caption: str = "", mime: str = "image/png",
+                 max_height: str = "85vh") -> str:
+    """An image as HTML with real alt text (``st.image`` writes only an index as alt), its
+    caption under it, never wider than its column nor taller than ``max_height``."""
+    import base64
+    import html
+
+    src = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    cap = (f"<figcaption style='font-size:0.875rem;opacity:0.75;text-align:center'>"
+           f"{html.escape(caption)}</figcaption>") if caption else ""
+    return (f"<figure style='margin:0 0 0.5rem 0;text-align:center'><img src='{src}' "
+            f"alt='{html.escape(alt, quote=True)}' style='max-width:100%;"
+            f"max-height:{max_height};height:auto;width:auto'>{cap}</figure>")
+
+
+def jpeg_bytes(image_rgb, quality: int = 88) -> bytes:
+    """JPEG bytes of an RGB picture (smaller than PNG for video frames)."""
+    import cv2
+    import numpy as np
+
+    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(image_rgb[..., ::-1]),
+                           [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise StorageError("A picture could not be encoded.")
+    return buf.tobytes()

@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
-from ui_core import clip_sha256, delete_runner_files, md
+from ui_core import clip_sha256, delete_runner_files, md, picture_html
 from ui_result import forget_pictures
 
 from posture.errors import PostureError
@@ -116,6 +116,13 @@ def _table(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def history_alt_text(df: pd.DataFrame) -> str:
+    """The history chart in words: which measures, over which dates."""
+    names = [spec(c).label for c in SUMMARY_COLUMNS if c in df and df[c].notna().any()]
+    return (f"{', '.join(names)} per stored clip from {df['session_date'].min():%d %b %Y} to "
+            f"{df['session_date'].max():%d %b %Y}, {plural(len(df), 'clip')}.")
+
+
 def reopen(session_id: int) -> Session:
     return reopen_session(history().load_session(session_id))
 
@@ -153,9 +160,8 @@ def render_history() -> Session | None:
                "session's clip of the same kind).")
     if len(df) >= 2:
         fig = history_figure(df, list(SUMMARY_COLUMNS))
-        st.image(figure_png(fig, dpi=110), width="stretch",
-                 caption="Median per clip over the visits; blue fresh, orange fatigued, "
-                         "grey whole runs.")
+        st.html(picture_html(figure_png(fig, dpi=110), history_alt_text(df), caption=(
+            "Median per clip over the visits; blue fresh, orange fatigued, grey whole runs.")))
     out = None
     labels = {i: f"{r.session_date} - {r.clip_name} ({r.role})" for i, r in df.iterrows()}
     sid = st.selectbox("Session", sorted(set(df["session_id"]), reverse=True), key="hist_sid",

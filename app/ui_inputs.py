@@ -12,8 +12,10 @@ from ui_core import (
     MAX_UPLOAD_MB,
     AppRequest,
     ClipRequest,
+    jpeg_bytes,
     list_samples,
     md,
+    picture_html,
     sample_pair,
     sample_view_pair,
     store_upload,
@@ -78,8 +80,12 @@ def _runner_pick(path: Path, key: str, start_s: float | None
         if not found.boxes_px:
             st.info(f"No person was found on the frame at {found.t_s:.1f} s; try another time.")
             return None, None
-        st.image(draw_people(found.image_rgb, found.boxes_px, found.scale),
-                 caption=f"People found at {found.t_s:.1f} s", width="stretch")
+        st.html(picture_html(
+            jpeg_bytes(draw_people(found.image_rgb, found.boxes_px, found.scale)),
+            f"The frame at {found.t_s:.1f} s with the {len(found.boxes_px)} found "
+            f"{'person' if len(found.boxes_px) == 1 else 'people'} each in a numbered box.",
+            caption=f"People found at {found.t_s:.1f} s",
+            mime="image/jpeg"))
         names = [AUTO_RUNNER] + [f"Person {k}" for k in range(1, len(found.boxes_px) + 1)]
         pick = st.radio("The runner is", names, key=f"pick_{key}")
         if pick == AUTO_RUNNER:

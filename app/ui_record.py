@@ -17,7 +17,7 @@ def _pain_score(visit: Visit, key: str) -> int | None:
     options = [NOT_ASKED, *(str(k) for k in range(11))]
     now = NOT_ASKED if visit.pain_score is None else str(visit.pain_score)
     pick = st.select_slider("Pain now (0 none - 10 worst)", options, value=now,
-                            key=f"rec_pain_{key}")
+                            key="rec_pain")
     return None if pick == NOT_ASKED else int(pick)
 
 
@@ -30,8 +30,18 @@ def _report_metrics(session: Session, key: str) -> list[str] | None:
     chosen = session.visit.report_metrics
     picked = [f.metric for f in found
               if st.checkbox(f.display_title, value=chosen is None or f.metric in chosen,
-                             key=f"rec_f_{key}_{f.metric}")]
+                             key=f"rec_f_{f.metric}")]
     return None if len(picked) == len(found) else picked
+
+
+RECORD_PREFIX = "rec_"
+"""Keys of the form's fields: one set for the session on the page (:func:`forget_record`
+when another session is shown, so its fields start from that session's values)."""
+
+
+def forget_record() -> None:
+    for k in [k for k in st.session_state if str(k).startswith(RECORD_PREFIX)]:
+        del st.session_state[k]
 
 
 def render_record(session: Session, key: str) -> Session | None:
@@ -40,24 +50,24 @@ def render_record(session: Session, key: str) -> Session | None:
     v = session.visit
     with st.form(f"record_{key}", border=True):
         name_col, day_col = st.columns(2)
-        runner = name_col.text_input("Runner name", session.runner, key=f"rec_name_{key}")
+        runner = name_col.text_input("Runner name", session.runner, key="rec_name")
         day = day_col.date_input("Date of the run", session.session_date,
-                                 key=f"rec_date_{key}")
+                                 key="rec_date")
         pid_col, speed_col = st.columns(2)
         patient = pid_col.text_input("Patient ID (optional)", v.patient_id,
-                                     key=f"rec_pid_{key}")
+                                     key="rec_pid")
         speed = speed_col.number_input("Treadmill speed (km/h, optional)", 0.0, 30.0,
                                        float(session.treadmill_speed_kmh or 0.0), step=0.5,
-                                       key=f"rec_speed_{key}")
+                                       key="rec_speed")
         side_col, score_col = st.columns(2)
         with side_col:
             side = st.selectbox("Pain side", PAIN_SIDES, PAIN_SIDES.index(v.pain_side),
-                                format_func=lambda s: s or NOT_ASKED, key=f"rec_side_{key}")
+                                format_func=lambda s: s or NOT_ASKED, key="rec_side")
         with score_col:
             score = _pain_score(v, key)
-        shoes = st.text_input("Shoes (optional)", v.shoes, key=f"rec_shoes_{key}")
+        shoes = st.text_input("Shoes (optional)", v.shoes, key="rec_shoes")
         notes = st.text_area("Clinician's notes (printed on the report)", v.notes,
-                             key=f"rec_notes_{key}")
+                             key="rec_notes")
         metrics = _report_metrics(session, key)
         done = st.form_submit_button("Keep these details")
     if not done:

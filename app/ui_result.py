@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from matplotlib.figure import Figure
 from streamlit.delta_generator import DeltaGenerator
-from ui_core import md, upload_dir
+from ui_core import jpeg_bytes, md, picture_html, upload_dir
 
 from posture.analysis.quality import is_pose_flag
 from posture.errors import PostureError
@@ -20,17 +20,21 @@ from posture.findings.rules import SHORT_CLIP_CODE, TO_CHECK_HINT, Finding, noth
 from posture.metrics.registry import spec
 from posture.report import export
 from posture.report.annotate import context_from_view
+from posture.report.keyframes import side_by_side
 from posture.report.plots import figure_png
 from posture.report.video_out import write_annotated_mp4
 from posture.results import QualityFlag
 from posture.session import (
+    PHONE_PLOT_IN,
+    PHONE_PLOT_PT,
     VIEW_TITLES,
     Session,
     annotated_frame,
     change_judged,
+    key_answer,
     key_frame_images,
     metric_figure,
-    overview_figure,
+    plot_alt_text,
     plotted_metrics,
     session_json,
     session_pdf,
@@ -92,6 +96,7 @@ def view_text(session: Session) -> list[str]:
 def render_header(session: Session) -> None:
     who = session.runner or "Unnamed runner"
     st.header(f"{md(who)} - {session.session_date:%d %b %Y} - {md(session.title)}")
+    st.markdown(f"**{md(key_answer(session))}**")  # the answer first, on a phone's first screen
     facts = [f"{label}: {md(value)}" for label, value in session.visit.lines()]
     if session.treadmill_speed_kmh:
         facts.append(f"Treadmill {speed_text(session.treadmill_speed_kmh)}")
@@ -219,13 +224,13 @@ def render_warnings(session: Session, *, skip: list[QualityFlag] = ()) -> None:
 
 def render_key_frames(session: Session, key: str) -> None:
     st.markdown("### Same moment of the stride, side by side")
-    if any(c.video_path is None for c in session.clips):
-        st.info("The video of this session is not on this machine any more, so frames "
-                "cannot be shown; numbers and plots are below.")
-        return
+    # a reopened session shows the frames kept with it in the history
     frames = _memo(key, "key_frames", lambda: key_frame_images(session, max_side_px=640))
     if not frames:
-        st.info("No complete stride to show.")
+        st.info("The video of this session is not on this machine any more and no frames "
+                "were kept with it; numbers and plots are below."
+                if any(c.video_path is None for c in session.clips)
+                else "No complete stride to show.")
         return
     if session.clips[0].analysis.view.view == "side":
         st.caption("Most typical stride of each part. Yellow: trunk line with its angle from "
@@ -235,12 +240,24 @@ def render_key_frames(session: Session, key: str) -> None:
         st.caption("Most typical stride of each part. Yellow: trunk line and its sideways "
                    "angle from true vertical. Green: hip line against true horizontal "
                    "(white dashes); a dropping hip on the swing side is pelvic drop.")
-    portrait = frames[0][1].shape[0] > frames[0][1].shape[1]
-    per_row = 4 if portrait else 2  # keep tall phone clips from filling the screen
-    for k in range(0, len(frames), per_row):
-        cols = st.columns(per_row)
-        for col, (caption, img) in zip(cols, frames[k:k + per_row], strict=False):
-            col.image(img, caption=caption, width="stretch")
+    legend = _frame_legend(session)
+    for k in range(0, len(frames), 2):
+        pair = frames[k:k + 2]
+        picture = _memo(key, f"pair_{k}", lambda pair=pair: jpeg_bytes(
+            side_by_side([img for _, img in pair])))
+        names = [caption for caption, _ in pair]
+        alt = " Right: ".join(names) + ". " + legend
+        st.html(picture_html(picture, "Left: " + alt if len(pair) == 2 else alt,
+                             caption="  |  ".join(names), mime="image/jpeg",
+                             max_height="70vh"))
+
+
+def _frame_legend(session: Session) -> str:
+    if session.clips[0].analysis.view.view == "side":
+        return ("Drawn on the runner: the trunk line with its angle from vertical, the shin "
+                "at landing and how far the foot lands ahead of the hips.")
+    return ("Drawn on the runner: the trunk line with its sideways angle and the hip line "
+            "against horizontal.")
 
 
 def render_scrubber(session: Session, key: str) -> None:
@@ -255,9 +272,9 @@ def render_scrubber(session: Session, key: str) -> None:
         row = st.slider("Frame", 0, len(t) - 1, len(t) // 2, key=f"scrub_{key}_{name}",
                         help="Drag to step through the analysed frames.")
         img = annotated_frame(clip, row, caption=f"{t[row]:.2f} s", max_side_px=640)
-        portrait = img.shape[0] > img.shape[1]
-        st.image(img, caption=f"{name} at {t[row]:.2f} s",
-                 width=360 if portrait else "stretch")
+        st.html(picture_html(jpeg_bytes(img), f"Frame at {t[row]:.2f} s of {name} with the "
+                             "analysis drawn on the runner.", caption=f"{name} at {t[row]:.2f} s",
+                             mime="image/jpeg", max_height="70vh"))
 
 
 def render_plots(session: Session, key: str) -> None:
@@ -266,29 +283,64 @@ def render_plots(session: Session, key: str) -> None:
     shade = (f"Shaded: {a_lab} (blue) and {b_lab} (orange) parts; thick lines: their medians."
              if not session.two_clips else f"Blue: {a_lab} clip; orange: {b_lab} clip.")
     st.caption(f"Each dot is one stride. {shade} Green band: usual range; amber: watch range.")
-    st.image(_memo(key, "overview", lambda: _png(overview_figure(session))), width="stretch")
     metrics = plotted_metrics(session)
-    if metrics:
-        m = st.selectbox("Look at one measure", metrics, key=f"metric_{key}",
+    shown = metrics[:6]
+    for k in range(0, len(shown), 2):  # two per row; a phone stacks them, each legible
+        cols = st.columns(2)
+        for col, m in zip(cols, shown[k:k + 2], strict=False):
+            with col:
+                _plot(session, key, m)
+    rest = metrics[6:]
+    if rest:
+        m = st.selectbox("Look at one more measure", rest, key=f"metric_{key}",
                          format_func=lambda c: f"{spec(c).label} ({spec(c).unit})")
-        st.image(_memo(key, f"fig_{m}", lambda: _png(metric_figure(session, m))),
-                 width="stretch")
+        _plot(session, key, m)
     if session.comparison is not None:
         st.markdown("### Summary")
-        table = summary_table(session.comparison)
-        st.dataframe(table.style.apply(_verdict_colours, axis=1), hide_index=True,
-                     width="stretch", height=36 * (len(table) + 1) + 4)
+        st.html(summary_html(summary_table(session.comparison), session.labels))
         st.caption("Change = later minus earlier. 'Changed' needs a change that stays clear "
                    "after allowing for testing every measure at once (false discovery rate "
                    "5%) and that is larger than video can reliably detect.")
+        with st.expander("All columns (95% interval, strides)"):
+            st.dataframe(summary_table(session.comparison), hide_index=True, width="stretch")
 
 
-def _verdict_colours(row: pd.Series) -> list[str]:
-    """Shade a summary row by its verdict: worse red, better green."""
-    v = str(row.get("Verdict", ""))
-    colour = ("background-color: #fde2dd" if "worse" in v else
-              "background-color: #dff3e0" if "better" in v else "")
-    return [colour] * len(row)
+def _plot(session: Session, key: str, metric: str) -> None:
+    png = _memo(key, f"fig_{metric}", lambda: _png(metric_figure(
+        session, metric, size_in=PHONE_PLOT_IN, fontsize_pt=PHONE_PLOT_PT, legend=False)))
+    st.html(picture_html(png, plot_alt_text(session, metric)))
+
+
+VERDICT_BACKGROUND = {"worse": "#fde2dd", "better": "#dff3e0"}
+
+
+def summary_html(table: pd.DataFrame, labels: tuple[str, str]) -> str:
+    """The summary as a table that wraps on a phone: measure, both parts, change, verdict
+    and usual range; where the later value lies says it in words under the number."""
+    import html
+
+    a_lab, b_lab = (lab.capitalize() for lab in labels)
+    cue_col = f"{b_lab} vs range"
+    head = ["Measure", a_lab, b_lab, "Change", "Verdict", "Usual range"]
+    rows = []
+    for _, r in table.iterrows():
+        v = str(r["Verdict"])
+        bg = next((c for word, c in VERDICT_BACKGROUND.items() if word in v), "")
+        cue = "" if r[cue_col] == "-" else (f"<br><span style='font-size:0.8em'>"
+                                             f"{html.escape(r[cue_col])}</span>")
+        cells = [f"<th scope='row' style='text-align:left;font-weight:normal'>"
+                 f"{html.escape(r['Metric'])} ({html.escape(r['Unit'])})</th>",
+                 f"<td>{html.escape(r[a_lab])}</td>",
+                 f"<td>{html.escape(r[b_lab])}{cue}</td>",
+                 f"<td>{html.escape(r['Change'])}</td>", f"<td>{html.escape(v)}</td>",
+                 f"<td>{html.escape(r['Usual range'])}</td>"]
+        style = f" style='background:{bg}'" if bg else ""
+        rows.append(f"<tr{style}>{''.join(cells)}</tr>")
+    th = "".join(f"<th scope='col' style='text-align:left'>{html.escape(h)}</th>" for h in head)
+    return ("<table style='width:100%;border-collapse:collapse;font-size:0.875rem;"
+            "line-height:1.3'><caption style='text-align:left;caption-side:top'>"
+            f"{html.escape(a_lab)} against {html.escape(b_lab.lower())}, every measure"
+            f"</caption><thead><tr>{th}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 def render_downloads(session: Session, key: str) -> None:

@@ -361,10 +361,33 @@ def plot_series(session: Session) -> tuple[list[plots.Series], tuple[plots.Windo
     return series, windows
 
 
-def metric_figure(session: Session, metric: str) -> object:
+def metric_figure(session: Session, metric: str, *,
+                  size_in: tuple[float, float] = (6.4, 2.6), fontsize_pt: float = 9.0,
+                  legend: bool = True) -> object:
     series, windows = plot_series(session)
     return plots.metric_figure(series, metric, windows=windows,
-                               band=plots.load_bands().get(metric), marks=session.marks)
+                               band=plots.load_bands().get(metric), marks=session.marks,
+                               size_in=size_in, fontsize_pt=fontsize_pt, legend=legend)
+
+
+#: A plot that stays legible on a phone: 3.6 in wide (about a phone's width at 110 dpi),
+#: titles 12 pt.
+PHONE_PLOT_IN = (3.6, 2.5)
+PHONE_PLOT_PT = 12.0
+
+
+def plot_alt_text(session: Session, metric: str) -> str:
+    """What a per-stride plot shows, in words (for screen readers): the measure, the two
+    parts' means and the usual range."""
+    s = spec(metric)
+    text = f"{s.label} ({s.unit}) per stride over the run"
+    c = session.comparison.changes.get(metric) if session.comparison else None
+    if c is not None and c.a_n and c.b_n:
+        a_lab, b_lab = session.labels
+        text += (f": {a_lab} mean {_fmt(c.a_mean, s.decimals)}, {b_lab} mean "
+                 f"{_fmt(c.b_mean, s.decimals)}")
+    usual = usual_range_text(metric)
+    return text + (f"; usual range {usual}" if usual else "") + "."
 
 
 def overview_figure(session: Session, *, limit: int = 6) -> object:
@@ -597,7 +620,10 @@ def reopen_session(stored: StoredSession) -> Session:
     session = build_session(clips, runner=stored.runner, session_date=stored.session_date)
     frames = [(caption, img) for caption, data in stored.pictures
               if (img := _decode_jpeg(data)) is not None]
-    return replace(apply_details(session, stored.details), saved_key_frames=frames)
+    parts = [replace(p, saved_key_frames=[f for f in frames if f[0].startswith(
+        f"{VIEW_TITLES[p.view]}: ")]) for p in session.parts]  # each camera's tab
+    return replace(apply_details(session, stored.details), saved_key_frames=frames,
+                   parts=parts)
 
 
 def comparison_doc(session: Session) -> dict | None:

@@ -104,3 +104,19 @@ def frame_at(video_path: str, track: object, row: int, *,
         if f.index == want:
             return f.image_rgb, f.scale
     raise UnreadableVideoError(f"Frame {want} of {video_path} could not be decoded again.")
+
+
+def side_by_side(images: list[np.ndarray], *, gap_px: int = 6,
+                 background: int = 255) -> np.ndarray:
+    """RGB images next to each other in one picture, bottoms padded to the tallest, so an
+    early and a late frame stay side by side on any screen width (a phone's too)."""
+    if not images:
+        raise ValueError("side_by_side needs at least one image")
+    h = max(img.shape[0] for img in images)
+    w = sum(img.shape[1] for img in images) + gap_px * (len(images) - 1)
+    out = np.full((h, w, 3), background, np.uint8)
+    x = 0
+    for img in images:
+        out[:img.shape[0], x:x + img.shape[1]] = img
+        x += img.shape[1] + gap_px
+    return out

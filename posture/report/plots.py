@@ -7,6 +7,7 @@ band green (good) and amber (watch).
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import matplotlib
@@ -112,15 +113,16 @@ def metric_label(metric: str) -> str:
 
 def draw_metric(ax: object, series: list[Series], metric: str, *,
                 windows: tuple[Window, ...] = (), band: Band | None = None,
-                marks: tuple[Mark, ...] = ()) -> None:
-    """Per-stride values of ``metric`` against stride start time on ``ax``."""
+                marks: tuple[Mark, ...] = (), fontsize_pt: float = 9.0) -> None:
+    """Per-stride values of ``metric`` against stride start time on ``ax``; the title is
+    ``fontsize_pt``, labels and ticks one and two points smaller."""
     for k, m in enumerate(marks):
         ax.axvline(m.t_s, color=m.colour, lw=1.2, ls="--",
                    label=m.label if k == 0 else None)
     for w in windows:
         ax.axvspan(w.t_start_s, w.t_end_s, color=w.colour, alpha=0.10, lw=0)
         ax.text((w.t_start_s + w.t_end_s) / 2, 1.0, w.label, transform=ax.get_xaxis_transform(),
-                ha="center", va="bottom", fontsize=8, color=w.colour)
+                ha="center", va="bottom", fontsize=fontsize_pt - 1, color=w.colour)
     for s in series:
         if metric not in s.strides.columns:
             continue
@@ -134,9 +136,12 @@ def draw_metric(ax: object, series: list[Series], metric: str, *,
                 ax.hlines(m, w.t_start_s, w.t_end_s, colors=w.colour, lw=2.2)
     if band is not None:
         _draw_band(ax, band, series, metric)
-    ax.set_title(metric_label(metric), fontsize=9, loc="left", pad=12 if windows else 4)
-    ax.set_xlabel("time in clip (s)", fontsize=8)
-    ax.tick_params(labelsize=7)
+    width_in = ax.figure.get_figwidth() * ax.get_position().width
+    chars = max(20, int(width_in * 72 / (0.55 * fontsize_pt)))  # what fits on one line
+    ax.set_title(textwrap.fill(metric_label(metric), chars), fontsize=fontsize_pt, loc="left",
+                 pad=fontsize_pt * 1.4 if windows else 4)
+    ax.set_xlabel("time in clip (s)", fontsize=fontsize_pt - 1)
+    ax.tick_params(labelsize=fontsize_pt - 2)
     ax.grid(alpha=0.25)
 
 
@@ -159,14 +164,17 @@ def _draw_band(ax: object, band: Band, series: list[Series], metric: str) -> Non
 
 def metric_figure(series: list[Series], metric: str, *, windows: tuple[Window, ...] = (),
                   band: Band | None = None, size_in: tuple[float, float] = (6.4, 2.6),
-                  marks: tuple[Mark, ...] = ()) -> Figure:
+                  marks: tuple[Mark, ...] = (), fontsize_pt: float = 9.0,
+                  legend: bool = True) -> Figure:
     """One metric per stride over the run, windows shaded, reference band drawn, marked
-    moments (live cues) as dashed lines."""
+    moments (live cues) as dashed lines; without ``legend`` the caption beside the figure
+    must say what the colours mean."""
     fig = Figure(figsize=size_in, dpi=110, layout="constrained")
     ax = fig.add_subplot()
-    draw_metric(ax, series, metric, windows=windows, band=band, marks=marks)
-    if len(series) > 1 or band is not None or marks:
-        ax.legend(fontsize=7, loc="best", framealpha=0.7)
+    draw_metric(ax, series, metric, windows=windows, band=band, marks=marks,
+                fontsize_pt=fontsize_pt)
+    if legend and (len(series) > 1 or band is not None or marks):
+        ax.legend(fontsize=fontsize_pt - 2, loc="best", framealpha=0.7)
     return fig
 
 

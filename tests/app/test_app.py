@@ -3,6 +3,7 @@ for the bundled sample (its pose track ships in ``app/demo`` so this stays fast)
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -39,7 +40,13 @@ def element_types(at: AppTest) -> Counter:
 
     def walk(node: object) -> None:
         for child in getattr(node, "children", {}).values():
-            counts[getattr(child, "type", type(child).__name__)] += 1
+            kind = getattr(child, "type", type(child).__name__)
+            counts[kind] += 1
+            if kind == "html":  # pictures drawn as HTML, with their alt text
+                body = child.proto.body
+                counts["image"] += body.count("<img")
+                counts["image_with_alt"] += len(re.findall(r"<img [^>]*alt='[^'0-9][^']+'",
+                                                           body))
             walk(child)
 
     walk(at._tree)
@@ -93,7 +100,8 @@ def test_first_open_shows_the_sample_fully_analysed(env, library_session):
     md = " ".join(m.value for m in at.markdown)
     assert "What changed and what to do" in md and "Stride by stride" in md
     types = element_types(at)
-    assert types["image"] >= 5  # four key frames and at least one plot
+    assert types["image"] >= 5  # two pairs of key frames and at least three plots
+    assert types["image_with_alt"] == types["image"]  # every picture says what it shows
     assert types["metric"] >= 2
     # The table on the page is the library's comparison, number for number.
     shown = at.dataframe[0].value

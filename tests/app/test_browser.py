@@ -71,14 +71,14 @@ def _images_loaded(page) -> int:
 
 
 @contextlib.contextmanager
-def _app_page(app_url: str, height_px: int):
+def _app_page(app_url: str, height_px: int, width_px: int = 1440):
     """A Chromium page on the app, once the demo result is drawn."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": height_px})
+            page = browser.new_page(viewport={"width": width_px, "height": height_px})
             page.goto(app_url)
             page.get_by_text("What changed and what to do", exact=True).wait_for(timeout=120_000)
             yield page
@@ -107,14 +107,13 @@ def test_upload_a_clip_and_see_findings_and_plots(app_url, sample):
         page.wait_for_function(
             "document.querySelectorAll(\"[data-testid='stMain'] img\").length >= 5",
             timeout=60_000)
-        page.get_by_text("Look at one measure").first.wait_for(timeout=60_000)  # plots drawn
-        page.wait_for_timeout(1500)
+        _wait_for_plots(page)
         assert page.get_by_text("Upload your own clip").count() == 0  # not the demo
         body = page.inner_text("[data-testid='stMain']")
         assert "What changed and what to do" in body
         assert "Why it matters" in body or "Nothing stands out" in body
         assert "Trunk lean, late" in body  # the key numbers
-        assert "Look at one measure" in body and "Summary" in body  # plots and table
+        assert "Stride by stride" in body and "Summary" in body  # plots and table
         assert _images_loaded(page) >= 5  # four key frames and the plots, all served
         assert "Traceback" not in body
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -165,3 +164,124 @@ def test_side_and_rear_clips_make_one_report(app_url):
         page.wait_for_timeout(500)
         page.screenshot(path=str(SHOTS / "pair_rear.png"))
     assert (SHOTS / "pair_rear.png").stat().st_size > 50_000
+
+
+PHONE = (390, 844)
+DESKTOP = (1440, 900)
+AXE = Path(os.environ.get("AXE_CORE_JS", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
+#: axe-core findings that come from Streamlit's own markup, not the app's (docs/accessibility.md):
+#: rule id -> the data-testid of the Streamlit element it is about.
+STREAMLIT_OWN = {"aria-allowed-attr": ("stSidebar",)}
+
+
+def _wait_for_plots(page) -> None:
+    page.get_by_text("Stride by stride", exact=True).wait_for(timeout=120_000)
+    page.wait_for_function(
+        "[...document.querySelectorAll(\"[data-testid='stMain'] img\")]"
+        ".filter(e => e.naturalWidth > 0).length >= 5", timeout=60_000)
+    page.wait_for_timeout(1000)
+
+
+def _overflow_px(page) -> float:
+    """How far the widest element of the page reaches past the right edge of the screen."""
+    return page.evaluate(
+        """() => { const vw = document.documentElement.clientWidth; let worst = 0;
+        for (const e of document.querySelectorAll("[data-testid='stMain'] *")) {
+          const r = e.getBoundingClientRect();
+          if (r.width > 0 && r.height > 0) worst = Math.max(worst, r.right - vw); }
+        return Math.max(worst, document.documentElement.scrollWidth - vw); }""")
+
+
+def _content_screens(page, height_px: int) -> float:
+    """Length of the result page in screens."""
+    h = page.evaluate("() => Math.max(...[...document.querySelectorAll("
+                      "\"[data-testid='stMain'] *\")].map(e => e.scrollHeight))")
+    return h / height_px
+
+
+def test_phone_reads_without_sideways_scrolling(app_url):
+    with _app_page(app_url, PHONE[1], PHONE[0]) as page:
+        _wait_for_plots(page)
+        assert _overflow_px(page) <= 1.0
+        answer = page.get_by_text("stand out", exact=False).first  # the key answer
+        box = answer.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= PHONE[1]  # on the first screen
+        pairs = page.locator("[data-testid='stMain'] img[alt^='Left: ']")
+        assert pairs.count() >= 2  # early and late frames side by side in one picture
+        for k in range(pairs.count()):
+            assert pairs.nth(k).bounding_box()["width"] <= PHONE[0]
+        scale = page.eval_on_selector_all(  # plots shown near their drawn size: text legible
+            "[data-testid='stMain'] img[alt*='per stride over the run']",
+            "els => els.map(e => e.getBoundingClientRect().width / e.naturalWidth)")
+        assert scale and min(scale) >= 0.8, scale
+        print(f"phone result page: {_content_screens(page, PHONE[1]):.1f} screens")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "phone.png"))
+
+
+def test_phone_sidebar_folds_after_analyse(app_url):
+    with _app_page(app_url, PHONE[1], PHONE[0]) as page:
+        page.locator("[data-testid='stExpandSidebarButton']").click()
+        sidebar = page.locator("[data-testid='stSidebar']")
+        page.wait_for_function("document.querySelector(\"[data-testid='stSidebar']\")"
+                               ".getAttribute('aria-expanded') === 'true'", timeout=10_000)
+        page.get_by_role("button", name="Analyse", exact=True).click()
+        page.get_by_text("Upload your own clip").wait_for(state="detached", timeout=120_000)
+        page.wait_for_function("document.querySelector(\"[data-testid='stSidebar']\")"
+                               ".getAttribute('aria-expanded') === 'false'", timeout=30_000)
+        assert sidebar.get_attribute("aria-expanded") == "false"
+
+
+def test_history_keeps_its_tab_and_reopen_restores_key_frames(app_url):
+    with _app_page(app_url, 1400) as page:
+        _wait_for_plots(page)
+        page.get_by_role("textbox", name="Runner name", exact=True).fill("Clinic Runner")
+        page.get_by_role("textbox", name="Patient ID (optional)").fill("PT-9")
+        page.get_by_role("button", name="Keep these details").click()
+        page.get_by_text("Visit details kept", exact=False).wait_for(timeout=60_000)
+        page.get_by_role("button", name="Save to Clinic Runner's history").click()
+        page.get_by_text("Saved in the history", exact=False).wait_for(timeout=60_000)
+        history = page.get_by_role("tab", name="History")
+        history.click()
+        page.get_by_role("button", name="Reopen this session").wait_for(timeout=30_000)
+        picker = page.get_by_role("combobox", name="Change since an earlier visit: pick two "
+                                                   "clips", exact=False)
+        picker.click()  # the first control touched after an analysis
+        page.get_by_role("option").first.click()
+        page.wait_for_timeout(3000)  # the rerun it caused
+        assert history.get_attribute("aria-selected") == "true"  # still on History
+        page.get_by_role("button", name="Reopen this session").click()
+        page.get_by_text("Reopened Clinic Runner's session", exact=False).wait_for(
+            timeout=60_000)
+        assert page.get_by_role("tab", name="Result").get_attribute("aria-selected") == "true"
+        page.get_by_text("Patient ID: PT-9", exact=False).first.wait_for(timeout=30_000)
+        page.wait_for_function(
+            "[...document.querySelectorAll(\"[data-testid='stMain'] img[alt^='Left: ']\")]"
+            ".filter(e => e.naturalWidth > 0).length >= 2", timeout=60_000)  # 4 key frames
+        assert page.get_by_text("not on this machine any more").count() == 0
+
+
+def _axe_violations(page) -> list[dict]:
+    """Serious and critical axe-core violations, less those in Streamlit's own markup."""
+    page.add_script_tag(content=AXE.read_text())
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+        .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.html)}))""")
+    out = []
+    for v in found:
+        own = STREAMLIT_OWN.get(v["id"], ())
+        nodes = [n for n in v["nodes"] if not any(f'data-testid="{t}"' in n for t in own)]
+        if nodes:
+            out.append({**v, "nodes": nodes})
+    return out
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_no_serious_accessibility_violations(app_url, viewport):
+    if not AXE.exists():
+        pytest.skip(f"axe-core not found at {AXE}: run `make axe` (npm install axe-core into "
+                    "./node_modules) or set AXE_CORE_JS")
+    with _app_page(app_url, viewport[1], viewport[0]) as page:
+        _wait_for_plots(page)
+        assert _axe_violations(page) == []

@@ -252,3 +252,13 @@ def test_history_date_axis_spans_the_data():
     span = mdates.date2num(pd.Timestamp("2026-11-30")) - mdates.date2num(
         pd.Timestamp("2026-09-01"))
     assert span < hi - lo <= 1.25 * span
+
+
+def test_side_by_side_keeps_each_picture_whole():
+    from posture.report.keyframes import side_by_side
+
+    a, b = np.full((40, 30, 3), 10, np.uint8), np.full((50, 20, 3), 200, np.uint8)
+    out = side_by_side([a, b], gap_px=4)
+    assert out.shape == (50, 54, 3)
+    assert (out[:40, :30] == 10).all() and (out[40:, :30] == 255).all()  # padded below
+    assert (out[:, 30:34] == 255).all() and (out[:, 34:] == 200).all()
