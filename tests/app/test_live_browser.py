@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -21,8 +20,7 @@ from posture.synth.camera import CameraParams
 from posture.synth.render import render_clip
 from posture.synth.samples import FRESH
 from tests.app.test_browser import CHROMIUM, LAUNCH_ARGS, SHOTS
-from tests.support.app_server import free_port, running
-from tests.support.paths import ROOT
+from tests.support.app_server import streamlit_app
 from tests.support.y4m import to_y4m
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -50,10 +48,7 @@ def app_url(fake_camera, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("live_app")
     env = {**os.environ, "POSTURE_CACHE_DIR": str(tmp / "cache"),
            "POSTURE_DB": str(tmp / "h.sqlite"), "POSTURE_LIVE_DIR": str(tmp / "live")}
-    port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "streamlit_app.py"),
-           "--server.port", str(port)]
-    with running(cmd, port=port, cwd=ROOT, env=env) as (url, _):
+    with streamlit_app(env) as url:
         yield url
 
 

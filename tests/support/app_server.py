@@ -49,3 +49,17 @@ def running(cmd: Sequence[str], *, port: int, cwd: Path | None, env: dict[str, s
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextlib.contextmanager
+def streamlit_app(env: dict[str, str]) -> Iterator[str]:
+    """The app (``app/streamlit_app.py``, its pages too) served on a free port; its URL."""
+    import sys
+
+    from tests.support.paths import ROOT
+
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "streamlit_app.py"),
+           "--server.port", str(port)]
+    with running(cmd, port=port, cwd=ROOT, env=env) as (url, _):
+        yield url
