@@ -130,6 +130,11 @@ class StrideStream:
                 continue  # the filter's and the event finder's edges: taken next window
             if t <= self._last_start.get(leg, -math.inf) + 0.05:
                 continue
+            if t < max(self._last_start.values(), default=-math.inf):
+                # first seen only now, behind a stride of the other leg already given (its
+                # validity changed between windows): dropped, the drift monitor takes
+                # strides in time order
+                continue
             self._last_start[leg] = t
             vals = {m: float(row[m]) if m in row and np.isfinite(row[m]) else math.nan
                     for m in (*LIVE_METRICS, "vertical_oscillation_cm")}

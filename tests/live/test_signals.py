@@ -69,3 +69,23 @@ def test_no_runner_gives_no_strides_and_says_why(ramp):
         stream.push(LandmarkFrame.missing(float(t)))
         assert stream.poll() == []
     assert stream.error == "No runner in view."
+
+
+def test_a_stride_first_seen_behind_the_other_legs_is_dropped() -> None:
+    """A stride whose validity changed between windows shows up after a later stride of the
+    other leg was given: the stream keeps time order (the drift monitor requires it; the
+    live benchmark crashed on it)."""
+    import pandas as pd
+
+    stream = StrideStream((640, 360), edge_s=1.0)
+    row = {m: 1.0 for m in (*LIVE_METRICS, "vertical_oscillation_cm")}
+
+    def strides(*starts: tuple[str, float]) -> pd.DataFrame:
+        return pd.DataFrame([{**row, "leg": leg, "t_start_s": t, "t_end_s": t + 0.7}
+                             for leg, t in starts])
+
+    first = stream._new_strides(strides(("right", 5.35)), 0.0, 8.0)
+    later = stream._new_strides(strides(("left", 5.0), ("right", 5.35), ("left", 5.7)),
+                                2.0, 10.0)
+    assert [s.t_s for s in first] == [5.35]
+    assert [s.t_s for s in later] == [5.7]
