@@ -41,6 +41,7 @@ from posture.report.annotate import annotate_frame, context_from_view
 from posture.report.export import analysis_json
 from posture.report.keyframes import KeyFrames, frame_at, key_frames
 from posture.report.pdf import FindingText, ReportContent, build_pdf
+from posture.report.player import PlayerPlan, PlayerSide, plan_player
 from posture.results import ClipAnalysis
 from posture.stats.compare import Comparison, compare_clips, compare_windows
 from posture.stats.sides import left_right_table
@@ -492,6 +493,34 @@ def _key_frame_images(session: Session, *, max_side_px: int,
                                   caption=caption, max_side_px=max_side_px)
             out.append((prefix + caption, img))  # the view goes under the picture only
     return out
+
+
+# ---------------------------------------------------------------------------- player
+def player_sides(session: Session) -> tuple[PlayerSide, PlayerSide]:
+    """The two windows the player shows: early and late of one clip, or the two clips.
+
+    Raises
+    ------
+    ValueError
+        For a view pair (its parts have one player each) or when a video is unavailable.
+    """
+    if session.view_pair:
+        raise ValueError("a view pair has one player per clip (session.parts)")
+    clips = [session.clips[0], session.clips[-1]]
+    if any(c.video_path is None or c.track is None for c in clips):
+        raise ValueError("the video of this clip is not available")
+    comp = session.comparison
+    ids = (comp.a.strides, comp.b.strides) if comp is not None else ((), ())
+    return tuple(PlayerSide(lab, str(c.video_path), c.track, c.analysis, i)  # type: ignore
+                 for lab, c, i in zip(session.labels, clips, ids, strict=True))
+
+
+def player_plan(session: Session) -> PlayerPlan:
+    """Matched strides of the two windows, jumps to each finding's clearest example
+    (:func:`posture.report.player.plan_player`)."""
+    a, b = player_sides(session)
+    fr = session.findings
+    return plan_player(a, b, [*fr.shown, *fr.more, *fr.to_check])
 
 
 # ---------------------------------------------------------------------------- files

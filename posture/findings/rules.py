@@ -258,6 +258,9 @@ class Finding:
     """Low confidence: listed under "to check", with no meaning or actions (never shown)."""
     related: list[str] = field(default_factory=list)
     """Metrics of the same problem folded into this finding (named in ``measured``)."""
+    example_stride: int | None = None
+    """The clearest single stride (the one named "Clearest example" in ``measured``); the
+    player jumps to it. None when no stride had a value (or in sessions saved before)."""
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -514,6 +517,7 @@ def clip_findings(analysis: ClipAnalysis, *, min_strides: int = MIN_STABLE_STRID
             meaning=fam["meaning"], actions=[*fam["cues"], *fam["strength"]],
             severity=severity, score=severity * CONFIDENCE_WEIGHT[conf],
             strides=v["stride"].astype(int).tolist(), frames=frames,
+            example_stride=example_stride(v, metric),
             values={"mean": mean, "sd": sd, "n": float(len(v))}))
     return _rank(out, max_shown)
 
@@ -586,12 +590,13 @@ def _change_finding(c: MetricChange, comp: Comparison, later: ClipAnalysis | Non
         title += f" ({comp.legs} leg)"
     b_strides = c.b_strides
     frames = [comp.b.frame_start, comp.b.frame_end]
-    example = ""
+    example, ex_stride = "", None
     if later is not None:
         strides = with_cadence(later.strides)
         v = valid_values(strides, c.metric)
         v = v[v["stride"].isin(b_strides)]
-        example = _example(strides, v, c.metric, high=rose)
+        example, ex_stride = _example(strides, v, c.metric, high=rose), example_stride(
+            v, c.metric, high=rose)
     only = f"Only strides opened by the {comp.legs} leg. " if comp.legs != "both" else ""
     measured = only + (
         f"Your {name} went from {_num(c.a_mean, s, sign=False)} ({a_lab}, {c.a_n} strides) to "
@@ -627,7 +632,7 @@ def _change_finding(c: MetricChange, comp: Comparison, later: ClipAnalysis | Non
         metric=c.metric, kind="change", title=title, measured=measured, confidence=conf,
         confidence_reason=why, meaning=meaning, actions=actions, severity=severity,
         score=severity * CONFIDENCE_WEIGHT[conf], experimental=c.experimental,
-        strides=list(b_strides), frames=frames,
+        strides=list(b_strides), frames=frames, example_stride=ex_stride,
         values={"a_mean": c.a_mean, "b_mean": c.b_mean, "change": c.change,
                 "ci_low": c.ci_low, "ci_high": c.ci_high, "sdd": c.sdd})
 
@@ -640,11 +645,12 @@ def _steady_level_finding(c: MetricChange, comp: Comparison, later: ClipAnalysis
         return None
     s = spec(c.metric)
     name, fam = _text_for(c.metric)
-    example = ""
+    example, ex_stride = "", None
     if later is not None:
         strides = with_cadence(later.strides)
         v = valid_values(strides, c.metric)
-        example = _example(strides, v[v["stride"].isin(c.b_strides)], c.metric)
+        v = v[v["stride"].isin(c.b_strides)]
+        example, ex_stride = _example(strides, v, c.metric), example_stride(v, c.metric)
     measured = (
         f"Your {name} averaged {_num(c.b_mean, s, sign=False)} over the {c.b_n} "
         f"{comp.b.label} strides ({_window_text(comp.b)}) and "
@@ -660,7 +666,7 @@ def _steady_level_finding(c: MetricChange, comp: Comparison, later: ClipAnalysis
         measured=measured, confidence=conf, confidence_reason=why, meaning=fam["meaning"],
         actions=[*fam["cues"], *fam["strength"]], severity=severity,
         score=severity * CONFIDENCE_WEIGHT[conf], strides=list(c.b_strides),
-        frames=[comp.b.frame_start, comp.b.frame_end],
+        frames=[comp.b.frame_start, comp.b.frame_end], example_stride=ex_stride,
         values={"a_mean": c.a_mean, "b_mean": c.b_mean, "change": c.change})
 
 
@@ -836,15 +842,23 @@ def _frame_span(strides: pd.DataFrame, ids: list[int]) -> list[int]:
     return [int(rows["frame_start"].min()), int(rows["frame_end"].max())]
 
 
-def _example(strides: pd.DataFrame, v: pd.DataFrame, metric: str, *,
-             high: bool | None = None) -> str:
-    """Name the clearest single stride (the most extreme value) and its frame."""
+def example_stride(v: pd.DataFrame, metric: str, *, high: bool | None = None) -> int | None:
+    """The clearest single stride of valid values ``v``: the most extreme value, highest
+    when ``high`` (default: the metric's worse direction). None when ``v`` is empty."""
     if v.empty:
-        return ""
+        return None
     if high is None:
         high = spec(metric).worse_when != "lower"
-    idx = v["value"].idxmax() if high else v["value"].idxmin()
-    stride, value = int(v.loc[idx, "stride"]), float(v.loc[idx, "value"])
+    return int(v.loc[v["value"].idxmax() if high else v["value"].idxmin(), "stride"])
+
+
+def _example(strides: pd.DataFrame, v: pd.DataFrame, metric: str, *,
+             high: bool | None = None) -> str:
+    """Name the clearest single stride (:func:`example_stride`) and its frame."""
+    stride = example_stride(v, metric, high=high)
+    if stride is None:
+        return ""
+    value = float(v.loc[v["stride"] == stride, "value"].iloc[0])
     row = strides[strides["stride"] == stride].iloc[0]
     frame_col = "frame_midstance" if "frame_midstance" in strides.columns else "frame_start"
     where = f" at frame {int(row[frame_col])}" if frame_col in strides.columns else ""

@@ -100,11 +100,15 @@ def _draw(image: np.ndarray, scale: float, track: PoseTrack, r: int, ctx: FrameC
                           overstride_pct_leg=over, caption=f"{track.t_s[r]:5.2f} s")
 
 
-def _scaled_row(track: PoseTrack, r: int, scale: float) -> PoseTrack:
+def _scaled_row(track: PoseTrack, r: int, scale: float, *,
+                origin_px: tuple[float, float] = (0.0, 0.0),
+                size_px: tuple[int, int] | None = None) -> PoseTrack:
+    """Row ``r`` alone, in the pixels of a picture cut at ``origin_px`` (full-res px) from
+    the frame and then scaled by ``scale``; ``size_px`` is that picture's (w, h)."""
     from dataclasses import replace
 
     one = track.take(np.array([r]))
     w, h = track.frame_size_px
-    return replace(one, image_xy_px=one.image_xy_px * scale,
-                   trunk_edges_px=one.trunk_edges_px * scale,
-                   frame_size_px=(max(1, round(w * scale)), max(1, round(h * scale))))
+    size = size_px or (max(1, round(w * scale)), max(1, round(h * scale)))
+    return replace(one, image_xy_px=(one.image_xy_px - np.asarray(origin_px)) * scale,
+                   trunk_edges_px=one.trunk_edges_px * scale, frame_size_px=size)
