@@ -28,6 +28,7 @@ import pandas as pd
 
 from posture.errors import TooFewStridesError
 from posture.findings.rules import Finding
+from posture.landmarks import LM
 from posture.report.annotate import annotate_frame, context_from_view
 from posture.report.video_out import _even, _scaled_row, contact_rows
 from posture.results import ClipAnalysis
@@ -185,16 +186,20 @@ def _example_times(findings: Sequence[Finding], strides: pd.DataFrame) -> list[f
             for f in findings]
 
 
+def _covered(run: pd.DataFrame, times: list[float]) -> float:
+    """Examples shown by ``run``: landing no later than mid-way through its last stride (so
+    a stride of running follows the jump); earlier findings weigh more."""
+    t0 = float(run["t_start_s"].iloc[0])
+    last0, last1 = float(run["t_start_s"].iloc[-1]), float(run["t_end_s"].iloc[-1])
+    return sum(1.0 / (1 + k) for k, t in enumerate(times)
+               if np.isfinite(t) and t0 <= t <= (last0 + last1) / 2)
+
+
 def _best_subrun(run: pd.DataFrame, n: int, times: list[float]) -> pd.DataFrame:
-    """The ``n`` consecutive strides of ``run`` holding the most examples (earlier findings
-    weigh more); the first such when several tie."""
-    best, best_score = 0, -1.0
-    t0, t1 = run["t_start_s"].to_numpy(), run["t_end_s"].to_numpy()
-    for i in range(len(run) - n + 1):
-        score = sum(1.0 / (1 + k) for k, t in enumerate(times)
-                    if np.isfinite(t) and t0[i] <= t < t1[i + n - 1])
-        if score > best_score + 1e-9:
-            best, best_score = i, score
+    """The ``n`` consecutive strides of ``run`` that show the most examples (the first such
+    when several tie)."""
+    scores = [_covered(run.iloc[i:i + n], times) for i in range(len(run) - n + 1)]
+    best = int(np.argmax(scores))
     return run.iloc[best:best + n]
 
 
@@ -223,9 +228,7 @@ def _choose_strides(a: PlayerSide, b: PlayerSide, findings: Sequence[Finding],
         for rb in runs_b:
             n = min(len(ra), len(rb), max_pairs)
             sub = _best_subrun(rb, n, times)
-            covered = sum(1.0 / (1 + k) for k, t in enumerate(times) if np.isfinite(t)
-                          and sub["t_start_s"].iloc[0] <= t < sub["t_end_s"].iloc[-1])
-            key = (min(n, 2), covered, n)
+            key = (min(n, 2), _covered(sub, times), n)
             if best is None or key > best[0]:
                 best = (key, leg, _middle(ra, n), sub)
     if best is None:
@@ -281,7 +284,7 @@ def runner_crop(track: PoseTrack, rows: np.ndarray, *, pad_frac: float = PAD_FRA
     ok = (np.nan_to_num(track.visibility[rows], nan=0.0) >= MIN_VIS) & np.isfinite(xy).all(-1)
     xy[~ok] = np.nan
     t = track.t_s[rows]
-    hips = np.nanmean(xy[:, [23, 24], 0], axis=1)  # LEFT_HIP, RIGHT_HIP
+    hips = np.nanmean(xy[:, [LM.LEFT_HIP, LM.RIGHT_HIP], 0], axis=1)
     good = np.isfinite(hips)
     fw, fh = track.frame_size_px
     if not ok.any() or not good.any():  # no landmark: the whole frame
@@ -317,16 +320,19 @@ def _jumps(findings: Sequence[Finding], pairs: Sequence[StridePair], a: PlayerSi
         if row.empty or f.metric in seen:
             continue
         t = float(row["t_start_s"].iloc[0])
+        # a landing one frame before the end of a pair's stride is the next pair's landing
+        tol = 1.01 / b.track.fps if np.isfinite(b.track.fps) and b.track.fps > 0 else 0.0
         for side, span in (("b", "b_t_s"), ("a", "a_t_s")):
             if side == "a" and not same_clip:
                 break
             hit = next(((k, p) for k, p in enumerate(pairs)
-                        if getattr(p, span)[0] <= t < getattr(p, span)[1]), None)
+                        if getattr(p, span)[0] - tol <= t < getattr(p, span)[1] - tol), None)
             if hit is None:
                 continue
             k, p = hit
             t0, t1 = getattr(p, span)
-            frame = p.first_frame + min(p.n_frames - 1, round((t - t0) / (t1 - t0) * p.n_frames))
+            i = round((t - t0) / (t1 - t0) * p.n_frames)
+            frame = p.first_frame + int(np.clip(i, 0, p.n_frames - 1))
             out.append(Jump(f.display_title, f.metric, int(f.example_stride), side, frame, k))
             seen.add(f.metric)
             break
