@@ -13,6 +13,7 @@ import streamlit as st
 from matplotlib.figure import Figure
 from streamlit.delta_generator import DeltaGenerator
 from ui_core import jpeg_bytes, md, picture_html, upload_dir
+from ui_player import render_watch
 
 from posture.analysis.quality import is_pose_flag
 from posture.errors import PostureError
@@ -395,6 +396,10 @@ def _video_download(session: Session, key: str, col: DeltaGenerator) -> None:
                             mime="video/mp4", key=f"vid_{key}_{i}")
 
 
+def render_player(session: Session, key: str) -> None:
+    render_watch(session, key, _memo_of(key))
+
+
 def _guarded(draw: Callable[[Session, str], None], session: Session, key: str) -> None:
     """Draw one part of the page; library errors become messages."""
     try:
@@ -413,7 +418,7 @@ def render_view_parts(session: Session, key: str) -> None:
         with tab:
             st.caption("This clip's early part against its late part.")
             render_glance(part)
-            for draw in (render_key_frames, render_plots):
+            for draw in (render_player, render_key_frames, render_plots):
                 _guarded(draw, part, f"{key}_p{i}")
 
 
@@ -427,7 +432,7 @@ def render_session(session: Session, key: str) -> None:
     else:
         render_glance(session)
         render_findings(session)
-        draws = (render_key_frames, render_scrubber, render_plots)
+        draws = (render_player, render_key_frames, render_scrubber, render_plots)
     for draw in draws:
         _guarded(draw, session, key)
 

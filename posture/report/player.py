@@ -153,7 +153,7 @@ class PlayerPlan:
             "labels": list(self.labels), "leg": self.leg, "fps": self.fps,
             "n_frames": self.n_frames, "width": self.size_px[0], "height": self.size_px[1],
             "b_speed_pct": round(self.b_speed_pct, 1),
-            "pairs": [{"a_stride": p.a_stride, "b_stride": p.b_stride,
+            "pairs": [{"a_stride": p.a_stride, "b_stride": p.b_stride, "frame": p.first_frame,
                        "t_s": p.first_frame / self.fps} for p in self.pairs],
             "jumps": [{"title": j.title, "metric": j.metric, "stride": j.stride,
                        "side": j.side, "frame": j.frame, "t_s": j.frame / self.fps}
