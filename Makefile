@@ -67,7 +67,8 @@ bench: $(STAMP)
 
 # The README's pictures: desktop result, phone view, the two-camera report (docs/screenshots).
 screenshots: $(STAMP) $(AXE)
-	POSTURE_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/app/test_browser.py
+	POSTURE_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/app/test_browser.py \
+		tests/app/test_browser_player.py
 
 samples: $(STAMP)
 	$(BIN)/python -m posture.synth.samples sample_videos

@@ -21,6 +21,7 @@ sample, app_url = tb.sample, tb.app_url
 
 pytestmark = pytest.mark.browser
 
+START = "Play early and late side by side"
 VIEWPORTS = {"laptop": (1440, 900), "phone": (390, 844)}
 BOTH = "f => [f.a.currentTime, f.b.currentTime, f.a.paused, f.b.paused, f.a.playbackRate, " \
        "f.b.playbackRate]"
@@ -37,9 +38,15 @@ def _player(url: str, size: tuple[int, int]):
             page = browser.new_page(viewport={"width": size[0], "height": size[1]})
             page.goto(url)
             page.get_by_text("What changed and what to do", exact=True).wait_for(timeout=120_000)
-            start = page.get_by_role("button", name="Play early and late side by side")
-            start.wait_for(timeout=120_000)
-            start.click()
+            # The first page builds the player; the app keeps it for the same session, so
+            # a later page (another viewport) shows it at once.
+            start = page.get_by_role("button", name=START)
+            page.wait_for_function(
+                f"() => document.body.innerText.includes('{START}') || [...document."
+                "querySelectorAll('iframe')].some(f => f.contentWindow"
+                " && f.contentWindow.stridePlayer)", timeout=120_000)
+            if start.count():
+                start.click()
             page.wait_for_function(
                 "() => [...document.querySelectorAll('iframe')].some(f => f.contentWindow"
                 " && f.contentWindow.stridePlayer"
@@ -75,13 +82,16 @@ def test_player_plays_steps_and_jumps_in_step(app_url, device):
         frame.get_by_role("button", name="1x").click()
         frame.get_by_role("button", name="Play both").click()
         drift = []
-        for _ in range(8):
+        for _ in range(10):
             page.wait_for_timeout(200)
             a, b, pa, pb, ra, rb = _times(frame)
-            assert not pa and not pb and ra == rb == 1.0
-            drift.append(abs(a - b))
+            assert ra == 1.0 and 0.5 <= rb <= 1.5  # B's rate is nudged around A's
+            if not pa and not pb:  # (a clip waiting for data holds the other one)
+                drift.append(abs(a - b))
         assert a > a0 + 0.3  # it played
-        assert max(drift) <= one, drift
+        assert len(drift) >= 5 and max(drift) <= one, drift
+        print(f"{device}: playing drift {1000 * max(drift):.1f} ms max over {len(drift)} "
+              f"samples (one frame {1000 * one:.1f} ms)")
         frame.get_by_role("button", name="Pause both").click()
         a, b, pa, pb, *_ = _times(frame)
         assert pa and pb and a == pytest.approx(b, abs=1e-6)
@@ -98,7 +108,7 @@ def test_player_plays_steps_and_jumps_in_step(app_url, device):
         frame.get_by_role("button", name="Play both").click()
         page.wait_for_timeout(600)
         *_, ra, rb = _times(frame)
-        assert ra == rb == 0.25
+        assert ra == 0.25 and 0.125 <= rb <= 0.375
         frame.get_by_role("button", name="Pause both").click()
         # Jump to each finding's clearest example: both clips at the example's frame.
         jumps = frame.locator("button.jump")
