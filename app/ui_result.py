@@ -20,7 +20,7 @@ from posture.errors import PostureError
 from posture.findings.rules import SHORT_CLIP_CODE, TO_CHECK_HINT, Finding, nothing_stands_out
 from posture.metrics.registry import spec
 from posture.report import export
-from posture.report.annotate import context_from_view
+from posture.report.annotate import context_from_view, labels_as_analysed
 from posture.report.keyframes import side_by_side
 from posture.report.plots import figure_png
 from posture.report.video_out import write_annotated_mp4
@@ -381,7 +381,9 @@ def _video_download(session: Session, key: str, col: DeltaGenerator) -> None:
             # Drawn in the private upload folder and deleted at once: only the page keeps it.
             with tempfile.TemporaryDirectory(dir=upload_dir(), prefix=".video-") as tmp:
                 out = Path(tmp) / "annotated.mp4"
-                write_annotated_mp4(c.video_path, c.track, c.analysis.strides,
+                write_annotated_mp4(c.video_path,
+                                    labels_as_analysed(c.track, c.analysis.view.view),
+                                    c.analysis.strides,
                                     context_from_view(c.analysis.view), out,
                                     progress=lambda d, t: bar.progress(
                                         min(1.0, d / max(t, 1)), text=f"{d} of {t} frames"))

@@ -37,7 +37,7 @@ from posture.findings.rules import (
 from posture.history import StoredSession
 from posture.metrics.registry import spec
 from posture.report import plots
-from posture.report.annotate import annotate_frame, context_from_view
+from posture.report.annotate import annotate_frame, context_from_view, labels_as_analysed
 from posture.report.export import analysis_json
 from posture.report.keyframes import KeyFrames, frame_at, key_frames
 from posture.report.pdf import FindingText, ReportContent, build_pdf
@@ -450,7 +450,7 @@ def annotated_frame(clip: AnalysedClip, row: int, *, phase: str = "none",
     if clip.video_path is None or clip.track is None:
         raise ValueError("the video of this clip is not available")
     img, scale = frame_at(clip.video_path, clip.track, row, max_side_px=max_side_px)
-    track = clip.track
+    track = labels_as_analysed(clip.track, clip.analysis.view.view)
     if scale != 1.0:
         from posture.report.video_out import _scaled_row
 

@@ -15,7 +15,15 @@ import cv2
 import numpy as np
 
 from posture.landmarks import LM, SKELETON_EDGES
+from posture.signal.legs import repaired
 from posture.track import TRUNK_PROFILE_S, PoseTrack
+
+
+def labels_as_analysed(track: PoseTrack, view: str) -> PoseTrack:
+    """The track with the leg labels the analysis used: on side views the pose model's leg
+    swaps repaired (as :mod:`posture.pipeline` does before measuring), so the leg drawn as
+    landing is the stride table's leg; rear/front tracks unchanged."""
+    return repaired(track)[0] if view == "side" else track
 
 Phase = Literal["ic", "midstance", "none"]
 

@@ -29,10 +29,9 @@ import pandas as pd
 from posture.errors import TooFewStridesError
 from posture.findings.rules import Finding
 from posture.landmarks import LM
-from posture.report.annotate import annotate_frame, context_from_view
+from posture.report.annotate import annotate_frame, context_from_view, labels_as_analysed
 from posture.report.video_out import _even, _scaled_row, contact_rows
 from posture.results import ClipAnalysis
-from posture.signal.legs import repaired
 from posture.track import PoseTrack
 
 #: Strides per side at most: about 5 s of running, two clips of about 0.5 MB each.
@@ -464,9 +463,7 @@ def _drawn(side: PlayerSide) -> PlayerSide:
     repaired), so the leg drawn as landing is the stride table's leg."""
     from dataclasses import replace
 
-    if side.analysis.view.view != "side":
-        return side
-    return replace(side, track=repaired(side.track)[0])
+    return replace(side, track=labels_as_analysed(side.track, side.analysis.view.view))
 
 
 def render_player(plan: PlayerPlan, a: PlayerSide, b: PlayerSide, out_a: str | Path,
