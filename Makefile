@@ -50,12 +50,11 @@ test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -m "slow or not slow" --durations=15
 
 # What CI runs: the default tier, then this named sample of the slow tier (the rendered-clip
-# accuracy bars of both views and the bundled rear sample). Not the real front-view montage:
-# with a freshly extracted track its last shot has no cadence (test_real_front_clip_with_cuts
-# fails on an empty pose cache; it passed only on an older cached track).
+# accuracy bars of both views, the bundled rear sample, and the real front-view montage,
+# which skips where ../shared/videos is absent; it passes on a freshly extracted track).
 FRONTAL := tests/analysis/test_frontal_analysis.py
 SLOW_SAMPLE := tests/synth/test_synth_validation.py $(FRONTAL)::test_rendered_rear_and_front_clips \
-	$(FRONTAL)::test_bundled_rear_sample
+	$(FRONTAL)::test_bundled_rear_sample $(FRONTAL)::test_real_front_clip_with_cuts
 test-ci: test
 	$(BIN)/python -m pytest -q -m slow $(SLOW_SAMPLE)
 

@@ -60,6 +60,12 @@ MIN_STEP_SHARE = 0.4
 MAX_STRIDE_DEVIATION = 0.15
 #: Longest run of missing frames that is bridged by interpolation (s).
 MAX_GAP_S = 0.1
+#: Longest run of missing foot frames bridged (linearly) inside a shot, s: seen from the front
+#: or behind, the swinging foot passes behind the stance leg near its apex and the pose model
+#: loses it or jitters (outlier-rejected) for 3-5 frames at 30 fps; without a bridge each
+#: such gap cuts the leg's cycles in two and no full cycle remains. No event is ever placed
+#: on or within the smoothing half-window of a bridged frame (they are not measured).
+FOOT_GAP_S = 0.17
 #: IC is gated to where the foot has come within this share of its descent of the stance line.
 IC_LEVEL_SHARE = 0.06
 #: How many frames after the level crossing the sharpest velocity drop may lie.
@@ -490,9 +496,11 @@ def detect_frontal_events(track: PoseTrack, xy_px: np.ndarray | None = None) -> 
         for leg in LEGS:
             foot = foot_bottom_y(xy[s:e], leg)
             t_seg = track.t_s[s:e]
-            y = fill_short_gaps((foot - hip_y) * size, t_seg, MAX_GAP_S, method="linear")
-            lift = fill_short_gaps((foot - hip_trend) * size, t_seg, MAX_GAP_S, method="linear")
+            y = fill_short_gaps((foot - hip_y) * size, t_seg, FOOT_GAP_S, method="linear")
+            lift = fill_short_gaps((foot - hip_trend) * size, t_seg, FOOT_GAP_S, method="linear")
             ic, to = _events_with_gaps(y, fps, scale, lift)
+            ic, to = (_off_bridges(v, ~np.isfinite(foot) & np.isfinite(y), fps)
+                      for v in (ic, to))
             seg_ic[leg], seg_to[leg] = ic + s, to + s
         seg_ic["left"], seg_ic["right"] = _alternate(seg_ic["left"], seg_ic["right"])
         for leg in LEGS:
@@ -531,6 +539,13 @@ def events_from_frames(ic: dict[str, np.ndarray], to: dict[str, np.ndarray], t_s
                         segments=segments, method="foot_vertical_image_motion")
     events.cadence_spm = cadence_spm(events, t_s)
     return events
+
+
+def _off_bridges(frames: np.ndarray, bridged: np.ndarray, fps: float) -> np.ndarray:
+    """``frames`` (relative) without those on, or within the smoothing half-window of, a
+    frame whose foot position was bridged by interpolation (an event there is not seen)."""
+    near = np.convolve(bridged.astype(int), np.ones(_smooth_window(fps), int), "same") > 0
+    return frames[~near[frames]]
 
 
 def _events_with_gaps(y: np.ndarray, fps: float, scale: float,
