@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -9,11 +11,19 @@ import numpy as np
 
 from posture.analysis.activity import GaitShape, check_running, gait_shape, shape_at_any_speed
 from posture.analysis.quality import MIN_STRIDES_TO_REPORT, drop_implausible, side_quality_flags
-from posture.camera.cuts import blank_around_cuts, cuts_flag, find_cuts, reject_strides_across_cuts
+from posture.camera.cuts import (
+    blank_around_cuts,
+    cuts_flag,
+    find_breaks,
+    jumps_flag,
+    keep_stretch,
+    longest_stretch,
+    reject_strides_across_cuts,
+)
 from posture.camera.roll import choose_roll, estimate_roll_floor, level_track
 from posture.camera.view import ViewDetection, detect_view, estimate_view
-from posture.errors import TooFewStridesError, WrongViewError
-from posture.gait.events import STRIDE_MAX_S, GaitEvents, stride_period_s
+from posture.errors import PostureError, TooFewStridesError, WrongViewError
+from posture.gait.events import STRIDE_MAX_S, GaitEvents, first_rhythm_s, stride_period_s
 from posture.gait.side import _leg_signals, detect_events
 from posture.geometry import quiet_empty_slices
 from posture.landmarks import JOINTS, LM
@@ -86,6 +96,64 @@ def suggested_slowmo(stride_s: float, current_factor: float = 1.0) -> int | None
     return round(best * current_factor) if lo <= best * cadence <= hi else None
 
 
+#: The hips rise and fall once per step; a vertical rhythm at least this regular
+#: (autocorrelation at its first peak, 0..1) is taken for the runner's steps. Measured:
+#: bundled samples 0.92-0.95, 60 fps gym treadmill 0.61, the slowed lab treadmill 0.74 and
+#: street clip 0.53; tracking shots, where the camera moves the hips too, 0.17 at most.
+STEP_RHYTHM_MIN = 0.5
+#: Step periods searched in the hips' rhythm, s (at the track's timing).
+STEP_SEARCH_S = (0.15, 5.0)
+
+
+def hip_step_rhythm(track: PoseTrack) -> tuple[float, float]:
+    """Period (s, at the track's timing) of the hips' up-and-down motion, one cycle per
+    step, and how regular it is (0..1), from :func:`posture.gait.events.first_rhythm_s`."""
+    xy = track.image_xy_px
+    hip_y = 0.5 * (xy[:, LM.LEFT_HIP, 1] + xy[:, LM.RIGHT_HIP, 1])
+    return first_rhythm_s(track.t_s, hip_y, lo_s=STEP_SEARCH_S[0], hi_s=STEP_SEARCH_S[1])
+
+
+def check_step_rhythm(track: PoseTrack, shape: GaitShape) -> None:
+    """Refuse a clip whose runner steps slower than any run, whatever events were found.
+
+    On slowed playback the event detector, which searches strides of running durations,
+    can take the jitter of the legs crossing for contacts (the lab treadmill clip, slowed
+    about 10x: 4-5 "strides" of 0.6-1.1 s kept while each true step lasts 3.4 s). The hips'
+    vertical rhythm does not depend on those events: when it is regular
+    (``STEP_RHYTHM_MIN``) and a stride (two steps) lasts longer than a running stride
+    (``STRIDE_MAX_S``), the clip is refused as too slow, with the slow-motion hint.
+
+    Raises
+    ------
+    TooFewStridesError : the steps are too slow for running at the track's timing.
+    """
+    step_s, regularity = hip_step_rhythm(track)
+    if regularity >= STEP_RHYTHM_MIN and 2.0 * step_s > STRIDE_MAX_S:
+        factor = float(track.info.slowmo_factor)
+        raise TooFewStridesError(_too_slow_message(
+            f"The runner's steps in {Path(track.info.path).name} take about {step_s:.1f} s "
+            f"({60.0 / step_s:.0f} steps/min), timed by the hips' rise and fall",
+            2.0 * step_s, shape, factor, hint_factor=True))
+
+
+def _too_slow_message(seen: str, stride_s: float, shape: GaitShape | None,
+                      current_factor: float, *, hint_factor: bool) -> str:
+    """``seen`` (what was measured, no full stop) and what to do about strides of
+    ``stride_s`` seconds, too slow for running; the slow-motion hint only for a gait that
+    looks like running, with the factor to use when ``hint_factor`` and a phone's factor
+    brings the stride to a running cadence."""
+    if shape is None or not shape.running_shaped:
+        return f"{seen}, too slow for running; {film_advice()}."
+    seen = f"{seen}, too slow for running although the movement looks like running"
+    factor = suggested_slowmo(stride_s, current_factor) if hint_factor else None
+    if factor is not None:
+        return (f"{seen}. If this is a slow-motion clip, set its slow-motion factor "
+                f"to {factor} (the cadence is then about "
+                f"{120.0 / stride_s * factor / current_factor:.0f} steps/min).")
+    return (f"{seen}, so if this is a slow-motion clip set its slow-motion factor "
+            "(for example 4 for 120 fps played at 30 fps).")
+
+
 def _too_few_message(n: int, events, shape: GaitShape | None = None,
                      stride_s: float = float("nan"), current_factor: float = 1.0) -> str:
     """One sentence on why there are too few strides and what to do.
@@ -100,21 +168,11 @@ def _too_few_message(n: int, events, shape: GaitShape | None = None,
     slow = s[~s["valid"] & (s["duration_s"] > STRIDE_MAX_S)]
     if len(s) and len(slow) >= len(s) / 2:
         med = float(slow["duration_s"].median())
-        if shape is not None and shape.running_shaped:
-            seen = (f"{strides_found(n)}: the strides take about {med:.1f} s "
-                    f"({120.0 / med:.0f} steps/min), too slow for running although the "
-                    "movement looks like running")
-            agree = np.isfinite(stride_s) and max(med, stride_s) / min(med, stride_s) \
-                <= STRIDE_AGREEMENT
-            factor = suggested_slowmo(med, current_factor) if agree else None
-            if factor is not None:
-                return (f"{seen}. If this is a slow-motion clip, set its slow-motion factor "
-                        f"to {factor} (the cadence is then about "
-                        f"{120.0 / med * factor / current_factor:.0f} steps/min).")
-            return (f"{seen}, so if this is a slow-motion clip set its slow-motion factor "
-                    "(for example 4 for 120 fps played at 30 fps).")
-        return (f"{strides_found(n)}: the strides take about {med:.1f} s, too slow for "
-                f"running; {film_advice()}.")
+        agree = np.isfinite(stride_s) and max(med, stride_s) / min(med, stride_s) \
+            <= STRIDE_AGREEMENT
+        return _too_slow_message(
+            f"{strides_found(n)}: the strides take about {med:.1f} s "
+            f"({120.0 / med:.0f} steps/min)", med, shape, current_factor, hint_factor=agree)
     return f"{strides_found(n)}; {film_advice()} with the whole body in view."
 
 
@@ -217,11 +275,38 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
                                "of frames (the pose model swaps the legs seen from the side)")
 
     # an edited clip: the frames around each cut are blanked, so every shot gets its own
-    # events and no stride joins two shots
-    cuts = find_cuts(track)
+    # events and no stride joins two shots; where the tracked body jumped to someone else
+    # within a shot, only the longest stretch on one body is kept
+    cuts, jumps = find_breaks(track)
     track = blank_around_cuts(track, cuts)
+    jumped = None
+    if jumps:
+        kept = longest_stretch(track.n_frames, track.t_s, jumps)
+        track = keep_stretch(blank_around_cuts(track, jumps), *kept)
+        jumped = jumps_flag(jumps, track.t_s, kept)
+    with _told(jumped):
+        return _analyze_side_shots(track, view, options, facing, notes, cuts, jumped)
+
+
+@contextmanager
+def _told(flag: QualityFlag | None) -> Iterator[None]:
+    """A refusal raised inside also carries ``flag``'s message (what happened to the body
+    followed explains why too little was left)."""
+    try:
+        yield
+    except PostureError as exc:
+        if flag is None:
+            raise
+        raise type(exc)(f"{exc} {flag.message}") from exc
+
+
+def _analyze_side_shots(track: PoseTrack, view: ViewEstimate, options: AnalysisOptions,
+                        facing: int, notes: dict[str, str], cuts: list[int],
+                        jumped: QualityFlag | None) -> ClipAnalysis:
+    """:func:`analyze_side` once the cuts and body jumps are blanked out of ``track``."""
     levelled, roll_applied, events, extra = _levelled_events(track, view, options, facing,
                                                              notes)
+    extra.append(jumped)
     if cuts:
         events.strides = reject_strides_across_cuts(events.strides, track.t_s, cuts)
         extra.append(cuts_flag(cuts, track.t_s))
@@ -235,6 +320,8 @@ def analyze_side(track: PoseTrack, *, view: ViewEstimate | None = None,
         raise TooFewStridesError(_too_few_message(
             len(strides), events, shape, playback_stride_s(levelled, facing),
             float(track.info.slowmo_factor)))
+    # enough strides of running length: are they the runner's steps?
+    check_step_rhythm(levelled, shape)
     strides, implausible = drop_implausible(strides, Path(track.info.path).name)
     extra.append(implausible)
     near = pick_near_leg(levelled, view)

@@ -22,6 +22,7 @@ module serves side views, where the hips overlap and the body height is the scal
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -43,6 +44,9 @@ WINDOW_S = 0.3
 CUT_SCORE = 1.0
 JUMP_HEIGHTS = 0.5
 SIZE_RATIO = 1.5
+#: A body break whose box is back where it was within this time (s) is a glitch of the
+#: landmarks (left to the strides' landmark-jump check), not a jump to someone else.
+RETURN_S = 1.0
 #: Frames on each side of a cut that may blend both shots (landmark smoothing), seconds.
 GUARD_S = 0.1
 #: Picture cue: mean absolute difference (0-255) of consecutive frames shrunk to
@@ -149,46 +153,90 @@ def _picture_differences(path: str, mtime_ns: int, size: int) -> tuple[np.ndarra
     return np.asarray(idx, int), np.asarray(diff, float)
 
 
-def picture_jumps(path: str | os.PathLike, fps: float) -> list[int]:
+def picture_jumps(path: str | os.PathLike, fps: float) -> list[int] | None:
     """Stream indices of frames whose picture differs from the previous frame as only a cut
-    to another shot does (see ``PICTURE_JUMP``); empty when the file cannot be read.
+    to another shot does (see ``PICTURE_JUMP``); None when the file cannot be read.
     ``fps``: frames per second of playback (the context window counts frames)."""
     p = Path(path)
     try:
         st = p.stat()
         idx, diff = _picture_differences(str(p), st.st_mtime_ns, st.st_size)
     except (OSError, PostureError):  # no file (a track without its video), or one the
-        return []  # reader refuses: the body-box cue alone decides
+        return None  # reader refuses: the body-box cue alone decides
     if diff.size < 3 or not np.isfinite(fps) or fps <= 0:
-        return []
+        return None
     half = max(round(PICTURE_CONTEXT_S * fps / 2), 2)
     context = pd.Series(diff).rolling(2 * half + 1, center=True, min_periods=1).median()
     hit = (diff >= PICTURE_JUMP) & (diff >= PICTURE_RATIO * context.to_numpy())
     return [int(i) for i in idx[hit]]
 
 
-def _picture_cut_rows(track: PoseTrack) -> list[int]:
-    """Track rows of the picture cuts (see :func:`picture_jumps`)."""
+def _picture_cut_rows(track: PoseTrack) -> list[int] | None:
+    """Track rows of the picture cuts (see :func:`picture_jumps`); None without a readable
+    video file."""
     path = getattr(track.info, "path", None)
     if not path or track.n_frames < 2:
-        return []
+        return None
+    frames = picture_jumps(path, float(track.info.fps_nominal))
+    if frames is None:
+        return None
     rows = []
-    for i in picture_jumps(path, float(track.info.fps_nominal)):
+    for i in frames:
         r = int(np.searchsorted(track.frame_index, i))
         if 0 < r < track.n_frames:
             rows.append(r)
     return rows
 
 
-def find_cuts(track: PoseTrack) -> list[int]:
-    """Track rows where a new shot starts (sorted). Each run of frames scoring above
-    ``CUT_SCORE`` gives one cut, at its frame with the largest single-step body jump; each
-    frame whose whole picture changes (:func:`picture_jumps`) gives one too. A body cut
-    within ``WINDOW_S`` of a picture cut is the same cut, at the picture's frame."""
+def find_breaks(track: PoseTrack) -> tuple[list[int], list[int]]:
+    """Track rows where a new shot starts (cuts) and where the tracked body jumped within
+    one shot (jumps), each sorted.
+
+    Each run of frames scoring above ``CUT_SCORE`` gives one body break, at its frame with
+    the largest single-step body jump; each frame whose whole picture changes
+    (:func:`picture_jumps`) gives one cut. A body break within ``WINDOW_S`` of a picture
+    cut is the same cut, at the picture's frame. A body break while the picture goes on
+    unchanged is no cut of the film: the pose model's body jumped to another person or
+    object (measured on the shared sprint clip with three runners: 4 such jumps, no picture
+    change above 7), unless the box is back within ``RETURN_S`` (a glitch, as on the slowed
+    lab treadmill at 2x: neither). Without a readable video file the two cannot be told
+    apart and every body break counts as a cut.
+    """
     half = max(round(WINDOW_S * track.fps), 2) if np.isfinite(track.fps) else 2
     pictures = _picture_cut_rows(track)
-    body = [c for c in _body_cuts(track) if all(abs(c - p) > half for p in pictures)]
-    return sorted(set(pictures) | set(body))
+    body = _body_cuts(track)
+    if pictures is None:
+        return body, []
+    alone = [c for c in body if all(abs(c - p) > half for p in pictures)]
+    return sorted(set(pictures)), [c for c in alone if not _returns(track, c, half)]
+
+
+def _returns(track: PoseTrack, c: int, half: int) -> bool:
+    """Whether the body box is back where and as big as it was before row ``c`` within
+    ``RETURN_S`` after it (a brief glitch of the landmarks, not a move to someone else)."""
+    centre, height, ok = _box(track)
+    before = np.arange(max(c - half, 0), c)
+    before = before[ok[before]]
+    if before.size == 0:
+        return False
+    c0, h0 = np.median(centre[before], axis=0), float(np.median(height[before]))
+    stop = int(np.searchsorted(track.t_s, track.t_s[c] + RETURN_S))
+    for k in range(c + half, max(stop - half, c + half) + 1):
+        after = np.arange(k, min(k + half, track.n_frames))
+        after = after[ok[after]]
+        if after.size < 2:
+            continue
+        c1, h1 = np.median(centre[after], axis=0), float(np.median(height[after]))
+        score = (float(np.hypot(*(c1 - c0))) / min(h0, h1) / JUMP_HEIGHTS
+                 + abs(np.log(h1 / h0)) / np.log(SIZE_RATIO))
+        if score <= CUT_SCORE:
+            return True
+    return False
+
+
+def find_cuts(track: PoseTrack) -> list[int]:
+    """Track rows where a new shot starts (sorted), see :func:`find_breaks`."""
+    return find_breaks(track)[0]
 
 
 def _body_cuts(track: PoseTrack) -> list[int]:
@@ -217,6 +265,11 @@ def blank_around_cuts(track: PoseTrack, cuts: list[int]) -> PoseTrack:
     for c in cuts:
         t_c = track.t_s[c]
         drop |= np.abs(track.t_s - t_c) <= GUARD_S + 1e-9
+    return _blank(track, drop)
+
+
+def _blank(track: PoseTrack, drop: np.ndarray) -> PoseTrack:
+    """The track with the frames where ``drop`` is True set to NaN."""
     xy = track.image_xy_px.copy()
     xy[drop] = np.nan
     vis = track.visibility.copy()
@@ -240,6 +293,40 @@ def reject_strides_across_cuts(strides: pd.DataFrame, t_s: np.ndarray,
         out.loc[hit, "valid"] = False
         out.loc[hit, "reject_reason"] = "spans a cut between two shots"
     return out
+
+
+def longest_stretch(n_frames: int, t_s: np.ndarray, jumps: list[int]) -> tuple[int, int]:
+    """``(start, stop)`` track rows of the longest stretch (in time) between body jumps (and
+    the clip's ends): one body for certain."""
+    edges = [0, *sorted(jumps), n_frames]
+    spans = [(a, b) for a, b in itertools.pairwise(edges) if b > a]
+    return max(spans, key=lambda ab: t_s[ab[1] - 1] - t_s[ab[0]])
+
+
+def keep_stretch(track: PoseTrack, start: int, stop: int) -> PoseTrack:
+    """The track with every frame outside rows ``start:stop`` set to NaN."""
+    drop = np.ones(track.n_frames, bool)
+    drop[start:stop] = False
+    return _blank(track, drop)
+
+
+def jumps_message(jumps: list[int], t_s: np.ndarray, kept: tuple[int, int]) -> str:
+    """What the body jumps mean for the numbers, for a person to read."""
+    n = len(jumps)
+    where = ", ".join(f"{t_s[c]:.1f} s" for c in jumps)
+    times = "once" if n == 1 else f"{n} times"
+    return (f"The body the pose model followed jumped {times} "
+            f"(at {where}) while the picture went on, so it moved to another person or "
+            f"object; that is not a cut of the film. Only the longest stretch on one body "
+            f"({t_s[kept[0]]:.1f}-{t_s[kept[1] - 1]:.1f} s) was analysed; check in the "
+            "overlay that it is the runner, or film the runner alone in view.")
+
+
+def jumps_flag(jumps: list[int], t_s: np.ndarray, kept: tuple[int, int]) -> QualityFlag | None:
+    """Warn that the tracked body jumped and which stretch was analysed."""
+    if not jumps:
+        return None
+    return QualityFlag("body_jumps", "warning", jumps_message(jumps, t_s, kept))
 
 
 def cuts_flag(cuts: list[int], t_s: np.ndarray) -> QualityFlag | None:

@@ -144,6 +144,36 @@ def stride_period_s(t: np.ndarray, y: np.ndarray, *, lo_s: float = PERIOD_SEARCH
     return float(k * dt)
 
 
+def first_rhythm_s(t: np.ndarray, y: np.ndarray, *, lo_s: float,
+                   hi_s: float) -> tuple[float, float]:
+    """Period (s) and regularity of the shortest clear rhythm of a signal.
+
+    The first local maximum of the autocorrelation after it first drops below zero, between
+    lags ``lo_s`` and ``hi_s``, and the autocorrelation there (0..1: how alike one cycle is
+    to the next). The first peak, not the highest: a signal that repeats every step also
+    repeats every stride, often more alike; (NaN, 0.0) when there is none.
+    """
+    ok = np.isfinite(y)
+    if ok.sum() < 10:
+        return float("nan"), 0.0
+    dt = float(np.median(np.diff(t)))
+    grid = np.arange(t[ok][0], t[ok][-1], dt)
+    v = np.interp(grid, t[ok], y[ok])
+    v = v - v.mean()
+    ac = np.correlate(v, v, mode="full")[v.size - 1:]
+    if v.size < 10 or ac[0] <= 0:
+        return float("nan"), 0.0
+    ac = ac / ac[0]
+    below = np.flatnonzero(ac < 0)
+    lo = max(int(np.ceil(lo_s / dt)), int(below[0]) if below.size else ac.size)
+    hi = min(int(hi_s / dt), ac.size - 2)
+    for k in range(max(lo, 1), hi + 1):
+        if ac[k] >= ac[k - 1] and ac[k] > ac[k + 1]:
+            den = ac[k - 1] - 2 * ac[k] + ac[k + 1]  # parabolic refinement of the lag
+            return float((k + 0.5 * (ac[k - 1] - ac[k + 1]) / den) * dt), float(ac[k])
+    return float("nan"), 0.0
+
+
 def nearest_frame(t_s: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Row index of the frame nearest to each time (-1 for NaN)."""
     t = np.asarray(t, float)

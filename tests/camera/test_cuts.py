@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from posture.analysis.side import analyze_side
-from posture.camera.cuts import find_cuts
+from posture.camera.cuts import find_breaks, find_cuts
 from posture.track import PoseTrack
 from tests.support.paths import SHARED
 from tests.support.side_stick import Stick, stick_track
@@ -130,3 +130,58 @@ def test_real_montage_cuts_are_all_found() -> None:
     tr = clean_track(extract_track(SHARED / "front_road_multi-pace_bellamyceleman.mp4",
                                    AnalysisOptions()))
     assert [int(tr.frame_index[c]) for c in find_cuts(tr)] == [76, 150, 226, 301]
+
+
+def _jumping(duration_s: float = 8.0, jump_s: float = 5.5) -> PoseTrack:
+    """One continuous run whose tracked body jumps 300 px sideways at ``jump_s`` (the pose
+    model moving to another person), in one frame."""
+    tr = stick_track(Stick(duration_s=duration_s))
+    xy = tr.image_xy_px.copy()
+    xy[tr.t_s >= jump_s] += np.array([300.0, 40.0])
+    return replace(tr, image_xy_px=xy)
+
+
+def test_a_body_jump_while_the_picture_goes_on_is_not_a_cut(tmp_path: Path) -> None:
+    """The same body jump is a cut when the picture cuts too (or cannot be read), and a
+    jump of the tracked body when the picture goes on unchanged."""
+    tr = _jumping()
+    assert len(find_breaks(tr)[0]) == 1 and find_breaks(tr)[1] == []  # no video: a cut
+    still = _clip_for(tr, tmp_path / "still.mp4", 2.0, None)
+    cuts, jumps = find_breaks(still)
+    assert cuts == [] and len(jumps) == 1 and abs(still.t_s[jumps[0]] - 5.5) < 1.5 / tr.fps
+    assert find_cuts(still) == []
+    cut = _clip_for(tr, tmp_path / "cut.mp4", 2.0, 5.5)
+    cuts, jumps = find_breaks(cut)
+    assert len(cuts) == 1 and jumps == []
+
+
+def test_only_the_longest_stretch_on_one_body_is_analysed(tmp_path: Path) -> None:
+    tr = _clip_for(_jumping(), tmp_path / "still.mp4", 2.0, None)
+    a = analyze_side(tr)
+    assert (a.strides["t_end_s"] <= 5.5).all() and len(a.strides) >= 3
+    codes = {f.code for f in a.quality}
+    assert "body_jumps" in codes and "cuts" not in codes
+    flag = next(f for f in a.quality if f.code == "body_jumps")
+    assert "jumped once (at 5.5 s)" in flag.message
+    assert "not a cut of the film" in flag.message and "(0.0-5.5 s)" in flag.message
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SHARED.exists(), reason="shared real clips not available")
+def test_real_sprint_clip_body_jumps_are_not_cuts() -> None:
+    """Three sprinters, one panning shot without a cut: the body the pose model follows jumps
+    between people (4-5 times once glitches that return are left out; 6-8 body breaks in
+    all). None is called a cut; the refusal says what happened (the longest stretch on one
+    body, 3.8-11.9 s, gives one clean stride)."""
+    from posture.errors import TooFewStridesError
+    from posture.pipeline import AnalysisOptions, analyze_video, extract_track
+    from posture.signal.clean import clean_track
+
+    clip = SHARED / "multi_track_sprint-100m_sports2d-demo2.mp4"
+    cuts, jumps = find_breaks(clean_track(extract_track(clip, AnalysisOptions())))
+    assert cuts == [] and len(jumps) >= 3
+    with pytest.raises(TooFewStridesError) as err:
+        analyze_video(clip)
+    msg = str(err.value)
+    assert "not a cut of the film" in msg and "Only the longest stretch on one body" in msg
+    assert " cuts (" not in msg
