@@ -77,8 +77,8 @@ def render_watch(session: Session, key: str, memo: dict[str, object]) -> None:
     """The player section: a button builds it once per session; then it stays."""
     st.markdown("### Watch the change")
     if any(c.video_path is None or c.track is None for c in session.clips):
-        st.info("The video of this session is not on this machine any more, so the player "
-                "cannot be shown.")
+        st.info("A reopened session keeps its numbers and key frames but not its video: "
+                "analyse the clip again to watch both parts side by side.")
         return
     a_lab, b_lab = session.labels
     if "player" not in memo:
