@@ -109,6 +109,9 @@ def test_upload_a_clip_and_see_findings_and_plots(app_url, sample):
             timeout=60_000)
         _wait_for_plots(page)
         assert page.get_by_text("Upload your own clip").count() == 0  # not the demo
+        # under load the page may still be drawing its lower part: wait for the table's text
+        page.wait_for_function("document.querySelector(\"[data-testid='stMain']\")"
+                               ".innerText.includes('Summary')", timeout=60_000)
         body = page.inner_text("[data-testid='stMain']")
         assert "What changed and what to do" in body
         assert "Why it matters" in body or "Nothing stands out" in body
