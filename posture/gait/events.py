@@ -116,32 +116,45 @@ class GaitEvents:
         return contacts, np.asarray(duty, float)
 
 
-def stride_period_s(t: np.ndarray, y: np.ndarray, *, lo_s: float = PERIOD_SEARCH_S[0],
-                    hi_s: float = PERIOD_SEARCH_S[1]) -> float:
-    """Dominant period of a roughly periodic signal from its autocorrelation, seconds."""
+def _autocorrelation(t: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """Normalised autocorrelation (lag 0 = 1) of ``y`` resampled on a regular grid at the
+    median frame interval, and that interval (s); None with fewer than 10 finite samples or
+    a flat signal."""
     ok = np.isfinite(y)
     if ok.sum() < 10:
-        return float("nan")
+        return None
     dt = float(np.median(np.diff(t)))
     grid = np.arange(t[ok][0], t[ok][-1], dt)
     if grid.size < 10:
-        return float("nan")
+        return None
     v = np.interp(grid, t[ok], y[ok])
     v = v - v.mean()
     ac = np.correlate(v, v, mode="full")[v.size - 1:]
     if ac[0] <= 0:
-        return float("nan")
-    ac = ac / ac[0]
-    lo, hi = int(np.ceil(lo_s / dt)), min(int(hi_s / dt), ac.size - 2)
-    if hi <= lo:
-        return float("nan")
-    k = lo + int(np.argmax(ac[lo:hi + 1]))
-    # parabolic refinement of the lag
+        return None
+    return ac / ac[0], dt
+
+
+def _refined_lag_s(ac: np.ndarray, k: int, dt: float) -> float:
+    """Lag ``k`` refined by a parabola through its neighbours, in seconds."""
     if 0 < k < ac.size - 1:
         den = ac[k - 1] - 2 * ac[k] + ac[k + 1]
         if den != 0:
             return float((k + 0.5 * (ac[k - 1] - ac[k + 1]) / den) * dt)
     return float(k * dt)
+
+
+def stride_period_s(t: np.ndarray, y: np.ndarray, *, lo_s: float = PERIOD_SEARCH_S[0],
+                    hi_s: float = PERIOD_SEARCH_S[1]) -> float:
+    """Dominant period of a roughly periodic signal from its autocorrelation, seconds."""
+    found = _autocorrelation(t, y)
+    if found is None:
+        return float("nan")
+    ac, dt = found
+    lo, hi = int(np.ceil(lo_s / dt)), min(int(hi_s / dt), ac.size - 2)
+    if hi <= lo:
+        return float("nan")
+    return _refined_lag_s(ac, lo + int(np.argmax(ac[lo:hi + 1])), dt)
 
 
 def first_rhythm_s(t: np.ndarray, y: np.ndarray, *, lo_s: float,
@@ -153,24 +166,16 @@ def first_rhythm_s(t: np.ndarray, y: np.ndarray, *, lo_s: float,
     to the next). The first peak, not the highest: a signal that repeats every step also
     repeats every stride, often more alike; (NaN, 0.0) when there is none.
     """
-    ok = np.isfinite(y)
-    if ok.sum() < 10:
+    found = _autocorrelation(t, y)
+    if found is None:
         return float("nan"), 0.0
-    dt = float(np.median(np.diff(t)))
-    grid = np.arange(t[ok][0], t[ok][-1], dt)
-    v = np.interp(grid, t[ok], y[ok])
-    v = v - v.mean()
-    ac = np.correlate(v, v, mode="full")[v.size - 1:]
-    if v.size < 10 or ac[0] <= 0:
-        return float("nan"), 0.0
-    ac = ac / ac[0]
+    ac, dt = found
     below = np.flatnonzero(ac < 0)
     lo = max(int(np.ceil(lo_s / dt)), int(below[0]) if below.size else ac.size)
     hi = min(int(hi_s / dt), ac.size - 2)
     for k in range(max(lo, 1), hi + 1):
         if ac[k] >= ac[k - 1] and ac[k] > ac[k + 1]:
-            den = ac[k - 1] - 2 * ac[k] + ac[k + 1]  # parabolic refinement of the lag
-            return float((k + 0.5 * (ac[k - 1] - ac[k + 1]) / den) * dt), float(ac[k])
+            return _refined_lag_s(ac, k, dt), float(ac[k])
     return float("nan"), 0.0
 
 
