@@ -105,6 +105,15 @@ def _window_lines(t: np.ndarray, y: np.ndarray, half: int) -> tuple[np.ndarray, 
     return out[0], out[1]
 
 
+def _box_change(c0: np.ndarray, h0: np.ndarray | float, c1: np.ndarray,
+                h1: np.ndarray | float) -> np.ndarray | float:
+    """Cut score of the body box moving from centre ``c0`` (..., 2) and height ``h0`` to
+    ``c1``, ``h1`` (px): the centre's move in ``JUMP_HEIGHTS`` body heights plus the
+    height's change in ``log(SIZE_RATIO)``."""
+    jump = np.hypot(*(c1 - c0).T) / np.minimum(h0, h1)
+    return jump / JUMP_HEIGHTS + np.abs(np.log(h1 / h0)) / np.log(SIZE_RATIO)
+
+
 def cut_scores(track: PoseTrack) -> np.ndarray:
     """(T,) score of a cut just before each frame (0 where it cannot be judged).
 
@@ -127,8 +136,7 @@ def cut_scores(track: PoseTrack) -> np.ndarray:
     h_before = h.rolling(half, min_periods=1).median().shift(1).to_numpy()
     h_after = h[::-1].rolling(half, min_periods=1).median()[::-1].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        jump = np.hypot(*(after - before).T) / np.minimum(h_before, h_after)
-        s = jump / JUMP_HEIGHTS + np.abs(np.log(h_after / h_before)) / np.log(SIZE_RATIO)
+        s = _box_change(before, h_before, after, h_after)
     s[:2] = 0.0
     s[-1:] = 0.0
     score[good] = np.nan_to_num(s)
@@ -208,13 +216,16 @@ def find_breaks(track: PoseTrack) -> tuple[list[int], list[int]]:
     if pictures is None:
         return body, []
     alone = [c for c in body if all(abs(c - p) > half for p in pictures)]
-    return sorted(set(pictures)), [c for c in alone if not _returns(track, c, half)]
+    box = _box(track)
+    return sorted(set(pictures)), [c for c in alone if not _returns(track, box, c, half)]
 
 
-def _returns(track: PoseTrack, c: int, half: int) -> bool:
-    """Whether the body box is back where and as big as it was before row ``c`` within
-    ``RETURN_S`` after it (a brief glitch of the landmarks, not a move to someone else)."""
-    centre, height, ok = _box(track)
+def _returns(track: PoseTrack, box: tuple[np.ndarray, np.ndarray, np.ndarray], c: int,
+             half: int) -> bool:
+    """Whether the body box (:func:`_box` of ``track``) is back where and as big as it was
+    before row ``c`` within ``RETURN_S`` after it (a brief glitch of the landmarks, not a
+    move to someone else)."""
+    centre, height, ok = box
     before = np.arange(max(c - half, 0), c)
     before = before[ok[before]]
     if before.size == 0:
@@ -227,9 +238,7 @@ def _returns(track: PoseTrack, c: int, half: int) -> bool:
         if after.size < 2:
             continue
         c1, h1 = np.median(centre[after], axis=0), float(np.median(height[after]))
-        score = (float(np.hypot(*(c1 - c0))) / min(h0, h1) / JUMP_HEIGHTS
-                 + abs(np.log(h1 / h0)) / np.log(SIZE_RATIO))
-        if score <= CUT_SCORE:
+        if _box_change(c0, h0, c1, h1) <= CUT_SCORE:
             return True
     return False
 
