@@ -153,14 +153,18 @@ def is_concern(metric: str, value: float) -> bool:
     band = band_of(metric, value)
     if band in (None, "good"):
         return False
-    row = _reference_ranges_cached().loc[metric]
-    high = np.isfinite(row["good_max"]) and value > row["good_max"]
-    direction = row["direction"]
-    return direction == "either" or (direction == "higher") == bool(high)
+    direction = _reference_ranges_cached().loc[metric, "direction"]
+    return direction == "either" or (direction == "higher") == _above_range(metric, value)
 
 
 def _inside(value: float, lo: float, hi: float) -> bool:
     return (not np.isfinite(lo) or value >= lo) and (not np.isfinite(hi) or value <= hi)
+
+
+def _above_range(metric: str, value: float) -> bool:
+    """Whether ``value`` lies above the good band's upper edge (one exists)."""
+    hi = _reference_ranges_cached().loc[metric, "good_max"]
+    return bool(np.isfinite(hi) and value > hi)
 
 
 def _band_text(metric: str) -> str:
@@ -192,9 +196,7 @@ def level_cue(metric: str, value: float) -> str:
         return ""
     if band == "good":
         return "✓ in range"
-    row = _reference_ranges_cached().loc[metric]
-    high = bool(np.isfinite(row["good_max"]) and value > row["good_max"])
-    cue = "▲ above range" if high else "▼ below range"
+    cue = "▲ above range" if _above_range(metric, value) else "▼ below range"
     return cue + (" (watch)" if band == "watch" else "")
 
 
@@ -671,9 +673,7 @@ def _steady_level_finding(c: MetricChange, comp: Comparison, later: ClipAnalysis
 
 
 def _level_title(name: str, metric: str, value: float, band: Band) -> str:
-    row = _reference_ranges_cached().loc[metric]
-    high = np.isfinite(row["good_max"]) and value > row["good_max"]
-    side = "above" if high else "below"
+    side = "above" if _above_range(metric, value) else "below"
     how = "well " if band == "outside" else ""
     return f"{name[0].upper()}{name[1:]} is {how}{side} the usual range"
 
@@ -697,8 +697,7 @@ def level_within_model_error(metric: str, value: float) -> bool:
     row = _reference_ranges_cached().loc[metric]
     if err <= 0 or not math.isfinite(value):
         return False
-    edge = row["good_max"] if np.isfinite(row["good_max"]) and value > row["good_max"] \
-        else row["good_min"]
+    edge = row["good_max"] if _above_range(metric, value) else row["good_min"]
     return bool(np.isfinite(edge) and abs(value - edge) < err)
 
 
