@@ -148,6 +148,15 @@ def _stride_table(track: PoseTrack, xy_lat: np.ndarray, events: GaitEvents,
     return pd.DataFrame(rows, columns=cols)
 
 
+def leg_values(strides: pd.DataFrame, col: str) -> dict[str, np.ndarray]:
+    """The finite values of ``col`` over the strides of each stance leg ("left", "right")."""
+    out = {}
+    for leg in ("left", "right"):
+        v = strides.loc[strides["leg"] == leg, col].to_numpy(float)
+        out[leg] = v[np.isfinite(v)]
+    return out
+
+
 def _summary(strides: pd.DataFrame, events: GaitEvents, track: PoseTrack,
              roll: RollChoice) -> dict[str, float]:
     out = summarize_strides(strides, METRIC_COLUMNS)  # medians (registry), cadence from the clip
@@ -156,10 +165,8 @@ def _summary(strides: pd.DataFrame, events: GaitEvents, track: PoseTrack,
     out["camera_roll_deg"] = roll.roll_deg
     out["camera_roll_pelvis_deg"] = roll.pelvis_deg
     for col, (k_l, k_r, k_d, k_si, min_mag) in ASYMMETRY.items():
-        med = {}
-        for leg in ("left", "right"):
-            v = strides.loc[strides["leg"] == leg, col].to_numpy(float)
-            med[leg] = float(np.median(v[np.isfinite(v)])) if np.isfinite(v).any() else np.nan
+        med = {leg: float(np.median(v)) if v.size else np.nan
+               for leg, v in leg_values(strides, col).items()}
         out[k_l], out[k_r] = med["left"], med["right"]
         out[k_d] = med["right"] - med["left"]
         out[k_si] = fm.symmetry_index_pct(med["left"], med["right"], min_magnitude=min_mag)

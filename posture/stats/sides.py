@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from posture.analysis.frontal import ASYMMETRY
+from posture.analysis.frontal import ASYMMETRY, leg_values
 from posture.metrics.frontal import symmetry_index_pct
 from posture.metrics.registry import spec
 from posture.results import ClipAnalysis
@@ -33,14 +33,10 @@ def left_right(analysis: ClipAnalysis, metric: str, *,
     s = analysis.strides
     if metric not in s.columns or "leg" not in s.columns:
         return np.nan, np.nan, 0, 0
-    out: list[float] = []
-    counts: list[int] = []
-    for leg in ("left", "right"):
-        v = s.loc[s["leg"] == leg, metric].to_numpy(dtype=float)
-        v = v[np.isfinite(v)]
-        counts.append(int(v.size))
-        out.append(float(np.median(v)) if v.size >= min_strides else np.nan)
-    return out[0], out[1], counts[0], counts[1]
+    v = leg_values(s, metric)
+    left, right = (float(np.median(v[leg])) if v[leg].size >= min_strides else np.nan
+                   for leg in ("left", "right"))
+    return left, right, int(v["left"].size), int(v["right"].size)
 
 
 def _si_text(si_pct: float) -> str:
