@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 from posture.errors import PostureError, StorageError
 from posture.pipeline import AnalysisOptions, analyze_track, analyze_tracks, extract_track
+from posture.report.keyframes import encode_jpeg
 from posture.session import AnalysedClip, Role, Session, build_session
 from posture.track import PoseTrack
 
@@ -351,11 +352,7 @@ def picture_html(data: bytes, alt: str, *, caption: str = "", mime: str = "image
 
 def jpeg_bytes(image_rgb, quality: int = 88) -> bytes:
     """JPEG bytes of an RGB picture (smaller than PNG for video frames)."""
-    import cv2
-    import numpy as np
-
-    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(image_rgb[..., ::-1]),
-                           [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:
+    data = encode_jpeg(image_rgb, quality=quality)
+    if data is None:
         raise StorageError("A picture could not be encoded.")
-    return buf.tobytes()
+    return data

@@ -39,7 +39,7 @@ from posture.metrics.registry import spec
 from posture.report import plots
 from posture.report.annotate import annotate_frame, context_from_view, labels_as_analysed
 from posture.report.export import analysis_json
-from posture.report.keyframes import KeyFrames, frame_at, key_frames
+from posture.report.keyframes import KeyFrames, decode_jpeg, encode_jpeg, frame_at, key_frames
 from posture.report.pdf import FindingText, ReportContent, build_pdf
 from posture.report.player import PlayerPlan, PlayerSide, plan_player
 from posture.results import ClipAnalysis
@@ -600,8 +600,7 @@ def clip_line(c: AnalysedClip) -> str:
 
 def session_meta(session: Session) -> dict:
     return {"runner": session.runner, "date": session.session_date.isoformat(),
-            "treadmill_speed_kmh": session.treadmill_speed_kmh,
-            "visit": session.visit.to_dict(),
+            **session_details(session),
             "clips": [{"name": c.name, "role": c.role} for c in session.clips]}
 
 
@@ -624,22 +623,12 @@ def apply_details(session: Session, details: dict | None) -> Session:
 def key_frame_jpegs(session: Session, *, max_side_px: int = 640,
                     quality: int = 85) -> list[tuple[str, bytes]]:
     """The key frames as (caption, JPEG bytes), to keep with a stored session."""
-    import cv2
-
     out = []
     for caption, img in key_frame_images(session, max_side_px=max_side_px):
-        ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(img[..., ::-1]),
-                               [cv2.IMWRITE_JPEG_QUALITY, quality])
-        if ok:
-            out.append((caption, buf.tobytes()))
+        data = encode_jpeg(img, quality=quality)
+        if data is not None:
+            out.append((caption, data))
     return out
-
-
-def _decode_jpeg(data: bytes) -> np.ndarray | None:
-    import cv2
-
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    return None if img is None else np.ascontiguousarray(img[..., ::-1])
 
 
 def reopen_session(stored: StoredSession) -> Session:
@@ -648,7 +637,7 @@ def reopen_session(stored: StoredSession) -> Session:
     clips = [AnalysedClip(c.clip_name, c.analysis, c.role) for c in stored.clips]
     session = build_session(clips, runner=stored.runner, session_date=stored.session_date)
     frames = [(caption, img) for caption, data in stored.pictures
-              if (img := _decode_jpeg(data)) is not None]
+              if (img := decode_jpeg(data)) is not None]
     parts = [replace(p, saved_key_frames=[f for f in frames if f[0].startswith(
         f"{VIEW_TITLES[p.view]}: ")]) for p in session.parts]  # each camera's tab
     return replace(apply_details(session, stored.details), saved_key_frames=frames,

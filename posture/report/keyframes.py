@@ -120,3 +120,21 @@ def side_by_side(images: list[np.ndarray], *, gap_px: int = 6,
         out[:img.shape[0], x:x + img.shape[1]] = img
         x += img.shape[1] + gap_px
     return out
+
+
+def encode_jpeg(image_rgb: np.ndarray, *, quality: int = 88) -> bytes | None:
+    """JPEG bytes of an RGB picture (smaller than PNG for video frames); None when it
+    cannot be encoded."""
+    import cv2
+
+    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(image_rgb[..., ::-1]),
+                           [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return buf.tobytes() if ok else None
+
+
+def decode_jpeg(data: bytes) -> np.ndarray | None:
+    """The RGB picture of JPEG bytes (:func:`encode_jpeg`); None when they are not one."""
+    import cv2
+
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    return None if img is None else np.ascontiguousarray(img[..., ::-1])
