@@ -11,8 +11,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from posture.io.video import working_size
 from posture.live.signals import LandmarkFrame
-from posture.pose.model import WORKING_MAX_SIDE_PX, ExtractionSettings, new_pose, set_timestamp
+from posture.pose.model import (
+    WORKING_MAX_SIDE_PX,
+    ExtractionSettings,
+    landmarks_px,
+    new_pose,
+    set_timestamp,
+)
 from posture.pose.segment import edges_full_px
 
 
@@ -20,10 +27,9 @@ def shrink(image_rgb: np.ndarray, max_side_px: int = WORKING_MAX_SIDE_PX) -> np.
     """The frame with its long side at most ``max_side_px`` (even sizes, as the offline
     intake makes them; area averaging)."""
     h, w = image_rgb.shape[:2]
-    if max(w, h) <= max_side_px:
+    size = working_size(w, h, max_side_px)
+    if size == (w, h):
         return image_rgb
-    s = max_side_px / max(w, h)
-    size = (max(2, round(w * s / 2) * 2), max(2, round(h * s / 2) * 2))
     return cv2.resize(image_rgb, size, interpolation=cv2.INTER_AREA)
 
 
@@ -44,17 +50,14 @@ class LivePose:
         """Landmarks of one frame (``t_s`` real seconds, increasing), pixels of ``image_rgb``."""
         set_timestamp(self._pose, t_s)
         res = self._pose.process(np.ascontiguousarray(image_rgb))
-        if res.pose_landmarks is None:
-            return LandmarkFrame.missing(t_s)
         h, w = image_rgb.shape[:2]
-        lm = np.array([(p.x, p.y, p.visibility) for p in res.pose_landmarks.landmark])
-        world = np.full((lm.shape[0], 3), np.nan)
-        if res.pose_world_landmarks is not None:
-            world = np.array([(p.x, p.y, p.z) for p in res.pose_world_landmarks.landmark])
-        xy = lm[:, :2] * (w, h)
+        found = landmarks_px(res, w, h)
+        if found is None:
+            return LandmarkFrame.missing(t_s)
+        xy, vis, world = found
         # the trunk outline as offline, so the recording's report has the arch index too
         edges = edges_full_px(getattr(res, "segmentation_mask", None), xy, 1.0)
-        return LandmarkFrame(t_s, xy, np.clip(lm[:, 2], 0.0, 1.0), world, edges)
+        return LandmarkFrame(t_s, xy, vis, world, edges)
 
     def close(self) -> None:
         self._pose.close()

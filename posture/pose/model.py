@@ -13,6 +13,8 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 #: Bump when a change to extraction changes its output (invalidates cached tracks).
 EXTRACTION_VERSION = "pose-6"
 
@@ -119,3 +121,17 @@ def person_detector():  # -> mediapipe SolutionBase running the wheel's pose det
         cfg = text_format.Parse(_DETECTOR_GRAPH, calculator_pb2.CalculatorGraphConfig())
         _DETECTOR = SolutionBase(graph_config=cfg, outputs=["detections"])
     return _DETECTOR
+
+
+def landmarks_px(result: object, width_px: int, height_px: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """One MediaPipe Pose result read out: (33, 2) landmarks in pixels of the processed
+    image, (33,) visibility clipped to 0..1 and (33, 3) world landmarks in metres (NaN when
+    the model gave none); None when no pose was found."""
+    if result is None or result.pose_landmarks is None:
+        return None
+    lm = np.array([(p.x, p.y, p.visibility) for p in result.pose_landmarks.landmark])
+    world = np.full((lm.shape[0], 3), np.nan)
+    if result.pose_world_landmarks is not None:
+        world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks.landmark])
+    return lm[:, :2] * (width_px, height_px), np.clip(lm[:, 2], 0.0, 1.0), world

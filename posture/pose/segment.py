@@ -24,6 +24,7 @@ from posture.landmarks import LM, N_LANDMARKS
 from posture.pose.model import (
     OTHER_PERSON_MIN_SCORE,
     ExtractionSettings,
+    landmarks_px,
     new_pose,
     person_detector,
     set_timestamp,
@@ -182,10 +183,10 @@ def run_segment(path: str, info: VideoInfo, settings: ExtractionSettings,
             ts.append(frame.t_s)
             idx.append(frame.index)
             pts = None
-            if res is not None and res.pose_landmarks is not None:
-                lm = np.array([(p.x, p.y, p.visibility) for p in res.pose_landmarks.landmark])
-                h_img, w_img = image.shape[:2]
-                pts = (lm[:, :2] * (w_img, h_img) + offset) / frame.scale
+            found = None if image is None else landmarks_px(res, image.shape[1],
+                                                            image.shape[0])
+            if found is not None:
+                pts = (found[0] + offset) / frame.scale
                 if expected is not None and off_runner(pts * frame.scale, *expected):
                     pts = None  # the model slid onto someone else: not the runner's landmarks
                     n_off_runner += 1
@@ -201,12 +202,8 @@ def run_segment(path: str, info: VideoInfo, settings: ExtractionSettings,
                 edges.append(nan_e)
             else:
                 xy.append(pts)
-                vis.append(np.clip(lm[:, 2], 0.0, 1.0))
-                if res.pose_world_landmarks is not None:
-                    world.append(np.array([(p.x, p.y, p.z)
-                                           for p in res.pose_world_landmarks.landmark]))
-                else:
-                    world.append(nan_w)
+                vis.append(found[1])
+                world.append(found[2])
                 t1 = time.perf_counter()
                 edges.append(edges_full_px(res.segmentation_mask, pts, frame.scale, offset))
                 edges_s += time.perf_counter() - t1
