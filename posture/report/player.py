@@ -28,6 +28,7 @@ import pandas as pd
 
 from posture.errors import TooFewStridesError
 from posture.findings.rules import Finding
+from posture.gait.events import nearest_frame
 from posture.landmarks import LM
 from posture.report.annotate import annotate_frame, context_from_view, labels_as_analysed
 from posture.report.video_out import _even, _scaled_row, contact_rows
@@ -237,13 +238,6 @@ def _choose_strides(a: PlayerSide, b: PlayerSide, findings: Sequence[Finding],
     return best[1], best[2], best[3]
 
 
-def _nearest_rows(t_s: np.ndarray, want_s: np.ndarray) -> np.ndarray:
-    """Track row nearest each wanted time (a dropped frame is replaced by its neighbour)."""
-    i = np.clip(np.searchsorted(t_s, want_s), 1, len(t_s) - 1)
-    left_closer = (want_s - t_s[i - 1]) <= (t_s[i] - want_s)
-    return np.where(left_closer, i - 1, i)
-
-
 def _timeline(pa: pd.DataFrame, pb: pd.DataFrame, fps: float, track_a: PoseTrack,
               track_b: PoseTrack) -> tuple[list[StridePair], np.ndarray, np.ndarray]:
     """Pairs and the track rows of each output frame: frame ``i`` of pair ``k`` shows phase
@@ -255,8 +249,8 @@ def _timeline(pa: pd.DataFrame, pb: pd.DataFrame, fps: float, track_a: PoseTrack
         phase = np.arange(n) / n
         ta = ra.t_start_s + phase * (ra.t_end_s - ra.t_start_s)
         tb = rb.t_start_s + phase * (rb.t_end_s - rb.t_start_s)
-        rows_a.append(_nearest_rows(track_a.t_s, ta))
-        rows_b.append(_nearest_rows(track_b.t_s, tb))
+        rows_a.append(nearest_frame(track_a.t_s, ta))
+        rows_b.append(nearest_frame(track_b.t_s, tb))
         rows_a[-1][0], rows_b[-1][0] = int(ra.frame_start), int(rb.frame_start)  # landings
         pairs.append(StridePair(int(ra.stride), int(rb.stride),
                                 (float(ra.t_start_s), float(ra.t_end_s)),
