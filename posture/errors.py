@@ -54,3 +54,7 @@ class OrientationError(PostureError):
 
 class ImplausibleValuesError(PostureError):
     """Most strides measure what a human body cannot do (wrong person or wrong orientation)."""
+
+
+class EncoderMissingError(PostureError):
+    """No H.264 encoder in the installed PyAV/FFmpeg build, so no video can be written."""

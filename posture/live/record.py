@@ -11,21 +11,19 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import datetime
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 
-from posture.errors import StorageError
 from posture.io.cache import user_folder
+from posture.io.mp4 import Mp4Writer
 from posture.io.video import probe_unchecked
 from posture.live.drift import Cue
 from posture.live.signals import LandmarkFrame, landmark_track
 from posture.track import PoseTrack
 
 ENV_VAR = "POSTURE_LIVE_DIR"
-TIME_BASE = Fraction(1, 90000)
+NOMINAL_FPS = 30.0  # the stream's declared rate; each frame keeps its real time
 VIDEO_NAME = "live.mp4"
 TRACK_NAME = "landmarks.npz"
 CUES_NAME = "cues.json"
@@ -53,52 +51,26 @@ class Recorder:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.video_path = folder / VIDEO_NAME
-        self._container = None
-        self._stream = None
-        self._last_pts = -1
+        # real frame times; fast enough to keep up beside the pose model on two cores
+        self._video = Mp4Writer(self.video_path, NOMINAL_FPS, preset="ultrafast", threads=1)
         self.frames: list[LandmarkFrame] = []
-        self.frame_size_px: tuple[int, int] | None = None
+
+    @property
+    def frame_size_px(self) -> tuple[int, int] | None:
+        return self._video.size_px
 
     def add(self, image_rgb: np.ndarray, landmarks: LandmarkFrame) -> None:
-        h, w = image_rgb.shape[:2]
-        if self._container is None:
-            self._open(w - w % 2, h - h % 2)
-        pts = round(landmarks.t_s / TIME_BASE)
-        if pts <= self._last_pts:
+        if not self._video.takes(landmarks.t_s):
             return  # a frame with a repeated time cannot be stored in order
-        self._last_pts = pts
-        img = np.ascontiguousarray(image_rgb[: h - h % 2, : w - w % 2])
-        frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-        frame.pts, frame.time_base = pts, TIME_BASE
-        try:
-            for packet in self._stream.encode(frame):
-                self._container.mux(packet)
-        except (OSError, av.error.FFmpegError) as exc:
-            raise StorageError(f"The live recording {self.video_path} cannot be written "
-                               f"({exc}); free some disk space.") from exc
+        self._video.write(image_rgb, landmarks.t_s)
         self.frames.append(landmarks)
-
-    def _open(self, w: int, h: int) -> None:
-        self.frame_size_px = (w, h)
-        self._container = av.open(str(self.video_path), "w", format="mp4",
-                                  options={"movflags": "+faststart"})
-        st = self._container.add_stream("libx264", rate=30)
-        st.width, st.height, st.pix_fmt = w, h, "yuv420p"
-        st.time_base = TIME_BASE
-        st.codec_context.time_base = TIME_BASE
-        # fast enough to keep up beside the pose model on two cores
-        st.options = {"preset": "ultrafast", "crf": "23", "threads": "1"}
-        self._stream = st
 
     def finish(self, cues: list[Cue], settings: dict) -> PoseTrack | None:
         """Close the video, write landmarks and cues; the landmark track of the recording
         (None when nothing was recorded)."""
-        if self._container is None:
+        if self._video.n_frames == 0:
             return None
-        for packet in self._stream.encode():
-            self._container.mux(packet)
-        self._container.close()
-        self._container = None
+        self._video.close()
         (self.folder / CUES_NAME).write_text(json.dumps(
             {"settings": settings, "cues": [c.to_dict() for c in cues]}, indent=1))
         assert self.frame_size_px is not None

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 import pandas as pd
@@ -29,6 +27,7 @@ import pandas as pd
 from posture.errors import TooFewStridesError
 from posture.findings.rules import Finding
 from posture.gait.events import nearest_frame
+from posture.io.mp4 import Mp4Writer
 from posture.landmarks import LM
 from posture.report.annotate import annotate_frame, context_from_view, labels_as_analysed
 from posture.report.video_out import _even, _scaled_row, contact_rows
@@ -432,26 +431,6 @@ def player_frame(side: PlayerSide, crop: RunnerCrop, row: int, image: np.ndarray
                           caption=f"{side.label.capitalize()}  {t:5.2f} s")
 
 
-class _Writer:
-    """H.264 (yuv420p, +faststart) MP4 at a constant rate, a key frame every half second
-    so that a seek in the browser decodes few frames."""
-
-    def __init__(self, path: Path, fps: float, size_px: tuple[int, int], crf: int) -> None:
-        self.out = av.open(str(path), mode="w", options={"movflags": "+faststart"})
-        self.stream = self.out.add_stream("libx264", rate=Fraction(round(fps * 1000), 1000))
-        self.stream.width, self.stream.height = size_px
-        self.stream.pix_fmt = "yuv420p"
-        self.stream.options = {"crf": str(crf), "preset": "veryfast",
-                               "g": str(max(1, round(fps / 2)))}
-
-    def write(self, img: np.ndarray) -> None:
-        self.out.mux(self.stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
-
-    def close(self) -> None:
-        self.out.mux(self.stream.encode(None))
-        self.out.close()
-
-
 def _drawn(side: PlayerSide) -> PlayerSide:
     """The side with the leg labels the analysis used (side views: the pose model's swaps
     repaired), so the leg drawn as landing is the stride table's leg."""
@@ -474,7 +453,9 @@ def render_player(plan: PlayerPlan, a: PlayerSide, b: PlayerSide, out_a: str | P
     sides = ((a, plan.crop_a, plan.rows_a), (b, plan.crop_b, plan.rows_b))
     feeds = [_Frames(s, rows) for s, _, rows in sides]
     contacts = [_contacts_shown(s) for s, _, _ in sides]
-    writers = [_Writer(p, plan.fps, plan.size_px, crf) for p in paths]
+    # a key frame every half second so that a seek in the browser decodes few frames
+    writers = [Mp4Writer(p, plan.fps, size_px=plan.size_px, crf=crf, keyframe_every_s=0.5)
+               for p in paths]
     try:
         for j in range(plan.n_frames):
             for (side, crop, rows), feed, cont, w in zip(sides, feeds, contacts, writers,

@@ -7,13 +7,12 @@ clip length. Frames whose index is not in the track (outside the analysed window
 from __future__ import annotations
 
 from collections.abc import Callable
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 import pandas as pd
 
+from posture.io.mp4 import Mp4Writer
 from posture.report.annotate import FrameContext, annotate_frame
 from posture.track import PoseTrack
 
@@ -61,9 +60,7 @@ def write_annotated_mp4(video_path: str | Path, track: PoseTrack, strides: pd.Da
     contacts = contact_rows(strides)
     t0, t1 = float(track.t_s[0]), float(track.t_s[-1])
     fps = track.fps if np.isfinite(track.fps) and track.fps > 0 else 30.0
-    rate = Fraction(round(fps * 1000), 1000)
-    with av.open(str(out_path), mode="w", options={"movflags": "+faststart"}) as out:
-        stream = None
+    with Mp4Writer(out_path, fps, crf=crf) as out:
         done = 0
         for frame in iter_frames(video_path, start_s=t0, end_s=t1, max_side_px=max_side_px,
                                  turn_ccw_deg=track.info.turn_ccw_deg):
@@ -71,22 +68,13 @@ def write_annotated_mp4(video_path: str | Path, track: PoseTrack, strides: pd.Da
             if r is None:
                 continue
             img = _draw(frame.image_rgb, frame.scale, track, r, ctx, contacts)
-            if stream is None:
-                stream = out.add_stream("libx264", rate=rate)
-                stream.width, stream.height = _even(img.shape[1]), _even(img.shape[0])
-                stream.pix_fmt = "yuv420p"
-                stream.options = {"crf": str(crf), "preset": "veryfast"}
-            img = np.ascontiguousarray(img[: stream.height, : stream.width])
-            vf = av.VideoFrame.from_ndarray(img, format="rgb24")
-            repeats = 1 + (hold_contact_frames if r in contacts else 0)
-            for _ in range(repeats):
-                out.mux(stream.encode(vf))
+            for _ in range(1 + (hold_contact_frames if r in contacts else 0)):
+                out.write(img)
             done += 1
             if progress is not None:
                 progress(done, track.n_frames)
-        if stream is None:
+        if out.n_frames == 0:
             raise ValueError("no frame of the clip matched the pose track")
-        out.mux(stream.encode(None))
     return out_path
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from posture.landmarks import LM
 from posture.synth import body
 from posture.synth.camera import CameraParams
-from posture.synth.encode import Mp4Writer
+from posture.synth.encode import clip_writer
 from posture.synth.kinematics import RunnerParams, SyntheticRun, simulate
 from posture.synth.truth import GroundTruth, ground_truth
 
@@ -487,7 +487,7 @@ def render_clip(params: RunnerParams, camera: CameraParams, *, duration_s: float
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     n = run.t_s.size
-    with Mp4Writer(out_path, camera.width_px, camera.height_px, camera.fps,
+    with clip_writer(out_path, camera.width_px, camera.height_px, camera.fps,
                    rotation_deg=rotation_deg, crf=crf) as writer:
         for i in range(n):
             writer.write(renderer.render(i), float(run.t_s[i]))

@@ -15,7 +15,7 @@ import numpy as np
 
 from posture.landmarks import LM
 from posture.synth.camera import CameraParams
-from posture.synth.encode import Mp4Writer
+from posture.synth.encode import clip_writer
 from posture.synth.kinematics import RunnerParams, SyntheticRun, simulate
 from posture.synth.render import Backdrop, FrameRenderer, RenderStyle, RunnerPainter
 
@@ -141,7 +141,7 @@ def render_scene(figures: list[Figure], *, out_path: str | Path, duration_s: flo
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     t_s = runs[0].t_s
-    with Mp4Writer(out_path, width_px, height_px, fps, crf=crf) as writer:
+    with clip_writer(out_path, width_px, height_px, fps, crf=crf) as writer:
         for i in range(t_s.size):
             writer.write(base.render(i), float(t_s[i]))
     return SceneTruth(t_s=t_s, image_xy_px=tuple(r.image_xy_px for r in runs),
