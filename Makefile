@@ -64,10 +64,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
-# The README's pictures: desktop result, phone view, the two-camera report (docs/screenshots).
+# The README's pictures: desktop result, phone view, the two-camera report, and the live page
+# with Chromium's fake camera playing a rendered ramp clip (slow tier, ~4 min) (docs/screenshots).
 screenshots: $(STAMP) $(AXE)
 	POSTURE_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/app/test_browser.py \
 		tests/app/test_browser_player.py
+	POSTURE_SCREENSHOTS=docs $(BIN)/python -m pytest -q -m slow tests/app/test_live_browser.py
 
 samples: $(STAMP)
 	$(BIN)/python -m posture.synth.samples sample_videos

@@ -40,6 +40,9 @@ from posture.wording import MIN_CLIP_S
 
 log = logging.getLogger("stride_posture.app")
 
+#: The analysis page's name in the sidebar navigation.
+MAIN_PAGE_TITLE = "Analyse a clip"
+
 HOW_TO_FILM = f"""
 - **Side view** for trunk lean, low-back arch and overstride; **from behind** for side-to-side
   sway and pelvic drop.
@@ -205,4 +208,16 @@ def main() -> None:
         st.markdown(HOW_TO_FILM)
 
 
-main()
+def navigation() -> st.Page:
+    """The app's pages by name: this one (the clip analysis; Streamlit would otherwise call
+    it "streamlit app" after this file) first, then each file of ``pages/`` titled by its
+    file name as Streamlit does ("Live_(treadmill).py" -> "Live (treadmill)")."""
+    here = Path(__file__).resolve().parent
+    pages = [st.Page(main, title=MAIN_PAGE_TITLE, icon=":material/directions_run:",
+                     default=True)]
+    pages += [st.Page(str(p), title=p.stem.replace("_", " "))
+              for p in sorted((here / "pages").glob("*.py"))]
+    return st.navigation(pages)
+
+
+navigation().run()

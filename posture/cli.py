@@ -355,6 +355,9 @@ def _live_parser(sub) -> None:  # argparse._SubParsersAction
                    help="write the cue timeline (and frame rate, latency) to this JSON file")
     p.add_argument("--no-record", action="store_true",
                    help="do not record video and landmarks to the live folder")
+    p.add_argument("--arch", action="store_true",
+                   help="also take the trunk outline, so the recording's report has the "
+                        "low-back arch index (slower: fewer frames per second, docs/live.md)")
     p.add_argument("--quiet", action="store_true", help="no pose-model log lines")
     p.set_defaults(func=_live)
 
@@ -376,7 +379,7 @@ def _live(args: argparse.Namespace) -> int:
     else:
         source = CameraSource(args.camera or 0)
     session = LiveSession(settings, record=not args.no_record, runner_height_m=args.height,
-                          background=not args.fast)
+                          background=not args.fast, trunk_outline=args.arch)
 
     def show(update) -> None:  # LiveUpdate
         if update.cue is not None:

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -40,13 +41,18 @@ log = logging.getLogger("stride_posture.app.live")
 #: Browser and server on this computer only: no STUN/TURN server, no network.
 RTC_CONFIGURATION = {"iceServers": []}
 POLL_S = 0.5
+#: The camera at about the working size (long side 640 px, 30 fps): a larger picture is
+#: shrunk to it anyway, and costs the browser's encoder and the server's decoder for nothing.
+MEDIA_CONSTRAINTS = {"video": {"width": {"ideal": 640}, "frameRate": {"ideal": 30}},
+                     "audio": False}
 
 
 class LiveProcessor:
     """Runs in streamlit-webrtc's worker thread: one frame in, the frame with the overlay out."""
 
-    def __init__(self, settings: DriftSettings, runner_height_m: float | None) -> None:
-        self.session = LiveSession(settings, runner_height_m=runner_height_m)
+    def __init__(self, options: LiveOptions) -> None:
+        self.session = LiveSession(options.settings, runner_height_m=options.runner_height_m,
+                                   trunk_outline=options.arch)
         self.lock = threading.Lock()
         self.last: LiveUpdate | None = None
         self.recording: Recording | None = None
@@ -84,7 +90,17 @@ class LiveProcessor:
         return self.recording
 
 
-def settings_from_sidebar() -> tuple[DriftSettings, float | None]:
+@dataclass(frozen=True)
+class LiveOptions:
+    """The sidebar's choices, fixed when START is pressed."""
+
+    settings: DriftSettings
+    runner_height_m: float | None
+    arch: bool
+    """Take the trunk outline too (the recording's report then has the low-back arch index)."""
+
+
+def options_from_sidebar() -> LiveOptions:
     st.sidebar.header("Live settings")
     baseline = st.sidebar.number_input("Baseline (s of steady running)", 10, 900, 120, 10,
                                        key="live_baseline_s")
@@ -92,8 +108,13 @@ def settings_from_sidebar() -> tuple[DriftSettings, float | None]:
                                       key="live_sustain_s")
     height = st.sidebar.number_input("Runner height (m, optional)", 0.0, 2.5, 0.0, 0.01,
                                      key="live_height_m")
-    return (DriftSettings(baseline_s=float(baseline), sustain_s=float(sustain)),
-            float(height) if height >= 1.0 else None)
+    arch = st.sidebar.checkbox(
+        "Low-back arch index in the report", value=False, key="live_arch",
+        help="Also outlines the trunk on every frame, so the report of the recording has the "
+             "low-back arch index. It costs about a third more time per frame: fewer frames "
+             "per second are processed (docs/live.md).")
+    return LiveOptions(DriftSettings(baseline_s=float(baseline), sustain_s=float(sustain)),
+                       float(height) if height >= 1.0 else None, arch)
 
 
 def show_status(update: LiveUpdate | None, box: st.delta_generator.DeltaGenerator) -> None:
@@ -168,14 +189,14 @@ def main() -> None:
                "minutes set your own fresh values; a cue comes when lean, cadence or bounce "
                "has moved beyond what video can detect for a sustained time. Stop to get the "
                "full report of the recording. Nothing leaves this computer.")
-    settings, height = settings_from_sidebar()
+    options = options_from_sidebar()
     ctx = webrtc_streamer(
         key="live", mode=WebRtcMode.SENDRECV,
         rtc_configuration=RTC_CONFIGURATION,
         server_rtc_configuration=RTC_CONFIGURATION,
         frontend_rtc_configuration=RTC_CONFIGURATION,
-        media_stream_constraints={"video": True, "audio": False},
-        video_processor_factory=lambda: LiveProcessor(settings, height),
+        media_stream_constraints=MEDIA_CONSTRAINTS,
+        video_processor_factory=lambda: LiveProcessor(options),
         async_processing=True)
     cue_box, status_box = st.empty(), st.empty()
     if ctx.video_processor is not None:

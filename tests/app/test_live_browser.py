@@ -25,9 +25,14 @@ from tests.support.y4m import to_y4m
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-#: A quick ramp so that a 10 s baseline, a 5 s sustain and the drift fit in one 30 s loop of
-#: the fake camera (which plays the file over and over).
-RAMP = replace(FRESH, trunk_lean_deg=5.0, fatigue={"trunk_lean_deg": 15.0})
+#: The fake camera plays the file over and over: a 30 s clip looped back to the fresh lean
+#: (and the windows over the seam found no strides for ~10 s), so the clip is long enough for
+#: the first cue to come well before its end. Lean ramps 5 -> 20 deg over 60 s; with a 20 s
+#: baseline and a 10 s sustain the first lean cue came at 40-50 s (docs/live.md, Evidence).
+RAMP_S = 60.0
+RAMP = replace(FRESH, trunk_lean_deg=5.0, fatigue={"trunk_lean_deg": 20.0})
+BASELINE_S, SUSTAIN_S = 20, 10
+LEAN_CUE = re.compile(r"Run tall: forward trunk lean \+\d+(\.\d)?° since the start")
 CAMERA = CameraParams(view="side", facing=1, width_px=640, height_px=360, fps=30.0)
 
 
@@ -39,7 +44,7 @@ def fake_camera(tmp_path_factory) -> Path:
     pytest.importorskip("streamlit_webrtc", reason="streamlit-webrtc is not installed")
     tmp = tmp_path_factory.mktemp("live_browser")
     clip = tmp / "ramp.mp4"
-    render_clip(RAMP, CAMERA, duration_s=30.0, out_path=clip, seed=11, crf=26)
+    render_clip(RAMP, CAMERA, duration_s=RAMP_S, out_path=clip, seed=11, crf=26)
     return to_y4m(clip, tmp / "ramp.y4m")
 
 
@@ -57,6 +62,7 @@ def _status(page) -> str:
 
 
 def test_live_page_shows_numbers_and_a_cue_then_the_report(app_url, fake_camera):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     args = [*LAUNCH_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
@@ -68,10 +74,13 @@ def test_live_page_shows_numbers_and_a_cue_then_the_report(app_url, fake_camera)
             context.grant_permissions(["camera"])
             page = context.new_page()
             page.goto(app_url)
-            page.get_by_role("link", name=re.compile("Live.*treadmill", re.I)).click()
+            nav = page.locator("[data-testid='stSidebarNav']")
+            nav.get_by_role("link", name="Analyse a clip").wait_for(timeout=60_000)
+            assert "streamlit app" not in nav.inner_text().lower()  # the main page has a name
+            nav.get_by_role("link", name="Live (treadmill)").click()
             page.get_by_text("Live settings").wait_for(timeout=60_000)
-            for label, value in (("Baseline (s of steady running)", "10"),
-                                 ("A change must last (s)", "5")):
+            for label, value in (("Baseline (s of steady running)", str(BASELINE_S)),
+                                 ("A change must last (s)", str(SUSTAIN_S))):
                 box = page.get_by_label(label)
                 box.fill(value)
                 box.press("Enter")
@@ -90,8 +99,11 @@ def test_live_page_shows_numbers_and_a_cue_then_the_report(app_url, fake_camera)
                 m = re.search(r"Lean\s*\n\s*(-?\d+\.\d) deg", _status(page))
                 changed = m is not None and m.group(1) != first
             assert changed, "the lean number did not update"
-            page.get_by_text(re.compile(r"Run tall: forward trunk lean \+")).first.wait_for(
-                timeout=120_000)
+            cue = page.get_by_text(LEAN_CUE).first
+            try:
+                cue.wait_for(timeout=120_000)
+            except PlaywrightTimeout:
+                pytest.fail("no lean cue within 120 s; the page said:\n" + _status(page))
             video = frame.locator("video").first
             assert video.evaluate("v => v.videoWidth") > 0  # the picture with the overlay
             SHOTS.mkdir(parents=True, exist_ok=True)
