@@ -2,7 +2,7 @@
 
 Pure logic on a stream of per-stride values (no video, no model), so it is tested on number
 streams. The first ``baseline_s`` seconds of strides set the runner's own values; after that
-a metric whose recent mean has moved beyond its smallest detectable difference (the registry's
+a metric whose recent median has moved beyond its smallest detectable difference (the registry's
 ``sdd``, the same floor the offline early-versus-late comparison uses) in the direction the
 registry calls worse, continuously for ``sustain_s``, gives one cue. Cues are at least
 ``cooldown_s`` apart (any metric), so a runner is not told more than once a minute.
@@ -38,7 +38,8 @@ class DriftSettings:
     cooldown_s: float = 60.0
     """Least time between two cues (any metric)."""
     recent_s: float = 10.0
-    """The recent value is the mean of the strides that started in the last ``recent_s``."""
+    """The recent value is the median of the strides that started in the last ``recent_s``
+    (a median, not a mean: under load a few strides are mis-timed, see :func:`center`)."""
     min_baseline_strides: int = 7
     """Fewer strides than this in the baseline: it is extended until there are enough
     (the same count a window needs for a stable mean offline, ``MIN_STABLE_STRIDES``)."""
@@ -149,12 +150,12 @@ class DriftMonitor:
             self._baseline_rows.append(stride)
 
     def recent(self, t_s: float) -> dict[str, float]:
-        """Mean of each metric over the strides that started in ``(t_s - recent_s, t_s]``."""
+        """Median of each metric over the strides that started in ``(t_s - recent_s, t_s]``."""
         lo = t_s - self.settings.recent_s
         while self.strides and self.strides[0].t_s < lo - self.settings.recent_s:
             self.strides.popleft()  # keep the memory bounded over a long run
         rows = [s for s in self.strides if lo < s.t_s <= t_s]
-        return {m: _mean([s.values.get(m, math.nan) for s in rows]) for m in self.metrics}
+        return {m: center([s.values.get(m, math.nan) for s in rows]) for m in self.metrics}
 
     def update(self, t_s: float) -> list[Cue]:
         """Advance to ``t_s`` (real seconds); returns the cues given now (zero or one)."""
@@ -205,14 +206,21 @@ class DriftMonitor:
             rows = self._baseline_rows  # extended until there are enough
             if len(rows) < self.settings.min_baseline_strides:
                 return False
-        self.baseline = {m: _mean([s.values.get(m, math.nan) for s in rows])
+        self.baseline = {m: center([s.values.get(m, math.nan) for s in rows])
                          for m in self.metrics}
         self.t_baseline_end_s = max(end, rows[-1].t_s)
         self._baseline_rows = []
         return True
 
 
-def _mean(values: list[float]) -> float:
+def center(values: list[float]) -> float:
+    """Median of the finite values (NaN when none), for the baseline and the recent value.
+
+    A median because frames dropped unevenly under load leave some strides mis-timed: on a
+    rendered runner at a constant 172 steps/min with half the frames dropped, a tenth to a
+    third of the live strides read 111-120 or 220-258 steps/min; their mean fell to
+    156-167 (a false "cadence -8 steps/min" cue), their median stayed at 171-173.
+    """
     v = np.asarray(values, float)
     v = v[np.isfinite(v)]
-    return float(v.mean()) if v.size else math.nan
+    return float(np.median(v)) if v.size else math.nan

@@ -45,7 +45,7 @@ class LiveUpdate:
     state: State
     baseline_left_s: float
     values: dict[str, float]
-    """Recent value of each live metric (mean of the strides of the last ``recent_s``)."""
+    """Recent value of each live metric (median of the strides of the last ``recent_s``)."""
     baseline: dict[str, float]
     cue: Cue | None
     """A cue given at this frame, else None."""

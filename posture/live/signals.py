@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -108,6 +108,7 @@ class StrideStream:
         if track is None:
             self.error = "No runner in view."
             return []
+        track = evenly_timed(track)
         opts = AnalysisOptions(runner_height_m=self.runner_height_m, use_cache=False,
                                camera_roll_deg=self.roll_deg)
         try:
@@ -166,3 +167,43 @@ def landmark_track(frames: list[LandmarkFrame], frame_size_px: tuple[int, int], 
         world_xyz_m=np.stack([f.world_xyz_m for f in frames]).astype(float),
         trunk_edges_px=np.stack([f.edges() for f in frames]).astype(float),
         frame_size_px=(w, h), info=info, extraction={"live": True})
+
+
+#: Frame intervals varying more than this fraction of their median count as uneven.
+UNEVEN_DT = 0.25
+
+
+def evenly_timed(track: PoseTrack) -> PoseTrack:
+    """The window's landmarks on evenly spaced times (same span and frame count, so its mean
+    frame rate), linearly interpolated between the processed frames; the track itself when
+    its frames are already evenly spaced.
+
+    Under load the live loop drops frames unevenly (the newest frame is taken whenever the
+    previous one is done), and the offline event finder, made for a camera's even frames,
+    then misses most contacts: on a rendered 60 s ramp with half the frames dropped at
+    random, no 8 s window gave a clean stride, while the same clip at an even 15 fps gave
+    the same lean cue as at 30 fps (docs/live.md, Evidence). A landmark is NaN at a new time
+    where the nearer processed frame had none (no bridging of a lost runner).
+    """
+    t = track.t_s
+    dt = np.diff(t)
+    if t.size < 3 or float(np.ptp(dt)) <= UNEVEN_DT * float(np.median(dt)):
+        return track
+    grid = np.linspace(t[0], t[-1], t.size)
+    right = np.clip(np.searchsorted(t, grid), 1, t.size - 1)
+    nearest = np.where(grid - t[right - 1] <= t[right] - grid, right - 1, right)
+
+    def resample(x: np.ndarray) -> np.ndarray:
+        flat = x.reshape(t.size, -1)
+        out = np.full(flat.shape, np.nan)
+        for k in range(flat.shape[1]):
+            ok = np.isfinite(flat[:, k])
+            if ok.sum() >= 2:
+                out[:, k] = np.interp(grid, t[ok], flat[ok, k])
+        out[~np.isfinite(flat[nearest])] = np.nan
+        return out.reshape(x.shape)
+
+    return replace(track, t_s=grid, image_xy_px=resample(track.image_xy_px),
+                   visibility=resample(track.visibility),
+                   world_xyz_m=resample(track.world_xyz_m),
+                   trunk_edges_px=resample(track.trunk_edges_px))

@@ -85,6 +85,21 @@ def test_cadence_drop_cues():
     assert "cadence -10 steps/min since the start" in mon.cues[0].text
 
 
+def test_mis_timed_strides_under_load_do_not_cue():
+    """From 50 s on, every third stride is mis-timed (a missed or a doubled contact: 2/3 or
+    twice the cadence), as when frames drop unevenly; the runner's cadence stays 170. The
+    mean of 10 s would fall 10-20 steps/min (a cue); the median stays and nothing cues."""
+    def cadence(t: float) -> float:
+        k = round(t / (STRIDE_S / 2))
+        if t < 50 or k % 3:
+            return 170.0
+        return 170.0 * (2 / 3 if k % 2 else 2.0) if t < 120 else 170.0 * 2 / 3
+    mon = run(stream(lambda t: 6.0, duration_s=200, cadence=cadence), SHORT)
+    assert mon.baseline["cadence_spm"] == pytest.approx(170.0)
+    assert mon.cues == []
+    assert mon.recent(200.0)["cadence_spm"] == pytest.approx(170.0)
+
+
 def test_drift_that_breaks_off_before_sustain_does_not_cue():
     # beyond the SDD for 6 s only (sustain 10 s), twice, with a break between
     def lean(t: float) -> float:
