@@ -11,7 +11,7 @@ import pytest
 
 from posture.cli import main
 from posture.live.drift import DriftSettings
-from posture.live.record import CUES_NAME, TRACK_NAME, VIDEO_NAME
+from posture.live.record import CUES_NAME, TRACK_NAME, VIDEO_NAME, load_recording
 from posture.live.report import recording_session
 from posture.metrics.registry import spec
 from posture.session import overview_figure
@@ -108,3 +108,21 @@ def test_ramp_clip_cues_lean_in_time_and_steady_clip_gives_none(tmp_path: Path, 
     assert doc2["cues"] == []
     assert doc2["recording"] is None
     assert DriftSettings().baseline_s == 120.0  # the defaults stay the issue's
+
+
+@pytest.mark.slow
+def test_arch_switch_records_the_trunk_outline(tmp_path: Path, monkeypatch):
+    """``--arch`` runs the segmentation mask too: the recorded landmarks carry the trunk
+    outline (so the report can give the arch index); without it the outline is absent."""
+    monkeypatch.setenv("POSTURE_LIVE_DIR", str(tmp_path / "live"))
+    clip = tmp_path / "short.mp4"
+    render_clip(FRESH, CAMERA, duration_s=2.0, out_path=clip, seed=5, crf=26)
+    found = {}
+    for flag in ([], ["--arch"]):
+        out = tmp_path / f"run{len(flag)}.json"
+        assert main(["live", "--source", str(clip), "--fast", "--quiet", *flag,
+                     "--json", str(out)]) == 0
+        track, _ = load_recording(json.loads(out.read_text())["recording"])
+        found[bool(flag)] = np.isfinite(track.trunk_edges_px).any(axis=(1, 2)).mean()
+    assert found[False] == 0.0
+    assert found[True] > 0.8
