@@ -34,6 +34,7 @@ from posture.session import (
     change_judged,
     key_answer,
     key_frame_images,
+    leg_table,
     metric_figure,
     plot_alt_text,
     plotted_metrics,
@@ -315,6 +316,37 @@ def _plot(session: Session, key: str, metric: str) -> None:
 VERDICT_BACKGROUND = {"worse": "#fde2dd", "better": "#dff3e0"}
 
 
+def _cue(text: str) -> str:
+    """A value's place against the usual range, small, under the value."""
+    import html
+
+    return "" if text == "-" else (f"<br><span style='font-size:0.8em'>{html.escape(text)}"
+                                   "</span>")
+
+
+def _row_head(text: str) -> str:
+    import html
+
+    return (f"<th scope='row' style='text-align:left;font-weight:normal'>{html.escape(text)}"
+            "</th>")
+
+
+def _background(colour: str) -> str:
+    return f" style='background:{colour}'" if colour else ""
+
+
+def html_table(head: list[str], rows: list[tuple[list[str], str]], caption: str) -> str:
+    """A table that wraps on a phone; ``rows`` are (cells as HTML, background colour or "")."""
+    import html
+
+    body = "".join(f"<tr{_background(bg)}>{''.join(cells)}</tr>" for cells, bg in rows)
+    th = "".join(f"<th scope='col' style='text-align:left'>{html.escape(h)}</th>" for h in head)
+    return ("<table style='width:100%;border-collapse:collapse;font-size:0.875rem;"
+            "line-height:1.3'><caption style='text-align:left;caption-side:top'>"
+            f"{html.escape(caption)}</caption><thead><tr>{th}</tr></thead><tbody>{body}"
+            "</tbody></table>")
+
+
 def summary_html(table: pd.DataFrame, labels: tuple[str, str]) -> str:
     """The summary as a table that wraps on a phone: measure, both parts, change, verdict
     and usual range; where the later value lies says it in words under the number."""
@@ -322,26 +354,48 @@ def summary_html(table: pd.DataFrame, labels: tuple[str, str]) -> str:
 
     a_lab, b_lab = (lab.capitalize() for lab in labels)
     cue_col = f"{b_lab} vs range"
-    head = ["Measure", a_lab, b_lab, "Change", "Verdict", "Usual range"]
     rows = []
     for _, r in table.iterrows():
         v = str(r["Verdict"])
         bg = next((c for word, c in VERDICT_BACKGROUND.items() if word in v), "")
-        cue = "" if r[cue_col] == "-" else (f"<br><span style='font-size:0.8em'>"
-                                             f"{html.escape(r[cue_col])}</span>")
-        cells = [f"<th scope='row' style='text-align:left;font-weight:normal'>"
-                 f"{html.escape(r['Metric'])} ({html.escape(r['Unit'])})</th>",
-                 f"<td>{html.escape(r[a_lab])}</td>",
-                 f"<td>{html.escape(r[b_lab])}{cue}</td>",
-                 f"<td>{html.escape(r['Change'])}</td>", f"<td>{html.escape(v)}</td>",
-                 f"<td>{html.escape(r['Usual range'])}</td>"]
-        style = f" style='background:{bg}'" if bg else ""
-        rows.append(f"<tr{style}>{''.join(cells)}</tr>")
-    th = "".join(f"<th scope='col' style='text-align:left'>{html.escape(h)}</th>" for h in head)
-    return ("<table style='width:100%;border-collapse:collapse;font-size:0.875rem;"
-            "line-height:1.3'><caption style='text-align:left;caption-side:top'>"
-            f"{html.escape(a_lab)} against {html.escape(b_lab.lower())}, every measure"
-            f"</caption><thead><tr>{th}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+        rows.append(([_row_head(f"{r['Metric']} ({r['Unit']})"),
+                      f"<td>{html.escape(r[a_lab])}</td>",
+                      f"<td>{html.escape(r[b_lab])}{_cue(r[cue_col])}</td>",
+                      f"<td>{html.escape(r['Change'])}</td>", f"<td>{html.escape(v)}</td>",
+                      f"<td>{html.escape(r['Usual range'])}</td>"], bg))
+    return html_table(["Measure", a_lab, b_lab, "Change", "Verdict", "Usual range"], rows,
+                      f"{a_lab} against {b_lab.lower()}, every measure")
+
+
+def legs_html(table: pd.DataFrame) -> str:
+    """Left against right (:func:`posture.session.leg_table`) as a table that wraps: where
+    each leg lies against the usual range is written under its value."""
+    import html
+
+    rows = []
+    for _, r in table.iterrows():
+        clip = f"{r['Clip']}: " if "Clip" in table else ""
+        rows.append(([_row_head(f"{clip}{r['Metric']} ({r['Unit']})"),
+                      f"<td>{html.escape(r['Left'])}{_cue(r['Left vs range'])}</td>",
+                      f"<td>{html.escape(r['Right'])}{_cue(r['Right vs range'])}</td>",
+                      f"<td>{html.escape(r['Right - left'])}</td>",
+                      f"<td>{html.escape(r['Symmetry index'])}</td>",
+                      f"<td>{html.escape(r['Usual range'])}</td>"], ""))
+    return html_table(["Measure", "Left", "Right", "Right - left", "Symmetry index",
+                       "Usual range"], rows, "Left leg against right leg, whole clip")
+
+
+def render_legs(session: Session, key: str) -> None:
+    """Left against right where both legs are seen (rear and front clips)."""
+    table = leg_table(session)
+    if table.empty:
+        return
+    st.markdown("### Left and right legs")
+    st.html(legs_html(table))
+    strides = "; ".join(f"{r['Metric']} {r['Strides (L / R)']}" for _, r in table.iterrows())
+    st.caption("Median per stance leg over the whole clip. Symmetry index: right minus left "
+               "over their mean (0 % even, + right larger, '-' where the values are too "
+               f"close to zero for a ratio). Strides left / right: {strides}.")
 
 
 def render_downloads(session: Session, key: str) -> None:
@@ -420,7 +474,7 @@ def render_view_parts(session: Session, key: str) -> None:
         with tab:
             st.caption("This clip's early part against its late part.")
             render_glance(part)
-            for draw in (render_player, render_key_frames, render_plots):
+            for draw in (render_player, render_key_frames, render_plots, render_legs):
                 _guarded(draw, part, f"{key}_p{i}")
 
 
@@ -434,7 +488,8 @@ def render_session(session: Session, key: str) -> None:
     else:
         render_glance(session)
         render_findings(session)
-        draws = (render_player, render_key_frames, render_scrubber, render_plots)
+        draws = (render_player, render_key_frames, render_scrubber, render_plots,
+                 render_legs)
     for draw in draws:
         _guarded(draw, session, key)
 

@@ -44,7 +44,7 @@ from posture.report.pdf import FindingText, ReportContent, build_pdf
 from posture.report.player import PlayerPlan, PlayerSide, plan_player
 from posture.results import ClipAnalysis
 from posture.stats.compare import Comparison, compare_clips, compare_windows
-from posture.stats.sides import left_right_table
+from posture.stats.sides import left_right_table, leg_pairs, si_text
 from posture.track import PoseTrack
 from posture.wording import MIN_CLIP_S
 
@@ -580,6 +580,32 @@ def left_right_tables(session: Session) -> pd.DataFrame | None:
     if len(tables) > 1:
         out.insert(0, "Clip", clip)
     return out
+
+
+LEG_COLUMNS = ("Metric", "Unit", "Left", "Right", "Right - left", "Symmetry index",
+               "Strides (L / R)", "Usual range", "Left vs range", "Right vs range")
+
+
+def leg_table(session: Session) -> pd.DataFrame:
+    """Left against right for the page: per clip where both legs are seen (rear/front), each
+    two-sided measure's median per leg, the difference, the symmetry index, the usual range
+    and where each leg lies against it in words with a symbol ("✓ in range", "▲ above
+    range"; "-" when the level is not judged). A "Clip" column first when two clips have
+    rows. Empty when no clip sees both legs."""
+    rows = []
+    for c in session.clips:
+        for p in leg_pairs(c.analysis):
+            s = spec(p.metric)
+            rows.append({"Clip": c.name, "Metric": s.label, "Unit": s.unit,
+                         "Left": _fmt(p.left, s.decimals), "Right": _fmt(p.right, s.decimals),
+                         "Right - left": _fmt(p.right - p.left, s.decimals, sign=True),
+                         "Symmetry index": si_text(p.si_pct),
+                         "Strides (L / R)": f"{p.n_left} / {p.n_right}",
+                         "Usual range": usual_range_text(p.metric) or "-",
+                         "Left vs range": level_cue(p.metric, p.left) or "-",
+                         "Right vs range": level_cue(p.metric, p.right) or "-"})
+    out = pd.DataFrame(rows, columns=("Clip", *LEG_COLUMNS))
+    return out if out["Clip"].nunique() > 1 else out.drop(columns=["Clip"])
 
 
 def session_notes(session: Session) -> list[str]:

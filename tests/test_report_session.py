@@ -227,3 +227,32 @@ def test_visits_weeks_apart_speak_of_change_since_the_last_visit():
     tired = build_session([a, b], runner="Ben")  # the same clips as one run: fatigue
     assert "tiring" in next(f for f in tired.findings.shown
                             if f.metric == "trunk_lean_deg").meaning
+
+
+def test_page_table_says_where_each_leg_lies_against_the_usual_range() -> None:
+    from datetime import date
+
+    from posture.findings.rules import FindingsReport
+    from posture.session import AnalysedClip, Session, leg_table
+    from tests.stats.test_sides import REAR, SIDE, clip
+
+    a = clip(REAR, [1.0, 2.0, 3.0], [4.0, 5.0, 6.0])
+    # sideways lean: left 3° (usual range up to 5°), right 7° (watch band up to 8°)
+    a.strides["lateral_lean_peak_deg"] = [3.0, 3.0, 3.0, 6.5, 7.0, 7.5]
+    session = Session("r", date(2026, 1, 1), [AnalysedClip("rear.mp4", a)], None,
+                      FindingsReport([], [], []))
+    t = leg_table(session).set_index("Metric")
+    assert "Clip" not in t.columns  # one clip: no clip column
+    lean = t.loc["Sideways trunk lean (peak in stance)"]
+    assert (lean["Left"], lean["Right"], lean["Right - left"]) == ("3.0", "7.0", "+4.0")
+    assert lean["Usual range"] == "up to 5.0°"
+    assert lean["Left vs range"] == "✓ in range"
+    assert lean["Right vs range"] == "▲ above range (watch)"
+    side = Session("r", date(2026, 1, 1), [AnalysedClip("side.mp4", clip(SIDE, [1.0] * 3,
+                                                                          [2.0] * 3))],
+                   None, FindingsReport([], [], []))
+    assert leg_table(side).empty
+    two = Session("r", date(2026, 1, 1), [AnalysedClip("a.mp4", a, "fresh"),
+                                          AnalysedClip("b.mp4", a, "fatigued")],
+                  None, FindingsReport([], [], []))
+    assert list(leg_table(two)["Clip"].unique()) == ["a.mp4", "b.mp4"]

@@ -7,6 +7,8 @@ so a left/right difference there would mostly be the camera's; those clips get n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -39,7 +41,36 @@ def left_right(analysis: ClipAnalysis, metric: str, *,
     return left, right, int(v["left"].size), int(v["right"].size)
 
 
-def _si_text(si_pct: float) -> str:
+@dataclass(frozen=True)
+class LegPair:
+    """One two-sided measure with both legs measured: medians per stance leg, in the
+    metric's unit, their stride counts and the symmetry index (%, NaN near zero)."""
+
+    metric: str
+    left: float
+    right: float
+    n_left: int
+    n_right: int
+    si_pct: float
+
+
+def leg_pairs(analysis: ClipAnalysis, *,
+              min_strides: int = MIN_STRIDES_PER_LEG) -> list[LegPair]:
+    """Every two-sided measure of a rear or front clip with a median for both legs; empty
+    for a side view (one leg hidden)."""
+    if analysis.view.view not in ("rear", "front"):
+        return []
+    out = []
+    for metric, (*_, min_mag) in ASYMMETRY.items():
+        left, right, n_l, n_r = left_right(analysis, metric, min_strides=min_strides)
+        if np.isfinite(left) and np.isfinite(right):
+            out.append(LegPair(metric, left, right, n_l, n_r,
+                               symmetry_index_pct(left, right, min_magnitude=min_mag)))
+    return out
+
+
+def si_text(si_pct: float) -> str:
+    """The symmetry index as shown: "+12 %", "0 %", or "-" near zero."""
     if not np.isfinite(si_pct):
         return "-"
     return "0 %" if round(si_pct) == 0 else f"{si_pct:+.0f} %"
@@ -51,17 +82,11 @@ def left_right_table(analysis: ClipAnalysis, *,
     "Right - left" (unit) and "Symmetry index" (%, Robinson: 0 symmetric, + right larger,
     "-" near zero), "Strides (L / R)". Empty for a side view (one leg hidden)."""
     rows = []
-    if analysis.view.view not in ("rear", "front"):
-        return pd.DataFrame(rows, columns=COLUMNS)
-    for metric, (*_, min_mag) in ASYMMETRY.items():
-        left, right, n_l, n_r = left_right(analysis, metric, min_strides=min_strides)
-        if not (np.isfinite(left) and np.isfinite(right)):
-            continue
-        s = spec(metric)
-        si = symmetry_index_pct(left, right, min_magnitude=min_mag)
-        rows.append({"Metric": s.label, "Unit": s.unit, "Left": f"{left:.{s.decimals}f}",
-                     "Right": f"{right:.{s.decimals}f}",
-                     "Right - left": f"{right - left:+.{s.decimals}f}",
-                     "Symmetry index": _si_text(si),
-                     "Strides (L / R)": f"{n_l} / {n_r}"})
+    for p in leg_pairs(analysis, min_strides=min_strides):
+        s = spec(p.metric)
+        rows.append({"Metric": s.label, "Unit": s.unit, "Left": f"{p.left:.{s.decimals}f}",
+                     "Right": f"{p.right:.{s.decimals}f}",
+                     "Right - left": f"{p.right - p.left:+.{s.decimals}f}",
+                     "Symmetry index": si_text(p.si_pct),
+                     "Strides (L / R)": f"{p.n_left} / {p.n_right}"})
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -162,6 +162,15 @@ def test_side_and_rear_clips_make_one_report(app_url):
         page.get_by_text("Sway, late").first.wait_for(timeout=30_000)
         page.wait_for_timeout(1500)
         assert _images_loaded(page) >= 6
+        # The rear clip sees both legs: its tab has the left/right table, each leg's value
+        # placed against the usual range in words (not colour alone).
+        legs = page.locator("table", has_text="Left leg against right leg")
+        legs.wait_for(timeout=30_000)
+        assert legs.count() == 1  # the side clip's tab has none
+        rows = legs.locator("tbody tr")
+        assert rows.count() >= 2
+        text = legs.inner_text()
+        assert "Sideways trunk lean" in text and "in range" in text
         page.get_by_role("tab", name="From behind: rear_sway.mp4").evaluate(
             "e => e.scrollIntoView({block: 'start'})")
         page.wait_for_timeout(500)

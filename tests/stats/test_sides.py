@@ -37,3 +37,4 @@ def test_a_leg_with_too_few_strides_and_the_side_view_give_no_row() -> None:
     few = clip(REAR, [1.0, 2.0], [4.0, 5.0, 6.0])
     assert not left_right_table(few)["Metric"].str.startswith("Pelvic drop").any()
     assert left_right_table(clip(SIDE, [1.0, 2.0, 3.0], [4.0, 5.0, 6.0])).empty
+
