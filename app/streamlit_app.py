@@ -31,6 +31,7 @@ from ui_core import (
 )
 from ui_history import render_history, render_save, update_saved
 from ui_inputs import sidebar_request
+from ui_phone import fold_on_phone, phone_css
 from ui_record import forget_record, record_notice, render_record
 from ui_result import forget_report, render_files, render_session
 
@@ -156,6 +157,7 @@ def main() -> None:
     st.title("Stride posture")
     st.caption("How your running posture holds up as you tire: trunk lean, low-back arch, "
                "overstride and sway, stride by stride.")
+    phone_css()
     sweep_old_uploads()
     if served_beyond_this_computer():
         st.sidebar.warning("Shared on the network (make run-shared): anyone who can reach "
@@ -193,6 +195,7 @@ def main() -> None:
             render_session(session, key)
             render_visit(session, key)
             st.info(session.findings.care_note)
+            fold_on_phone(key)
     with history_tab:
         try:
             reopened = render_history()

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import streamlit as st
 from ui_core import md
+from ui_phone import folds_on_phone
 
 from posture.session import PAIN_SIDES, Session, Visit, all_findings
 
@@ -48,7 +49,8 @@ def render_record(session: Session, key: str) -> Session | None:
     """The form; returns the session with the new details when they were changed."""
     st.markdown("### Visit record and report")
     v = session.visit
-    with st.form(f"record_{key}", border=True):
+    with folds_on_phone("Patient, pain, shoes, notes and the findings in the report",
+                        f"record_{key}"), st.form(f"record_{key}", border=True):
         name_col, day_col = st.columns(2)
         runner = name_col.text_input("Runner name", session.runner, key="rec_name")
         day = day_col.date_input("Date of the run", session.session_date,

@@ -13,6 +13,7 @@ import streamlit as st
 from matplotlib.figure import Figure
 from streamlit.delta_generator import DeltaGenerator
 from ui_core import jpeg_bytes, md, picture_html, upload_dir
+from ui_phone import folds_on_phone
 from ui_player import render_watch
 
 from posture.analysis.quality import is_pose_flag
@@ -117,8 +118,9 @@ GLANCE_LABELS = {"trunk_lean_deg": "Trunk lean", "lumbar_arch_pct": "Low-back ar
                  "pelvic_drop_deg": "Pelvic drop", "cadence_spm": "Cadence"}
 
 
-def render_glance(session: Session) -> None:
-    """Key numbers: later value with the change from the earlier part."""
+def render_glance(session: Session, key: str = "") -> None:
+    """Key numbers: later value with the change from the earlier part (two a row on a
+    phone)."""
     comp = session.comparison
     if comp is None:
         return
@@ -126,7 +128,7 @@ def render_glance(session: Session) -> None:
     if not shown:
         return
     a_lab, b_lab = session.labels
-    cols = st.columns(len(shown))
+    cols = st.container(key=f"glance_{key}").columns(len(shown))
     for col, m in zip(cols, shown, strict=True):
         c, s = comp.changes[m], spec(m)
         colour = {"higher": "inverse", "lower": "normal"}.get(s.worse_when, "off")
@@ -284,19 +286,21 @@ def render_plots(session: Session, key: str) -> None:
     a_lab, b_lab = session.labels
     shade = (f"Shaded: {a_lab} (blue) and {b_lab} (orange) parts; thick lines: their medians."
              if not session.two_clips else f"Blue: {a_lab} clip; orange: {b_lab} clip.")
-    st.caption(f"Each dot is one stride. {shade} Green band: usual range; amber: watch range.")
     metrics = plotted_metrics(session)
-    shown = metrics[:6]
-    for k in range(0, len(shown), 2):  # two per row; a phone stacks them, each legible
-        cols = st.columns(2)
-        for col, m in zip(cols, shown[k:k + 2], strict=False):
-            with col:
-                _plot(session, key, m)
-    rest = metrics[6:]
-    if rest:
-        m = st.selectbox("Look at one more measure", rest, key=f"metric_{key}",
-                         format_func=lambda c: f"{spec(c).label} ({spec(c).unit})")
-        _plot(session, key, m)
+    with folds_on_phone(f"{plural(len(metrics), 'measure')}, one dot per stride", f"plots_{key}"):
+        st.caption(f"Each dot is one stride. {shade} Green band: usual range; amber: watch "
+                   "range.")
+        shown = metrics[:6]
+        for k in range(0, len(shown), 2):  # two per row; a phone stacks them, each legible
+            cols = st.columns(2)
+            for col, m in zip(cols, shown[k:k + 2], strict=False):
+                with col:
+                    _plot(session, key, m)
+        rest = metrics[6:]
+        if rest:
+            m = st.selectbox("Look at one more measure", rest, key=f"metric_{key}",
+                             format_func=lambda c: f"{spec(c).label} ({spec(c).unit})")
+            _plot(session, key, m)
     if session.comparison is not None:
         st.markdown("### Summary")
         st.html(summary_html(summary_table(session.comparison), session.labels))
@@ -473,7 +477,7 @@ def render_view_parts(session: Session, key: str) -> None:
     for i, (tab, part) in enumerate(zip(tabs, session.parts, strict=True)):
         with tab:
             st.caption("This clip's early part against its late part.")
-            render_glance(part)
+            render_glance(part, f"{key}_p{i}")
             for draw in (render_player, render_key_frames, render_plots, render_legs):
                 _guarded(draw, part, f"{key}_p{i}")
 
@@ -486,7 +490,7 @@ def render_session(session: Session, key: str) -> None:
         _guarded(render_view_parts, session, key)
         draws = (render_scrubber,)
     else:
-        render_glance(session)
+        render_glance(session, key)
         render_findings(session)
         draws = (render_player, render_key_frames, render_scrubber, render_plots,
                  render_legs)
