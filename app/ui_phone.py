@@ -1,4 +1,5 @@
-"""Phone-first layout: secondary sections that fold on a narrow screen, key numbers two a row.
+"""Phone-first layout: secondary sections that fold on a narrow screen, key numbers two a row
+and never cut short.
 
 Streamlit renders the page on the server without knowing the screen's width, so a section
 that should fold on a phone is drawn in an expander that starts open, and a small script
@@ -18,6 +19,13 @@ NARROW_PX = 640
 FOLD_PREFIX = "phonefold"
 
 PHONE_CSS = f"""<style>
+/* a key number's change wraps instead of ending in "..." (its words carry the verdict) */
+[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * {{
+  white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; height: auto !important; }}
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {{
+  white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; }}
 @media (max-width: {NARROW_PX}px) {{
   /* the key numbers two a row instead of one below the other */
   [class*='st-key-glance'] [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap; gap: 0.5rem; }}

@@ -116,6 +116,7 @@ def test_upload_a_clip_and_see_findings_and_plots(app_url, sample):
         assert "What changed and what to do" in body
         assert "Why it matters" in body or "Nothing stands out" in body
         assert "Trunk lean, late" in body  # the key numbers
+        assert _cut_key_numbers(page) == []  # each change in full: "..., no clear change"
         assert "Stride by stride" in body and "Summary" in body  # plots and table
         assert _images_loaded(page) >= 5  # four key frames and the plots, all served
         assert "Traceback" not in body
@@ -194,6 +195,13 @@ def _wait_for_plots(page) -> None:
     page.wait_for_timeout(1000)
 
 
+def _cut_key_numbers(page) -> list[str]:
+    """Key-number texts cut short (wider than their box, e.g. ending in "...")."""
+    return page.eval_on_selector_all(
+        "[data-testid='stMetric'] *",
+        "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)")
+
+
 def _overflow_px(page) -> float:
     """How far the widest element of the page reaches past the right edge of the screen."""
     return page.evaluate(
@@ -243,6 +251,7 @@ def test_phone_reads_without_sideways_scrolling(app_url):
         assert glance.count() == 4
         tops = sorted({round(glance.nth(k).bounding_box()["y"]) for k in range(4)})
         assert len(tops) == 2, tops
+        assert _cut_key_numbers(page) == []
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "phone.png"))
         # Nothing is lost: one tap opens the plots, shown near their drawn size (legible).
