@@ -13,8 +13,9 @@ for pictures and files. No metric is computed here; the comparison and findings 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -35,7 +36,9 @@ from posture.findings.rules import (
     usual_range_text,
 )
 from posture.history import StoredSession
+from posture.io import cache
 from posture.metrics.registry import spec
+from posture.pose.model import EXTRACTION_VERSION, ExtractionSettings
 from posture.report import plots
 from posture.report.annotate import annotate_frame, context_from_view, labels_as_analysed
 from posture.report.export import analysis_json
@@ -631,9 +634,53 @@ def session_meta(session: Session) -> dict:
 
 
 def session_details(session: Session) -> dict:
-    """What the history keeps besides the clips: treadmill speed and the visit's fields."""
+    """What the history keeps besides the clips: treadmill speed, the visit's fields and
+    where each clip's video was (:func:`video_source`), so that a reopened session whose
+    video is still on this machine gets its player back."""
     return {"treadmill_speed_kmh": session.treadmill_speed_kmh,
-            "visit": session.visit.to_dict()}
+            "visit": session.visit.to_dict(),
+            "videos": [video_source(c) for c in session.clips]}
+
+
+def _settings_of(track: PoseTrack) -> ExtractionSettings | None:
+    """The pose settings that made ``track`` (None when it does not carry them)."""
+    names = {f.name for f in fields(ExtractionSettings)}
+    if not names & set(track.extraction):
+        return None
+    kept = {k: v for k, v in track.extraction.items() if k in names}
+    if kept.get("runner_box_px") is not None:
+        kept["runner_box_px"] = tuple(kept["runner_box_px"])
+    return ExtractionSettings(**kept)
+
+
+def video_source(clip: AnalysedClip) -> dict | None:
+    """Where the clip's video is and how its pose track was made: ``{"path", "size_bytes",
+    "pose_settings"}``; None without a video or a track."""
+    if clip.video_path is None or clip.track is None or not Path(clip.video_path).is_file():
+        return None
+    settings = _settings_of(clip.track)
+    if settings is None:
+        return None
+    return {"path": str(Path(clip.video_path).resolve()),
+            "size_bytes": Path(clip.video_path).stat().st_size,
+            "pose_settings": settings.to_dict()}
+
+
+def cached_track(source: dict | None) -> tuple[str, PoseTrack] | None:
+    """The video path and its cached pose track when the video is still at the same path with
+    the same size and content (the cache key holds the content hash) and its track is in the
+    pose cache; None otherwise. The pose model is never run."""
+    if not isinstance(source, dict):
+        return None
+    path, settings = source.get("path"), source.get("pose_settings")
+    if not isinstance(path, str) or not isinstance(settings, dict):
+        return None
+    p = Path(path)
+    if not p.is_file() or p.stat().st_size != source.get("size_bytes"):
+        return None
+    track = cache.load(cache.cache_key(p, settings, code_version=EXTRACTION_VERSION),
+                       video_path=p)
+    return (str(p), track) if track is not None else None
 
 
 def apply_details(session: Session, details: dict | None) -> Session:
@@ -659,8 +706,16 @@ def key_frame_jpegs(session: Session, *, max_side_px: int = 640,
 
 def reopen_session(stored: StoredSession) -> Session:
     """A stored session as it was shown: comparison and findings rebuilt from the stored
-    analyses, the visit's details and the kept key frames put back."""
-    clips = [AnalysedClip(c.clip_name, c.analysis, c.role) for c in stored.clips]
+    analyses, the visit's details and the kept key frames put back, and each video with its
+    pose track when both are still on this machine (:func:`cached_track`: then the player,
+    the frame-by-frame view and the annotated video work again)."""
+    videos = (stored.details or {}).get("videos") or []
+    clips = []
+    for k, c in enumerate(stored.clips):
+        found = cached_track(videos[k]) if k < len(videos) else None
+        path, track = found if found else (None, None)
+        clips.append(AnalysedClip(c.clip_name, c.analysis, c.role, video_path=path,
+                                  track=track))
     session = build_session(clips, runner=stored.runner, session_date=stored.session_date)
     frames = [(caption, img) for caption, data in stored.pictures
               if (img := decode_jpeg(data)) is not None]

@@ -256,3 +256,47 @@ def test_page_table_says_where_each_leg_lies_against_the_usual_range() -> None:
                                           AnalysedClip("b.mp4", a, "fatigued")],
                   None, FindingsReport([], [], []))
     assert list(leg_table(two)["Clip"].unique()) == ["a.mp4", "b.mp4"]
+
+
+def test_reopened_session_gets_its_video_and_cached_track_back(tmp_path, private_cache):
+    """A reopened session whose clip is still on disk, unchanged, and whose pose track is
+    cached gets both back (player, frame by frame); a changed clip or an emptied cache
+    does not, and nothing runs the pose model."""
+    from dataclasses import replace
+
+    from posture.history import History, StoredClip
+    from posture.io import cache
+    from posture.pose.model import EXTRACTION_VERSION, ExtractionSettings
+    from posture.session import reopen_session, session_details
+
+    video = tmp_path / "run.mp4"
+    write_plain_video(video, 660)
+    settings = ExtractionSettings(start_s=0.0, end_s=22.0, runner_box_px=(1.0, 2.0, 30.0, 60.0))
+    track = make_track(660)
+    track = replace(track, extraction={**settings.to_dict(), "detected_fraction": 1.0})
+    cache.store(cache.cache_key(video, settings.to_dict(), code_version=EXTRACTION_VERSION),
+                track)
+    clip = AnalysedClip("run.mp4", make_analysis(track, lean_drift_deg=6.0), "single",
+                        str(video), track)
+    s = build_session([clip], runner="Ana")
+    h = History(tmp_path / "h.sqlite")
+    sid = h.save_session(s.runner, [StoredClip(c.name, c.role, c.analysis) for c in s.clips],
+                         session_date=s.session_date, details=session_details(s))
+
+    back = reopen_session(h.load_session(sid)).clips[0]
+    assert back.video_path == str(video.resolve())
+    np.testing.assert_allclose(back.track.image_xy_px, track.image_xy_px, atol=1e-3)
+    assert key_frame_images(reopen_session(h.load_session(sid)))  # drawn from the video
+
+    original = video.read_bytes()
+    video.write_bytes(original[:-10] + b"0123456789")  # same size, other content
+    assert reopen_session(h.load_session(sid)).clips[0].video_path is None
+    video.write_bytes(original)
+    assert reopen_session(h.load_session(sid)).clips[0].track is not None
+    for f in private_cache.rglob("*"):  # the track no longer cached
+        if f.is_file():
+            f.unlink()
+    assert reopen_session(h.load_session(sid)).clips[0].video_path is None
+    video.unlink()
+    assert reopen_session(h.load_session(sid)).clips[0].video_path is None
+    h.close()

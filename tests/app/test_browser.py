@@ -308,6 +308,17 @@ def test_history_keeps_its_tab_and_reopen_restores_key_frames(app_url):
             "[...document.querySelectorAll(\"[data-testid='stMain'] img[alt^='Left: ']\")]"
             ".filter(e => e.naturalWidth > 0).length >= 2", timeout=60_000)  # 4 key frames
         assert page.get_by_text("not on this machine any more").count() == 0
+        # The clip is still on disk and its pose track cached: the player comes back (built
+        # from the saved analysis and the cached track, not a new pose run).
+        assert page.get_by_text("keeps its numbers and key frames but not its video").count() == 0
+        start = page.get_by_role("button", name="Play early and late side by side")
+        start.wait_for(timeout=60_000)
+        start.click()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('iframe')].some(f => f.contentWindow"
+            " && f.contentWindow.stridePlayer"
+            " && f.contentWindow.stridePlayer.a.readyState >= 2"
+            " && f.contentWindow.stridePlayer.b.readyState >= 2)", timeout=180_000)
 
 
 def _axe_violations(page) -> list[dict]:
