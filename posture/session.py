@@ -628,8 +628,10 @@ def clip_line(c: AnalysedClip) -> str:
 
 
 def session_meta(session: Session) -> dict:
-    return {"runner": session.runner, "date": session.session_date.isoformat(),
-            **session_details(session),
+    """The session's facts for the JSON export; where the videos lie on this machine stays
+    out of it (a file that may be shared)."""
+    details = {k: v for k, v in session_details(session).items() if k != "videos"}
+    return {"runner": session.runner, "date": session.session_date.isoformat(), **details,
             "clips": [{"name": c.name, "role": c.role} for c in session.clips]}
 
 

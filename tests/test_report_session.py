@@ -300,3 +300,19 @@ def test_reopened_session_gets_its_video_and_cached_track_back(tmp_path, private
     video.unlink()
     assert reopen_session(h.load_session(sid)).clips[0].video_path is None
     h.close()
+
+
+def test_the_json_export_does_not_say_where_the_videos_are(one_clip):
+    from dataclasses import replace
+    from pathlib import Path
+
+    from posture.pose.model import ExtractionSettings
+    from posture.session import session_details
+
+    c = one_clip.clips[0]
+    clip = replace(c, track=replace(c.track, extraction=ExtractionSettings().to_dict()))
+    s = replace(one_clip, clips=[clip])
+    where = str(Path(c.video_path).resolve())
+    assert session_details(s)["videos"][0]["path"] == where  # kept in the history
+    doc = json.loads(session_json(s))
+    assert "videos" not in doc["meta"] and where not in json.dumps(doc)  # not exported
