@@ -322,7 +322,9 @@ def test_history_keeps_its_tab_and_reopen_restores_key_frames(app_url):
 
 
 def _axe_violations(page) -> list[dict]:
-    """Serious and critical axe-core violations, less those in Streamlit's own markup."""
+    """Serious and critical axe-core violations, less those in Streamlit's own markup.
+
+    ``page`` may also be a frame (the player's component): axe runs inside it."""
     page.add_script_tag(content=AXE.read_text())
     found = page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
@@ -337,11 +339,36 @@ def _axe_violations(page) -> list[dict]:
     return out
 
 
+PLAYER_START = "Play early and late side by side"
+PLAYER_READY = ("() => [...document.querySelectorAll('iframe')].some(f => f.contentWindow"
+                " && f.contentWindow.stridePlayer"
+                " && f.contentWindow.stridePlayer.a.readyState >= 2"
+                " && f.contentWindow.stridePlayer.b.readyState >= 2)")
+
+
+def _player_frame(page):
+    """The player's component frame on the demo result, built if it is not yet (the app
+    keeps it for the session, so the second viewport finds it at once)."""
+    page.wait_for_function(
+        f"() => document.body.innerText.includes('{PLAYER_START}') || [...document."
+        "querySelectorAll('iframe')].some(f => f.contentWindow && f.contentWindow.stridePlayer)",
+        timeout=120_000)
+    start = page.get_by_role("button", name=PLAYER_START)
+    if start.count():
+        start.click()
+    page.wait_for_function(PLAYER_READY, timeout=180_000)
+    page.wait_for_timeout(500)
+    return next(f for f in page.frames if f.evaluate("() => !!window.stridePlayer"))
+
+
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_no_serious_accessibility_violations(app_url, viewport):
+    """axe-core on the result page, then inside the player's frame (app/player.html)."""
     if not AXE.exists():
         pytest.skip(f"axe-core not found at {AXE}: run `make axe` (npm install axe-core into "
                     "./node_modules) or set AXE_CORE_JS")
     with _app_page(app_url, viewport[1], viewport[0]) as page:
         _wait_for_plots(page)
         assert _axe_violations(page) == []
+        player = _player_frame(page)
+        assert _axe_violations(player) == []
