@@ -311,14 +311,10 @@ def test_history_keeps_its_tab_and_reopen_restores_key_frames(app_url):
         # The clip is still on disk and its pose track cached: the player comes back (built
         # from the saved analysis and the cached track, not a new pose run).
         assert page.get_by_text("keeps its numbers and key frames but not its video").count() == 0
-        start = page.get_by_role("button", name="Play early and late side by side")
+        start = page.get_by_role("button", name=PLAYER_START)
         start.wait_for(timeout=60_000)
         start.click()
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('iframe')].some(f => f.contentWindow"
-            " && f.contentWindow.stridePlayer"
-            " && f.contentWindow.stridePlayer.a.readyState >= 2"
-            " && f.contentWindow.stridePlayer.b.readyState >= 2)", timeout=180_000)
+        page.wait_for_function(PLAYER_READY, timeout=180_000)
 
 
 def _axe_violations(page) -> list[dict]:
@@ -346,7 +342,7 @@ PLAYER_READY = ("() => [...document.querySelectorAll('iframe')].some(f => f.cont
                 " && f.contentWindow.stridePlayer.b.readyState >= 2)")
 
 
-def _player_frame(page):
+def player_frame(page):
     """The player's component frame on the demo result, built if it is not yet (the app
     keeps it for the session, so the second viewport finds it at once)."""
     page.wait_for_function(
@@ -370,5 +366,5 @@ def test_no_serious_accessibility_violations(app_url, viewport):
     with _app_page(app_url, viewport[1], viewport[0]) as page:
         _wait_for_plots(page)
         assert _axe_violations(page) == []
-        player = _player_frame(page)
+        player = player_frame(page)
         assert _axe_violations(player) == []

@@ -21,7 +21,6 @@ sample, app_url = tb.sample, tb.app_url
 
 pytestmark = pytest.mark.browser
 
-START = "Play early and late side by side"
 VIEWPORTS = {"laptop": (1440, 900), "phone": (390, 844)}
 BOTH = "f => [f.a.currentTime, f.b.currentTime, f.a.paused, f.b.paused, f.a.playbackRate, " \
        "f.b.playbackRate]"
@@ -40,18 +39,7 @@ def _player(url: str, size: tuple[int, int]):
             page.get_by_text("What changed and what to do", exact=True).wait_for(timeout=120_000)
             # The first page builds the player; the app keeps it for the same session, so
             # a later page (another viewport) shows it at once.
-            start = page.get_by_role("button", name=START)
-            page.wait_for_function(
-                f"() => document.body.innerText.includes('{START}') || [...document."
-                "querySelectorAll('iframe')].some(f => f.contentWindow"
-                " && f.contentWindow.stridePlayer)", timeout=120_000)
-            if start.count():
-                start.click()
-            page.wait_for_function(
-                "() => [...document.querySelectorAll('iframe')].some(f => f.contentWindow"
-                " && f.contentWindow.stridePlayer"
-                " && f.contentWindow.stridePlayer.a.readyState >= 2"
-                " && f.contentWindow.stridePlayer.b.readyState >= 2)", timeout=180_000)
+            tb.player_frame(page)
             # the whole page drawn (the downloads come last): no element moves any more
             page.get_by_text("Take it with you", exact=True).wait_for(timeout=180_000)
             page.wait_for_timeout(1000)
