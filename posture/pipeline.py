@@ -14,15 +14,20 @@ from posture.analysis.frontal import analyze_frontal
 from posture.analysis.quality import sorted_flags
 from posture.analysis.side import analyze_side
 from posture.camera import scene_lines
-from posture.camera.orientation import turned_note, upright_turn_deg
+from posture.camera.orientation import (
+    TURNED_CODE,
+    require_upright,
+    turned_flag,
+    upright_turn_deg,
+)
 from posture.camera.view import detect_view, estimate_view
-from posture.errors import OrientationError, PostureError
+from posture.errors import PostureError
 from posture.options import DEFAULT_OPTIONS, AnalysisOptions
 from posture.pose import extract as pose_extract
 from posture.results import ClipAnalysis
 from posture.signal.clean import clean_track
 from posture.signal.legs import repair_leg_swaps
-from posture.track import PoseTrack, QualityFlag
+from posture.track import PoseTrack
 
 #: ``progress(frames_done, frames_total)``; ``frames_total`` may be an estimate.
 ProgressFn = Callable[[int, int], None]
@@ -35,6 +40,8 @@ def extract_track(path: str | Path, options: AnalysisOptions = DEFAULT_OPTIONS, 
     A body found upside down or lying sideways (wrong or missing rotation metadata) is
     read again with the picture turned upright, and the track carries a warning saying so;
     when no clean quarter turn makes it upright, :class:`posture.errors.OrientationError`.
+    Whether the turned body is upright is checked once, with every other track, by
+    :func:`analyze_tracks`.
     """
 
     def read(turn_ccw_deg: int) -> PoseTrack:
@@ -50,13 +57,8 @@ def extract_track(path: str | Path, options: AnalysisOptions = DEFAULT_OPTIONS, 
     if turn == 0:
         return track
     turned = read(turn)
-    if upright_turn_deg(turned, name) != 0:
-        raise OrientationError(
-            f"The body in {name} is not upright in the picture and turning it did not help; "
-            "film with the phone upright, or rotate the video in a video editor first.")
     # pose-stage warnings are quality flags (pose_*), so every output shows this one too
-    note = QualityFlag("pose_turned_upright", "warning", turned_note(turn, name))
-    return replace(turned, warnings=(*turned.warnings, note))
+    return replace(turned, warnings=(*turned.warnings, turned_flag(turn, name)))
 
 
 def analyze_track(track: PoseTrack, options: AnalysisOptions = DEFAULT_OPTIONS) -> ClipAnalysis:
@@ -82,13 +84,7 @@ def analyze_tracks(tracks: Sequence[PoseTrack],
     if len(tracks) != len(options):
         raise ValueError("one AnalysisOptions per track is needed")
     for track in tracks:
-        # a body still upside down or sideways here was not read through extract_track
-        # (which turns it): refuse rather than measure it
-        if upright_turn_deg(track, Path(track.info.path).name) != 0:
-            raise OrientationError(
-                f"The body in {Path(track.info.path).name} is upside down or lying sideways "
-                "in the picture; analyse the video file itself (it is turned upright "
-                "automatically) or rotate it in a video editor first.")
+        require_upright(track, Path(track.info.path).name)
     cleans = [clean_track(t) for t in tracks]
     auto = [k for k, o in enumerate(options) if o.camera_roll_deg is None]
     scenes: list = [None] * len(tracks)
@@ -140,9 +136,9 @@ def _measure(track: PoseTrack, clean: PoseTrack, options: AnalysisOptions,
 
 def _with_picture_notes(analysis: ClipAnalysis, track: PoseTrack) -> ClipAnalysis:
     """Record in the analysis notes how the picture was turned or its metadata read."""
-    name = Path(track.info.path).name
-    if track.info.turn_ccw_deg:
-        analysis.notes["orientation"] = turned_note(track.info.turn_ccw_deg, name)
+    turned = [w.message for w in track.warnings if w.code == TURNED_CODE]
+    if turned:
+        analysis.notes["orientation"] = turned[0]
     if track.info.notes:
         analysis.notes["rotation_metadata"] = " ".join(track.info.notes)
     return analysis

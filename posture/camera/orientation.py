@@ -21,7 +21,7 @@ import numpy as np
 
 from posture.errors import OrientationError
 from posture.landmarks import LM
-from posture.track import PoseTrack
+from posture.track import PoseTrack, QualityFlag
 
 #: An axis within this angle of a quarter turn counts as that turn, degrees. Upright covers
 #: running lean and a sprint start; the 15 deg between the two zones are refused as unclear.
@@ -32,6 +32,9 @@ TURNED_TOLERANCE_DEG = 25.0
 MIN_AGREEMENT = 0.8
 #: Frames with a body needed to judge.
 MIN_FRAMES = 10
+#: Quality-flag code of a clip turned upright automatically (a pose-stage note).
+TURNED_CODE = "pose_turned_upright"
+REFILM = "film with the phone upright, or rotate the video in a video editor first"
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,14 @@ def body_axis(track: PoseTrack) -> BodyAxis:
     return BodyAxis(float(mean), float((diff <= TURNED_TOLERANCE_DEG).mean()), int(ok.sum()))
 
 
+def _pose_words(angle_deg: float) -> str:
+    """How a body whose axis points ``angle_deg`` from upright lies, in words."""
+    if abs(angle_deg) > 135:
+        return "upside down"
+    return "lying on its side" + (" (head to the right)" if angle_deg > 0
+                                  else " (head to the left)")
+
+
 def upright_turn_deg(track: PoseTrack, clip_name: str = "the clip") -> int:
     """Counter-clockwise quarter turn (0, 90, 180, 270) that makes the body upright.
 
@@ -82,21 +93,41 @@ def upright_turn_deg(track: PoseTrack, clip_name: str = "the clip") -> int:
     a = axis.angle_deg
     if abs(a) <= UPRIGHT_TOLERANCE_DEG:
         return 0
-    what = ("upside down" if abs(a) > 135 else
-            "lying on its side" + (" (head to the right)" if a > 0 else " (head to the left)"))
     turn = round(a / 90.0) * 90 % 360  # turning ccw by the clockwise angle rights it
     off = abs((a - round(a / 90.0) * 90 + 180.0) % 360.0 - 180.0)
     if off > TURNED_TOLERANCE_DEG or axis.agreement < MIN_AGREEMENT:
         raise OrientationError(
-            f"The body in {clip_name} is {what} or at a slant in the picture (its axis "
-            f"points {a:.0f} deg from upright) and no clean quarter turn makes it upright; "
-            "film with the phone upright, or rotate the video in a video editor first.")
+            f"The body in {clip_name} is {_pose_words(a)} or at a slant in the picture (its "
+            f"axis points {a:.0f} deg from upright) and no clean quarter turn makes it "
+            f"upright; {REFILM}")
     return turn
 
 
-def turned_note(turn_ccw_deg: int, clip_name: str) -> str:
-    """Warning sentence for a clip that was turned upright automatically."""
+def require_upright(track: PoseTrack, clip_name: str) -> None:
+    """The one orientation check before anything is measured (``pipeline.analyze_tracks``).
+
+    A video file read through ``pipeline.extract_track`` has already been turned when its
+    body lay in a clean quarter turn; a body still not upright here (the turn did not help,
+    or landmarks handed in without the video) is refused.
+
+    Raises
+    ------
+    OrientationError : the body is not upright in the picture.
+    """
+    if upright_turn_deg(track, clip_name) == 0:
+        return
+    raise OrientationError(
+        f"The body in {clip_name} is {_pose_words(body_axis(track).angle_deg)} in the picture "
+        f"and could not be turned upright; {REFILM} (a video file is turned upright "
+        "automatically when its picture is clear; landmarks saved from a turned picture "
+        "are not).")
+
+
+def turned_flag(turn_ccw_deg: int, clip_name: str) -> QualityFlag:
+    """The warning of a clip that was turned upright automatically (its one wording: the
+    track carries it and the analysis notes repeat its message)."""
     what = "upside down" if turn_ccw_deg == 180 else "lying on its side"
-    return (f"The body in {clip_name} appeared {what} (wrong or missing rotation "
-            f"metadata), so the picture was turned {turn_ccw_deg} deg counter-clockwise "
-            "before the analysis; check the overlay.")
+    return QualityFlag(TURNED_CODE, "warning", (
+        f"The body in {clip_name} appeared {what} (wrong or missing rotation "
+        f"metadata), so the picture was turned {turn_ccw_deg} deg counter-clockwise "
+        "before the analysis; check the overlay."))

@@ -11,7 +11,7 @@ import av
 import numpy as np
 import pytest
 
-from posture.camera.orientation import body_axis, upright_turn_deg
+from posture.camera.orientation import body_axis, turned_flag, upright_turn_deg
 from posture.errors import OrientationError
 from posture.io.video import display_rotation, iter_frames, probe
 from posture.pipeline import analyze_track
@@ -62,8 +62,43 @@ def test_slanted_body_is_refused_not_guessed() -> None:
 
 
 def test_analyze_track_refuses_an_upside_down_body_instead_of_a_175_deg_lean() -> None:
-    with pytest.raises(OrientationError, match="upside down or lying sideways"):
+    with pytest.raises(OrientationError, match="upside down in the picture and could not "
+                                               "be turned upright"):
         analyze_track(_turned(stick_track(Stick()), 180))
+
+
+def test_one_check_and_one_text_whether_or_not_the_clip_was_turned(monkeypatch) -> None:
+    """A clip whose turned reading is still upside down is refused by the same check, with
+    the same sentence, as landmarks handed in upside down; the check runs on each reading
+    once (the first reading to choose the turn, the analysis on the turned one)."""
+    from posture import pipeline
+    from posture.camera import orientation
+
+    upside_down = _turned(stick_track(Stick()), 180)
+    readings: list[int] = []
+
+    def fake_read(path, *, turn_ccw_deg: int, **_):
+        readings.append(turn_ccw_deg)
+        return replace(upside_down, info=replace(upside_down.info, path=str(path),
+                                                 turn_ccw_deg=turn_ccw_deg))
+
+    checked: list[int] = []
+    real = orientation.upright_turn_deg
+
+    def counting(track, name="the clip"):
+        checked.append(track.info.turn_ccw_deg)
+        return real(track, name)
+
+    monkeypatch.setattr(pipeline.pose_extract, "extract_pose_cached", fake_read)
+    monkeypatch.setattr(pipeline, "upright_turn_deg", counting)
+    monkeypatch.setattr(orientation, "upright_turn_deg", counting)
+    with pytest.raises(OrientationError) as from_video:
+        pipeline.analyze_video("run.mp4")
+    with pytest.raises(OrientationError) as from_landmarks:
+        analyze_track(replace(upside_down, info=replace(upside_down.info, path="run.mp4")))
+    assert readings == [0, 180]
+    assert checked[:2] == [0, 180]  # the video: one choice of turn, one check
+    assert str(from_video.value) == str(from_landmarks.value)
 
 
 def test_turn_and_metadata_notes_reach_the_analysis() -> None:
@@ -71,7 +106,10 @@ def test_turn_and_metadata_notes_reach_the_analysis() -> None:
     info = replace(tr.info, turn_ccw_deg=180,
                    notes=("The video's rotation metadata is empty (an all-zero matrix) and "
                           "was ignored.",))
-    a = analyze_track(replace(tr, info=info))
+    flag = turned_flag(180, Path(tr.info.path).name)
+    a = analyze_track(replace(tr, info=info, warnings=(*tr.warnings, flag)))
+    assert a.notes["orientation"] == flag.message  # the flag's one sentence, not a second
+    assert flag in a.quality
     assert "turned 180 deg counter-clockwise" in a.notes["orientation"]
     assert "all-zero" in a.notes["rotation_metadata"]
     assert "orientation" not in analyze_track(tr).notes
