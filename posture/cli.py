@@ -310,7 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     _analysis_arguments(p_an)
     p_an.add_argument("--runner-box", type=_box, default=None, metavar="X,Y,W,H",
                       help="when other people are in view: a box around the runner, pixels of "
-                           "the upright picture (x, y of the top-left corner, width, height)")
+                           "the picture as a video player shows it, as `posture people` "
+                           "prints (x, y of the top-left corner, width, height)")
     p_an.add_argument("--runner-box-time", type=SECONDS, default=None, metavar="SECONDS",
                       help="time of the frame the runner box is drawn on (default: --start "
                            "or the clip's start)")

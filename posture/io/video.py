@@ -502,6 +502,25 @@ def iter_frames(path: str | os.PathLike, *, start_s: float | None = None,
                             scale=scale)
 
 
+def turn_box_px(box_px: tuple[float, float, float, float], turn_ccw_deg: int,
+                size_px: tuple[int, int]) -> tuple[float, float, float, float]:
+    """A box ``(x, y, w, h)`` drawn on a picture of ``size_px`` (width, height), in the
+    pixels of that picture turned ``turn_ccw_deg`` (0/90/180/270) counter-clockwise, as
+    :func:`iter_frames` turns it. Pixels (float)."""
+    x, y, bw, bh = box_px
+    w, h = size_px
+    k = (turn_ccw_deg % 360) // 90
+    if turn_ccw_deg % 90:
+        raise ValueError("turn_ccw_deg must be a multiple of 90")
+    if k == 1:  # np.rot90: the right edge becomes the top
+        return (y, w - x - bw, bh, bw)
+    if k == 2:
+        return (w - x - bw, h - y - bh, bw, bh)
+    if k == 3:
+        return (h - y - bh, x, bh, bw)
+    return (x, y, bw, bh)
+
+
 def _to_upright_rgb(frame: av.VideoFrame, out_w: int, out_h: int,
                     interpolation: str = "AREA", turn_ccw_deg: int = 0) -> np.ndarray:
     rot = (_rotation_ccw_deg(frame) + turn_ccw_deg) % 360

@@ -42,6 +42,7 @@ from posture.io.video import (
     Frame,
     iter_frames,
     probe,
+    turn_box_px,
 )
 from posture.landmarks import LM
 from posture.pose.model import (
@@ -193,7 +194,7 @@ def _select_runner(path: str, info: VideoInfo, settings: ExtractionSettings,
     """
     people = _scan_people(path, settings, settings.start_s, settings.end_s)
     people = people[:MAX_CANDIDATES]
-    box = settings.runner_box_px
+    box = _box_in_turned_picture(settings.runner_box_px, info)
     box_t = lo if settings.runner_box_t_s is None else settings.runner_box_t_s
     if box is None and len(people) < 2:
         return None, {"n_people": len(people)}
@@ -214,6 +215,18 @@ def _select_runner(path: str, info: VideoInfo, settings: ExtractionSettings,
     if seg is not None and _follows(seg, runner) > 0.9:
         return None, about
     return Follow(runner, tuple(q for q in people if q is not runner)), about
+
+
+def _box_in_turned_picture(box_px: tuple[float, float, float, float] | None,
+                           info: VideoInfo) -> tuple[float, float, float, float] | None:
+    """The runner box, given on the picture as filmed (rotation metadata applied: what
+    ``posture people``, the app's picker and a video player show), in the pixels of the
+    picture the model reads (turned by ``info.turn_ccw_deg`` when the body lay turned)."""
+    if box_px is None or not info.turn_ccw_deg:
+        return box_px
+    w, h = info.width_px, info.height_px
+    filmed = (h, w) if info.turn_ccw_deg % 180 else (w, h)
+    return turn_box_px(box_px, info.turn_ccw_deg, filmed)
 
 
 def _where(person: Person, width_px: int) -> str:
@@ -240,7 +253,8 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
     workers : processes to use (default: ``POSTURE_WORKERS`` or min(2, cores)); clips shorter
         than ``MIN_SPLIT_FRAMES`` frames always use one.
     max_side_px : working size of the frames given to the model (long side, pixels).
-    runner_box_px : ``(x, y, w, h)`` around the runner in full-resolution upright pixels at
+    runner_box_px : ``(x, y, w, h)`` around the runner in full-resolution pixels of the
+        picture as filmed (rotation metadata applied, before ``turn_ccw_deg``) at
         ``runner_box_t_s`` (real seconds; ``None``: the start of the analysed span): follow
         the person whose hips are in it. Without it, when other people are seen, the one who
         runs is followed (module docstring).

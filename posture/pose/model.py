@@ -42,7 +42,8 @@ class ExtractionSettings:
     turn_ccw_deg: int = 0
     """Extra quarter turn of the picture (a body found upside down or on its side)."""
     runner_box_px: tuple[float, float, float, float] | None = None
-    """``(x, y, w, h)`` around the runner, full-resolution upright pixels."""
+    """``(x, y, w, h)`` around the runner, full-resolution pixels of the picture as filmed
+    (rotation metadata applied, before ``turn_ccw_deg``)."""
     runner_box_t_s: float | None = None
     """When the box was drawn, real seconds (``None``: start of the analysed span)."""
 
@@ -50,6 +51,9 @@ class ExtractionSettings:
         d = asdict(self)
         if not d["turn_ccw_deg"]:
             del d["turn_ccw_deg"]  # so the cache keys of upright clips stay as they were
+        elif d["runner_box_px"] is not None:
+            # the box was once read in the turned picture: such entries are not reused
+            d["runner_box_frame"] = "as filmed"
         d["model_path"] = None  # a removed option; kept so existing cache keys stay valid
         d["version"] = EXTRACTION_VERSION
         return d
