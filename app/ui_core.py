@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from posture.errors import PostureError, StorageError
-from posture.pipeline import AnalysisOptions, analyze_track, analyze_tracks, extract_track
+from posture.pipeline import (
+    AnalysisOptions,
+    StagedProgress,
+    analyze_track,
+    analyze_tracks,
+    extract_track,
+)
 from posture.report.keyframes import encode_jpeg
 from posture.session import AnalysedClip, Role, Session, build_session
 from posture.track import PoseTrack
@@ -298,15 +304,15 @@ def run_request(request: AppRequest, *, progress: StageProgress | None = None) -
     naming the files the user chose.
     """
     tracks: list[PoseTrack] = []
+    stage = [""]
+    # one bar for the whole request: each clip counts on from the frames of those before
+    staged = StagedProgress(None if progress is None
+                            else lambda done, total: progress(stage[0], done, total))
     try:
         for k, clip in enumerate(request.clips, 1):
-            stage = f"Clip {k} of {len(request.clips)} ({clip.name})"
-
-            def cb(done: int, total: int, stage: str = stage) -> None:
-                if progress is not None:
-                    progress(stage, done, total)
-
-            tracks.append(clip_track(request, clip, progress=cb))
+            stage[0] = f"Clip {k} of {len(request.clips)} ({clip.name})"
+            staged.next_pass()
+            tracks.append(clip_track(request, clip, progress=staged))
         clips = analyse_clips(request, tracks)
     except PostureError as exc:  # name the user's file, not the hashed upload
         exc.args = (user_message(exc, request.clips),)

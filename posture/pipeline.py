@@ -24,12 +24,14 @@ from posture.camera.view import detect_view, estimate_view
 from posture.errors import PostureError
 from posture.options import DEFAULT_OPTIONS, AnalysisOptions
 from posture.pose import extract as pose_extract
+from posture.pose.model import StagedProgress
 from posture.results import ClipAnalysis
 from posture.signal.clean import clean_track
 from posture.signal.legs import repair_leg_swaps
 from posture.track import PoseTrack
 
-#: ``progress(frames_done, frames_total)``; ``frames_total`` may be an estimate.
+#: ``progress(frames_done, frames_total)``; ``frames_total`` may be an estimate and grow when
+#: another pass is needed, ``frames_done`` never goes back (:class:`StagedProgress`).
 ProgressFn = Callable[[int, int], None]
 
 
@@ -44,11 +46,13 @@ def extract_track(path: str | Path, options: AnalysisOptions = DEFAULT_OPTIONS, 
     :func:`analyze_tracks`.
     """
 
+    staged = StagedProgress(progress)  # the turned reading counts on from the first
+
     def read(turn_ccw_deg: int) -> PoseTrack:
         # called through the module: tests replace the cached extraction there
         return pose_extract.extract_pose_cached(
             path, start_s=options.start_s, end_s=options.end_s, use_cache=options.use_cache,
-            slowmo_factor=options.slowmo_factor, progress=progress, turn_ccw_deg=turn_ccw_deg,
+            slowmo_factor=options.slowmo_factor, progress=staged, turn_ccw_deg=turn_ccw_deg,
             runner_box_px=options.runner_box_px, runner_box_t_s=options.runner_box_t_s)
 
     track = read(0)
@@ -56,6 +60,7 @@ def extract_track(path: str | Path, options: AnalysisOptions = DEFAULT_OPTIONS, 
     turn = upright_turn_deg(track, name)
     if turn == 0:
         return track
+    staged.next_pass()
     turned = read(turn)
     # pose-stage warnings are quality flags (pose_*), so every output shows this one too
     return replace(turned, warnings=(*turned.warnings, turned_flag(turn, name)))

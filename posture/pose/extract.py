@@ -51,6 +51,7 @@ from posture.pose.model import (
     WORKING_MAX_SIDE_PX,
     ExtractionSettings,
     ProgressFn,
+    StagedProgress,
     person_detector,
 )
 from posture.pose.people import (
@@ -289,6 +290,7 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
             f"{MIN_DURATION_S:.0f} s; choose a longer part of the clip."
         )
     total = estimate_frames(info, start_s, end_s)
+    progress = StagedProgress(progress)  # a second pass counts on, never restarts the bar
     n_workers = default_workers() if workers is None else max(1, int(workers))
 
     def run(follow: Follow | None) -> tuple[Segment, dict]:
@@ -296,8 +298,7 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
             return run_split(path, info, settings, lo, hi, total, progress, follow)
 
         def on_frame(n: int) -> None:
-            if progress is not None:
-                progress(min(n, total), total)
+            progress(min(n, total), total)
 
         return (run_segment(path, info, settings, start_s, end_s, on_frame, follow),
                 {"mode": "1 process"})
@@ -311,10 +312,10 @@ def extract_pose(path: str | os.PathLike, *, start_s: float | None = None,
         follow, about = _select_runner(path, info, settings, seg, lo, hi)
         select_s = time.perf_counter() - t_sel
         if follow is not None:
+            progress.next_pass()
             seg, mode = run(follow)
         seg.selection = about
-    if progress is not None:
-        progress(len(seg.t_s), len(seg.t_s))
+    progress.finish(len(seg.t_s))
 
     track = _to_track(seg, info, settings)
     if stats is not None:

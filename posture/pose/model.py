@@ -28,6 +28,37 @@ WORKING_MAX_SIDE_PX = 640
 ProgressFn = Callable[[int, int], None]
 
 
+class StagedProgress:
+    """``progress(done, total)`` over passes that are found needed one after another (the
+    model's second pass following the runner, a second reading turned upright, the next
+    clip of a session): each pass counts on from the frames already done, so ``done`` never
+    goes back and the bar never restarts; a new pass lengthens ``total`` instead.
+
+    Call it as a :data:`ProgressFn` within a pass, :meth:`next_pass` between passes and
+    :meth:`finish` at the end (``done == total``). ``None`` reports nothing.
+    """
+
+    def __init__(self, progress: ProgressFn | None) -> None:
+        self._progress = progress
+        self._base = 0  # frames done before this pass
+        self._done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._progress is None:
+            return
+        self._done = max(self._done, self._base + min(done, total))
+        self._progress(self._done, max(self._done, self._base + total))
+
+    def next_pass(self) -> None:
+        self._base = self._done
+
+    def finish(self, frames: int = 0) -> None:
+        """The last pass is complete (``frames``: its frame count, when known)."""
+        if self._progress is not None:
+            self._done = max(self._done, self._base + frames)
+            self._progress(self._done, self._done)
+
+
 @dataclass(frozen=True)
 class ExtractionSettings:
     """Everything that changes the landmarks (part of the cache key)."""
