@@ -231,7 +231,7 @@ def _write_comparison(out: Path, comparison, findings) -> None:
 
 
 def _print_summary(analysis) -> None:  # ClipAnalysis
-    from posture.findings.rules import value_text
+    from posture.findings.rules import level_values, value_text
     from posture.metrics.registry import METRICS
     from posture.wording import camera_tilt_text, plural
 
@@ -243,13 +243,15 @@ def _print_summary(analysis) -> None:  # ClipAnalysis
     s = analysis.strides
     span = (f" over {s['t_end_s'].max() - s['t_start_s'].min():.1f} s of running"
             if len(s) else "")
-    print(f"{plural(analysis.n_strides, 'stride')}{span}; clip averages:")
+    # the values the findings judge: the mean over the strides with a confident value
+    print(f"{plural(analysis.n_strides, 'stride')}{span}; clip averages (strides measured "
+          "confidently):")
     for metric, spec in METRICS.items():
-        mean = analysis.summary.get(metric, float("nan"))
-        if mean == mean:  # not NaN: measured on this clip
-            median = analysis.summary.get(f"{metric}_median", float("nan"))
-            middle = f" (median {value_text(metric, median)})" if median == median else ""
-            print(f"  {spec.label}: {value_text(metric, mean)}{middle}")
+        values = level_values(analysis, metric)["value"]
+        if len(values):
+            print(f"  {spec.label}: {value_text(metric, float(values.mean()))} (median "
+                  f"{value_text(metric, float(values.median()))}, "
+                  f"{plural(len(values), 'stride')})")
 
 
 def _print_findings(rep, comparison, what: str, clips, out: str | None, *,

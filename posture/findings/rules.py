@@ -478,6 +478,23 @@ def findings(comparison: Comparison, *,
     return _rank(out, max_shown)
 
 
+def level_strides(analysis: ClipAnalysis) -> pd.DataFrame:
+    """A clip's strides as its levels are judged: cadence per stride (from the stride's
+    duration) and a ``stride`` id column."""
+    strides = with_cadence(analysis.strides)
+    if "stride" not in strides.columns:
+        strides = strides.assign(stride=np.arange(len(strides)))
+    return strides
+
+
+def level_values(analysis: ClipAnalysis, metric: str, *,
+                 min_conf: float = MIN_CONF) -> pd.DataFrame:
+    """The per-stride values a clip's level of ``metric`` is judged on (finite, confidence
+    at least ``min_conf``; :func:`posture.stats.compare.valid_values` columns): the one
+    source of the level findings' mean and of the CLI's clip summary."""
+    return valid_values(level_strides(analysis), metric, min_conf=min_conf)
+
+
 def clip_findings(analysis: ClipAnalysis, *, min_strides: int = MIN_STABLE_STRIDES,
                   min_conf: float = MIN_CONF, max_shown: int = MAX_SHOWN) -> list[Finding]:
     """Findings about one clip's absolute levels against the reference bands.
@@ -486,9 +503,7 @@ def clip_findings(analysis: ClipAnalysis, *, min_strides: int = MIN_STABLE_STRID
     pose-model bias swamps the band (``judge_level=False``) are never judged here.
     Returns all findings, best first, the top ``max_shown`` marked ``shown``.
     """
-    strides = with_cadence(analysis.strides)
-    if "stride" not in strides.columns:
-        strides = strides.assign(stride=np.arange(len(strides)))
+    strides = level_strides(analysis)
     out: list[Finding] = []
     for metric in METRICS:
         if metric not in strides.columns or not judged_as_level(metric):
