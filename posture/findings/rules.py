@@ -219,8 +219,8 @@ def metric_advice(metric: str) -> tuple[str, dict]:
 
 def _text_for(metric: str) -> tuple[str, dict]:
     adv = _advice()
-    entry = adv["metrics"].get(metric, {"family": "generic", "name": spec(metric).label})
-    return entry["name"], adv["families"][entry["family"]]
+    family = adv["metrics"].get(metric, {"family": "generic"})["family"]
+    return spec(metric).name, adv["families"][family]
 
 
 # ---------------------------------------------------------------------------- Finding

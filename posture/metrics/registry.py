@@ -24,6 +24,8 @@ Statistic = Literal["mean", "median", "clip"]
 class MetricSpec:
     column: str
     label: str
+    """The metric's one name: in tables as written (with an optional bracketed qualifier),
+    in sentences as :attr:`name` (findings, advice, live cues)."""
     unit: str
     plane: Plane
     sdd: float
@@ -53,6 +55,13 @@ class MetricSpec:
     ``"clip"`` (computed from the whole clip by the analysis, e.g. cadence from all steps)."""
 
     @property
+    def name(self) -> str:
+        """The metric's name in a sentence (findings, live cues): the label without its
+        bracketed qualifier, lower-case first letter. The label is the one name source."""
+        base = self.label.split(" (")[0]
+        return base[:1].lower() + base[1:]
+
+    @property
     def roll_dependent(self) -> bool:
         return self.roll_gain > 0.0
 
@@ -75,7 +84,7 @@ _SPECS: tuple[MetricSpec, ...] = (
                          "than the 5 deg watch band is wide"),
     # the stance foot moves back past the hips at running speed, 0.2-0.35 % leg per ms of
     # contact-time error on the real clips; their contacts came up to 40 ms early
-    MetricSpec("overstride_pct_leg", "Foot ahead of hips at landing", "% leg", "sagittal", 3.0,
+    MetricSpec("overstride_pct_leg", "Landing distance ahead of the hips", "% leg", "sagittal", 3.0,
                roll_gain=1.7, level_error=11.0,
                bias_note="reads high when the landing is timed early: on real clips whose "
                          "runners pull the foot back before it lands the contact came 17-39 ms "
@@ -114,7 +123,7 @@ _SPECS: tuple[MetricSpec, ...] = (
     # cancels it, a one-leg comparison does not)
     MetricSpec("lateral_lean_peak_deg", "Sideways trunk lean (peak in stance)", "deg",
                "frontal", 2.0, roll_gain=1.0, summary="median"),
-    MetricSpec("lateral_lean_mean_deg", "Sideways trunk lean (stance mean, signed)", "deg",
+    MetricSpec("lateral_lean_mean_deg", "Average sideways trunk lean (stance mean, signed)", "deg",
                "frontal", 1.5, worse_when="either", roll_gain=1.0, summary="median"),
     # Experimental: through the pose model a true 8-12 deg drop reads 2-3.5 deg (rendered
     # clips, docs/metrics.md), so only changes within a runner are reported.
