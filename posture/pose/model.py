@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 #: Bump when a change to extraction changes its output (invalidates cached tracks).
+#: ``tests/pose/test_extraction_version.py`` fails when a constant of the pose stage or the
+#: decoder, a default setting or the MediaPipe model changes while this stays the same.
 EXTRACTION_VERSION = "pose-6"
 
 
