@@ -135,7 +135,9 @@ def _measure(track: PoseTrack, clean: PoseTrack, options: AnalysisOptions,
     if view.view == "side":
         analysis = analyze_side(clean, view=view, options=options, detection=detection)
     else:
-        analysis = analyze_frontal(clean, view=view, options=options)
+        # the metrics low-pass their signals once, within each shot
+        analysis = analyze_frontal(clean, view=view, options=options,
+                                   unsmoothed=clean_track(track, smooth=False))
     return _with_picture_notes(analysis, track)
 
 

@@ -245,7 +245,8 @@ def frontal_gait_shape(track: PoseTrack, events: GaitEvents) -> GaitShape:
 
 # ---------------------------------------------------------------------- entry point
 def analyze_frontal(track: PoseTrack, *, view: ViewEstimate | None = None,
-                    options: AnalysisOptions | None = None) -> ClipAnalysis:
+                    options: AnalysisOptions | None = None,
+                    unsmoothed: PoseTrack | None = None) -> ClipAnalysis:
     """Measure every stride of a rear or front clip.
 
     Parameters
@@ -253,6 +254,10 @@ def analyze_frontal(track: PoseTrack, *, view: ViewEstimate | None = None,
     track : cleaned landmarks of the clip (not levelled; the roll is handled here).
     view : the view decision; estimated when None.
     options : user choices (runner height, camera roll override, levelling on/off).
+    unsmoothed : the same landmarks cleaned without the low-pass
+        (``clean_track(raw, smooth=False)``): the metrics' signals are then low-passed once,
+        within each shot (:func:`smooth_xy`), not on top of the clip-wide low-pass of
+        ``track``. None: ``track`` itself is smoothed (a track that was not low-passed).
 
     Returns
     -------
@@ -283,7 +288,8 @@ def analyze_frontal(track: PoseTrack, *, view: ViewEstimate | None = None,
     roll = choose_roll(user_deg=options.camera_roll_deg, view_roll=view, pelvis=pelvis)
     flags = list(roll.flags)
     applied = roll.roll_deg if options.level_camera else 0.0
-    xy = smooth_xy(level_track(track, applied).image_xy_px, track.t_s, events.segments)
+    measured = track if unsmoothed is None else unsmoothed
+    xy = smooth_xy(level_track(measured, applied).image_xy_px, track.t_s, events.segments)
     xy_lat = fm.lateral_coords(xy, view.view)
     strides = _stride_table(track, xy_lat, events, roll, options.runner_height_m)
     strides, implausible = drop_implausible(strides, Path(track.info.path).name)

@@ -250,7 +250,7 @@ def trunk_length_px(xy: np.ndarray) -> float:
 
 
 def clean_track(track: PoseTrack, *, cutoff_hz: float | None = None,
-                max_gap_s: float = 0.1) -> PoseTrack:
+                max_gap_s: float = 0.1, smooth: bool = True) -> PoseTrack:
     """Outlier-free, gap-filled, zero-phase low-passed copy of ``track``.
 
     Parameters
@@ -259,6 +259,8 @@ def clean_track(track: PoseTrack, *, cutoff_hz: float | None = None,
     cutoff_hz : low-pass cut-off (Hz); default ``DEFAULT_CUTOFF_HZ``, always capped at
         0.4 x the track's frame rate.
     max_gap_s : longest run of missing frames (s) to fill; longer gaps stay NaN.
+    smooth : False leaves out the low-pass, for a step that filters its own signals once
+        (the rear/front metrics filter within each shot, ``analysis.frontal.smooth_xy``).
 
     Returns
     -------
@@ -284,6 +286,11 @@ def clean_track(track: PoseTrack, *, cutoff_hz: float | None = None,
         "points_rejected": int(rejected.sum()),
         "points_filled": int(filled.sum()),
     }
+    if not smooth:
+        cleaning["cutoff_hz"] = None
+        return replace(track, image_xy_px=xy, world_xyz_m=world,
+                       visibility=np.clip(vis, 0.0, 1.0), trunk_edges_px=edges,
+                       extraction={**track.extraction, "cleaning": cleaning})
     return replace(
         track,
         image_xy_px=lowpass(xy, t, fc),
