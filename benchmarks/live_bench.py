@@ -28,6 +28,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -64,31 +65,72 @@ def pose_only_ms(clip: Path, n: int, *, segmentation: bool) -> float:
     return 1000.0 * float(np.median(times[5:]))
 
 
+def thread_cpu_s() -> dict[int, tuple[str, float]]:
+    """CPU seconds of each thread of this process so far (Linux ``/proc``; empty elsewhere),
+    by thread id, named by Python's thread name where Python started it."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    out = {}
+    task = Path(f"/proc/{os.getpid()}/task")
+    for tid_dir in task.iterdir() if task.exists() else ():
+        try:
+            stat = (tid_dir / "stat").read_text()
+        except OSError:
+            continue  # the thread ended meanwhile
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        tid = int(tid_dir.name)
+        out[tid] = (names.get(tid, comm), (int(fields[11]) + int(fields[12])) / tick)
+    return out
+
+
+def thread_ms_per_frame(before: dict, after: dict, n: int) -> dict[str, float]:
+    """CPU ms per processed frame by thread name (threads of one kind summed; the pose
+    model's own worker threads are named ``mediapipe/...``)."""
+    per: dict[str, float] = {}
+    for tid, (name, cpu) in after.items():
+        kind = "mediapipe" if name.startswith("mediapipe") else name.split("_")[0]
+        used = cpu - before.get(tid, (name, 0.0))[1]
+        per[kind] = per.get(kind, 0.0) + used
+    return {k: round(1000.0 * v / max(n, 1), 1) for k, v in sorted(per.items())
+            if v > 0}
+
+
 def live_run(clip: Path, seconds: float) -> dict:
     """Real-speed playback through a live session with the overlay drawn."""
-    latency, n = [], 0
+    latency, busy, n = [], [], 0
     source = FileSource(clip, realtime=True)
     with tempfile.TemporaryDirectory() as tmp:
         session = LiveSession(DriftSettings(baseline_s=20.0), record_to=Path(tmp))
+        threads0 = thread_cpu_s()
         t0, cpu0 = time.perf_counter(), time.process_time()
         for frame in source:
+            t_take = time.perf_counter()
             update = session.process(frame.image_rgb, frame.t_s, n_dropped=source.n_dropped)
             draw_overlay(frame.image_rgb, update)
-            latency.append(1000.0 * (time.perf_counter() - source.arrived_s(frame)))
+            done = time.perf_counter()
+            busy.append(1000.0 * (done - t_take))
+            latency.append(1000.0 * (done - source.arrived_s(frame)))
             n += 1
             if frame.t_s >= seconds:
                 break
         wall = time.perf_counter() - t0
         cpu = time.process_time() - cpu0
+        threads = thread_ms_per_frame(threads0, thread_cpu_s(), n)
         source.close()
         session.stop()
-    lat = np.asarray(latency)
+    lat, bus = np.asarray(latency), np.asarray(busy)
     return {"frames_processed": n, "frames_dropped": source.n_dropped,
             "frames_offered": n + source.n_dropped, "wall_s": round(wall, 2),
             "processed_fps": round(n / wall, 1),
+            # the critical path: wall time the loop spends on one frame (pose, session,
+            # overlay); a frame arriving meanwhile waits, a second one is dropped
+            "loop_busy_ms_median": round(float(np.median(bus)), 1),
+            "loop_busy_ms_p95": round(float(np.percentile(bus, 95)), 1),
             # CPU of this process (all its threads: reader, pose, window analysis, recording)
             # per processed frame; on a loaded machine the wall clock mostly measures waiting
             "cpu_ms_per_frame": round(1000.0 * cpu / max(n, 1), 1),
+            "cpu_ms_per_frame_by_thread": threads,
             "fps_if_2_cores_free": round(2.0 * n / cpu, 1) if cpu > 0 else None,
             "latency_ms_median": round(float(np.median(lat)), 1),
             "latency_ms_p95": round(float(np.percentile(lat, 95)), 1)}

@@ -9,6 +9,8 @@ names another root (private to the user, like the pose cache).
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -65,14 +67,18 @@ class Recorder:
         self._video.write(image_rgb, landmarks.t_s)
         self.frames.append(landmarks)
 
-    def finish(self, cues: list[Cue], settings: dict) -> PoseTrack | None:
-        """Close the video, write landmarks and cues; the landmark track of the recording
-        (None when nothing was recorded)."""
+    def finish(self, cues: list[Cue], settings: dict, frames: dict | None = None
+               ) -> PoseTrack | None:
+        """Close the video, write landmarks and cues (and ``frames``: what was processed,
+        dropped and not recorded, :meth:`RecordingWorker.frame_counts`); the landmark track
+        of the recording (None when nothing was recorded)."""
         if self._video.n_frames == 0:
             return None
         self._video.close()
-        (self.folder / CUES_NAME).write_text(json.dumps(
-            {"settings": settings, "cues": [c.to_dict() for c in cues]}, indent=1))
+        doc = {"settings": settings, "cues": [c.to_dict() for c in cues]}
+        if frames is not None:
+            doc["frames"] = frames
+        (self.folder / CUES_NAME).write_text(json.dumps(doc, indent=1))
         assert self.frame_size_px is not None
         track = landmark_track(self.frames, self.frame_size_px, path=str(self.video_path),
                                min_found=1)
@@ -82,6 +88,72 @@ class Recorder:
         track = replace(track, info=replace(info, path=str(self.video_path)))
         track.save(self.folder / TRACK_NAME)
         return track
+
+
+#: Frames the recording may hold back while the encoder catches up (1 s of camera at 30 fps,
+#: about 20 MB at the working size); beyond it frames are left out of the recording.
+RECORD_QUEUE_FRAMES = 30
+
+
+class RecordingWorker:
+    """A :class:`Recorder` on its own thread behind a bounded queue: :meth:`add` never waits.
+
+    The H.264 encode (PyAV lets go of the GIL while it encodes) then runs beside the pose
+    model instead of after it on each frame. When the queue is full (the machine cannot
+    keep up), the frame and its landmarks are left out of the recording together, so frame
+    ``i`` of the video stays landmark frame ``i``; the video's real frame times show the gap
+    and ``not_recorded_t_s`` lists it (written to ``cues.json`` by :meth:`finish`).
+    """
+
+    def __init__(self, recorder: Recorder, max_queued: int = RECORD_QUEUE_FRAMES, *,
+                 lossless: bool = False) -> None:
+        self.recorder = recorder
+        self.lossless = lossless
+        """Wait for room instead of leaving frames out (reproducible runs: ``--fast``)."""
+        self.folder = recorder.folder
+        self._queue: queue.Queue[tuple[np.ndarray, LandmarkFrame] | None] = \
+            queue.Queue(max_queued)
+        self._error: BaseException | None = None
+        self.n_accepted = 0
+        self.not_recorded_t_s: list[float] = []
+        self._thread = threading.Thread(target=self._run, name="posture-live-record",
+                                        daemon=True)
+        self._thread.start()
+
+    def add(self, image_rgb: np.ndarray, landmarks: LandmarkFrame) -> bool:
+        """Queue a frame (copied: the caller may reuse its array); False when it was left
+        out because the queue is full. Raises the recorder's error (a full disk) here."""
+        if self._error is not None:
+            raise self._error
+        try:
+            self._queue.put((np.array(image_rgb, copy=True), landmarks), block=self.lossless)
+        except queue.Full:
+            self.not_recorded_t_s.append(round(landmarks.t_s, 3))
+            return False
+        self.n_accepted += 1
+        return True
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self.recorder.add(*item)
+                except BaseException as exc:  # raised on the caller's thread by add/finish
+                    self._error = exc
+
+    def frame_counts(self) -> dict:
+        return {"recorded": self.n_accepted, "not_recorded": len(self.not_recorded_t_s),
+                "not_recorded_t_s": list(self.not_recorded_t_s)}
+
+    def finish(self, cues: list[Cue], settings: dict, frames: dict | None = None
+               ) -> PoseTrack | None:
+        """Write what is queued, then :meth:`Recorder.finish` (``frames`` joined by this
+        worker's counts)."""
+        self._queue.put(None)  # after every accepted frame
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self.recorder.finish(cues, settings, {**(frames or {}), **self.frame_counts()})
 
 
 def load_recording(folder: str | Path) -> tuple[PoseTrack, list[Cue]]:

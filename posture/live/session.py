@@ -4,7 +4,9 @@
 :class:`posture.live.source.FrameSource`, or by the app's camera callback) and answers each
 with a :class:`LiveUpdate` to draw. The per-window stride analysis (a few hundred ms) runs on
 a worker thread when ``background`` is set, so the overlay never waits for it; ``background``
-off runs it in line (the CLI's ``--fast`` mode, reproducible for tests).
+off runs it in line (the CLI's ``--fast`` mode, reproducible for tests). The recording's
+video encode runs on its own thread (:class:`posture.live.record.RecordingWorker`), so the
+pose model is the only heavy step of a frame.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 from posture.live.cues import cue_text
 from posture.live.drift import LIVE_METRICS, Cue, DriftMonitor, DriftSettings, State, StrideValue
 from posture.live.pose import LivePose, shrink
-from posture.live.record import Recorder, new_session_dir
+from posture.live.record import Recorder, RecordingWorker, new_session_dir
 from posture.live.signals import LandmarkFrame, StrideStream
 from posture.track import PoseTrack
 
@@ -84,7 +86,7 @@ class LiveSession:
         self.monitor = DriftMonitor(self.settings, cue_text=cue_text)
         self._pose = LivePose(trunk_outline=self.trunk_outline)
         self._stream: StrideStream | None = None
-        self._recorder: Recorder | None = None
+        self._recorder: RecordingWorker | None = None
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="posture-live-strides") \
             if self.background else None
         self._job: Future | None = None
@@ -111,7 +113,8 @@ class LiveSession:
             self._stream = StrideStream((w, h), every_s=WINDOW_EVERY_S,
                                         runner_height_m=self.runner_height_m)
             if self.record:
-                self._recorder = Recorder(self.record_to or new_session_dir())
+                self._recorder = RecordingWorker(
+                    Recorder(self.record_to or new_session_dir()), lossless=not self.background)
         if self._recorder is not None:
             self._recorder.add(image, lm)
         self._note_drops(t_s, n_dropped)
@@ -179,7 +182,9 @@ class LiveSession:
         self._pose.close()
         if self._recorder is None:
             return None
-        track = self._recorder.finish(self.monitor.cues, asdict(self.settings))
+        track = self._recorder.finish(self.monitor.cues, asdict(self.settings),
+                                      {"processed": self.n_processed,
+                                       "dropped": self.n_dropped})
         return Recording(self._recorder.folder, track, list(self.monitor.cues))
 
     @property

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
 
 from posture.live.cues import cue_text, short_cue
 from posture.live.drift import Cue
-from posture.live.overlay import CUE_SHOWN_S, draw_overlay, number_text
+from posture.live.overlay import BLACK, CUE_SHOWN_S, draw_overlay, draw_text, number_text
 from posture.live.session import LiveUpdate
 from posture.live.signals import LandmarkFrame
 from posture.live.sound import RATE_HZ, cue_wav
@@ -57,3 +58,41 @@ def test_cue_sound_is_a_short_wav():
     assert wav[:4] == b"RIFF" and wav[8:12] == b"WAVE"
     n_samples = (len(wav) - 44) // 2
     assert abs(n_samples / RATE_HZ - 0.3) < 0.01
+
+
+def test_dropping_note_is_drawn_only_while_dropping():
+    img = np.full((360, 640, 3), 128, np.uint8)
+    calm = draw_overlay(img, update(31.0))
+    busy = draw_overlay(img, update(31.0, dropping=True))
+    note_rows = slice(30, 56)  # under the state line, right side
+    changed = np.abs(busy.astype(int) - calm.astype(int)).max(axis=2)
+    assert changed[note_rows, 320:].sum() > 0
+    assert changed[:30].sum() == 0 and changed[56:].sum() == 0  # nothing else moves
+    # the note is amber text (255, 200, 0): red and green high, blue low
+    px = busy[note_rows, 320:][changed[note_rows, 320:] > 60]
+    amber = (px[:, 0] > 200) & (px[:, 1] > 150) & (px[:, 2] < 80)
+    assert amber.sum() > 50
+
+
+def test_cached_text_looks_as_drawing_it_directly():
+    rng = np.random.default_rng(3)
+    img = rng.integers(0, 256, (360, 640, 3), np.uint8)
+    want = img.copy()
+    org, scale, colour, thick = (40, 120), 1.1, (255, 200, 0), 2
+    for c, t in ((BLACK, thick + 3), (colour, thick)):
+        cv2.putText(want, "171 spm", org, cv2.FONT_HERSHEY_DUPLEX, scale, c, t, cv2.LINE_AA)
+    got = img.copy()
+    draw_text(got, "171 spm", org, scale, colour, thick)
+    # the same pixels touched, each within rounding of OpenCV's own blending
+    diff = np.abs(got.astype(int) - want.astype(int)).max(axis=2)
+    assert diff.max() <= 8
+    touched_want, touched_got = (want != img).any(axis=2), (got != img).any(axis=2)
+    assert touched_want.sum() > 1000
+    assert (touched_want != touched_got).sum() <= 5
+
+
+def test_text_at_the_picture_edge_is_clipped_not_refused():
+    img = np.full((120, 160, 3), 128, np.uint8)
+    draw_text(img, "dropping frames (12 fps)", (100, 10), 0.8)  # runs off the top and right
+    assert (img != 128).any()
+    draw_text(img, "x", (500, 500), 0.8)  # wholly outside: nothing to draw
