@@ -25,12 +25,17 @@ from posture.pose.segment import edges_full_px
 
 def shrink(image_rgb: np.ndarray, max_side_px: int = WORKING_MAX_SIDE_PX) -> np.ndarray:
     """The frame with its long side at most ``max_side_px`` (even sizes, as the offline
-    intake makes them; area averaging)."""
+    intake makes them).
+
+    Bilinear, the filter the offline intake shrinks frames for the pose model with (FFmpeg's
+    fast bilinear, ``iter_frames(fast_scaling=True)``): OpenCV's area averaging takes 12 ms
+    for a 1080p frame where bilinear takes 0.8 ms (same at 720p, where both average 2x2).
+    """
     h, w = image_rgb.shape[:2]
     size = working_size(w, h, max_side_px)
     if size == (w, h):
         return image_rgb
-    return cv2.resize(image_rgb, size, interpolation=cv2.INTER_AREA)
+    return cv2.resize(image_rgb, size, interpolation=cv2.INTER_LINEAR)
 
 
 class LivePose:

@@ -2,11 +2,13 @@
 
 :class:`LiveSession` is pushed one frame at a time (by the CLI's loop over a
 :class:`posture.live.source.FrameSource`, or by the app's camera callback) and answers each
-with a :class:`LiveUpdate` to draw. The per-window stride analysis (a few hundred ms) runs on
-a worker thread when ``background`` is set, so the overlay never waits for it; ``background``
-off runs it in line (the CLI's ``--fast`` mode, reproducible for tests). The recording's
-video encode runs on its own thread (:class:`posture.live.record.RecordingWorker`), so the
-pose model is the only heavy step of a frame.
+with a :class:`LiveUpdate` to draw. The per-window stride analysis (150-200 ms of CPU every 2 s,
+mostly Python) runs in a worker process when ``background`` is set
+(:class:`posture.live.worker.WindowWorker`, waited for by a thread), so the overlay never
+waits for it and it never holds this process's GIL; ``background`` off runs it in
+line (the CLI's ``--fast`` mode, reproducible for tests). The recording's video encode runs
+on its own thread (:class:`posture.live.record.RecordingWorker`), so the pose model is the
+only heavy step of a frame.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from posture.live.drift import LIVE_METRICS, Cue, DriftMonitor, DriftSettings, S
 from posture.live.pose import LivePose, shrink
 from posture.live.record import Recorder, RecordingWorker, new_session_dir
 from posture.live.signals import LandmarkFrame, StrideStream
+from posture.live.worker import WindowWorker
 from posture.track import PoseTrack
 
 #: The overlay says "dropping frames" while a frame was dropped within this many seconds.
@@ -89,6 +92,8 @@ class LiveSession:
         self._recorder: RecordingWorker | None = None
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="posture-live-strides") \
             if self.background else None
+        # started now: it imports the pipeline while the baseline's first strides come
+        self._worker = WindowWorker() if self.background else None
         self._job: Future | None = None
         self._done: deque[StrideValue] = deque()
         self._wall: deque[float] = deque()
@@ -168,7 +173,7 @@ class LiveSession:
             self._job = None
         if self._job is None and self._stream.due():
             self._job = self._pool.submit(self._stream.analyse, self._stream.snapshot(),
-                                          fix_roll=fix)
+                                          fix_roll=fix, run=self._worker.analyse)
 
     # ------------------------------------------------------------------ end
     def stop(self) -> Recording | None:
@@ -179,6 +184,8 @@ class LiveSession:
                 for s in self._job.result():
                     self.monitor.add(s)
             self._pool.shutdown(wait=True)
+        if self._worker is not None:
+            self._worker.close()
         self._pose.close()
         if self._recorder is None:
             return None

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import pandas as pd
 
 from posture.errors import PostureError
 from posture.landmarks import N_LANDMARKS
@@ -96,11 +98,14 @@ class StrideStream:
         self._t_next_s = self.frames[-1].t_s + self.every_s if self.frames else -math.inf
         return list(self.frames)
 
-    def analyse(self, frames: list[LandmarkFrame], *, fix_roll: bool = False
+    def analyse(self, frames: list[LandmarkFrame], *, fix_roll: bool = False,
+                run: Callable[[PoseTrack, AnalysisOptions], WindowResult] | None = None
                 ) -> list[StrideValue]:
         """Strides of these frames not given before, in time order (one call at a time).
 
-        ``fix_roll``: from now on keep the median of the camera rolls seen so far.
+        ``fix_roll``: from now on keep the median of the camera rolls seen so far. ``run``:
+        what analyses the window (default :func:`analyse_window` in this thread; the live
+        session hands it to a worker process).
         """
         if fix_roll and self._rolls and self.roll_deg is None:
             self.roll_deg = float(np.median(self._rolls))
@@ -111,16 +116,14 @@ class StrideStream:
         track = evenly_timed(track)
         opts = AnalysisOptions(runner_height_m=self.runner_height_m, use_cache=False,
                                camera_roll_deg=self.roll_deg)
-        try:
-            analysis = analyze_track(track, opts)
-        except PostureError as exc:
-            self.error = str(exc)
+        result = (run or analyse_window)(track, opts)
+        self.error = result.error
+        if result.strides is None:
             return []
-        self.error = None
-        self.view = analysis.view.view
-        if self.roll_deg is None and analysis.view.roll_source != "none":
-            self._rolls.append(float(analysis.view.camera_roll_deg))
-        return self._new_strides(analysis.strides, float(track.t_s[0]), float(track.t_s[-1]))
+        self.view = result.view
+        if self.roll_deg is None and result.roll_deg is not None:
+            self._rolls.append(result.roll_deg)
+        return self._new_strides(result.strides, float(track.t_s[0]), float(track.t_s[-1]))
 
     def _new_strides(self, strides, t0_s: float, t1_s: float) -> list[StrideValue]:
         out = []
@@ -141,6 +144,40 @@ class StrideStream:
                     for m in (*LIVE_METRICS, "vertical_oscillation_cm")}
             out.append(StrideValue(t, vals))
         return sorted(out, key=lambda s: s.t_s)
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    """What one window's offline analysis gives the stream (small: it may come back from a
+    worker process)."""
+
+    strides: pd.DataFrame | None
+    """The window's stride table, the columns the live metrics need; None on an error."""
+    view: str | None = None
+    roll_deg: float | None = None
+    """The camera roll estimated on this window (None when it could not be)."""
+    error: str | None = None
+    """Why the window gave no strides (one sentence), else None."""
+
+
+#: Stride-table columns the stream reads.
+_STRIDE_COLUMNS = ("t_start_s", "t_end_s", "leg", *LIVE_METRICS, "vertical_oscillation_cm")
+
+
+def analyse_window(track: PoseTrack, options: AnalysisOptions) -> WindowResult:
+    """The offline pipeline on one window's landmarks (:func:`posture.pipeline.analyze_track`).
+
+    A plain function of its arguments, so it runs in a worker process as well as here.
+    """
+    try:
+        analysis = analyze_track(track, options)
+    except PostureError as exc:
+        return WindowResult(None, error=str(exc))
+    strides = analysis.strides
+    roll = (float(analysis.view.camera_roll_deg) if analysis.view.roll_source != "none"
+            else None)
+    return WindowResult(strides[[c for c in _STRIDE_COLUMNS if c in strides.columns]],
+                        analysis.view.view, roll)
 
 
 def landmark_track(frames: list[LandmarkFrame], frame_size_px: tuple[int, int], *,

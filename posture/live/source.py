@@ -13,8 +13,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
-
 from posture.errors import PostureError, UnreadableVideoError
 from posture.io.video import Frame, iter_frames
 from posture.pose.model import WORKING_MAX_SIDE_PX
@@ -177,9 +175,9 @@ class CameraSource(FrameSource):
                 now = time.perf_counter()
                 t0 = now if t0 is None else t0
                 h = bgr.shape[0]
-                small = shrink(bgr[..., ::-1], self.max_side_px)
-                yield Frame(t_s=now - t0, index=i, image_rgb=np.ascontiguousarray(small),
-                            scale=small.shape[0] / h)
+                # shrink first, then swap the colour order of the small frame only
+                small = cv2.cvtColor(shrink(bgr, self.max_side_px), cv2.COLOR_BGR2RGB)
+                yield Frame(t_s=now - t0, index=i, image_rgb=small, scale=small.shape[0] / h)
                 i += 1
         finally:
             cap.release()

@@ -93,6 +93,10 @@ def test_ramp_clip_cues_lean_in_time_and_steady_clip_gives_none(tmp_path: Path, 
 
     rec = Path(doc["recording"])
     assert {VIDEO_NAME, TRACK_NAME, CUES_NAME} <= {p.name for p in rec.iterdir()}
+    # --fast records losslessly: every processed frame is in the video, none left out
+    frames = json.loads((rec / CUES_NAME).read_text())["frames"]
+    assert frames["recorded"] == frames["processed"] == doc["frames_processed"]
+    assert frames["not_recorded"] == 0 and frames["dropped"] == 0
     session = recording_session(rec)
     assert [m.t_s for m in session.marks] == [c["t_s"] for c in doc["cues"]]
     titles = [f.title for f in session.findings.shown]

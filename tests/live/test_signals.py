@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from posture.live.drift import LIVE_METRICS
-from posture.live.signals import LandmarkFrame, StrideStream, evenly_timed, landmark_track
+from posture.live.signals import (
+    LandmarkFrame,
+    StrideStream,
+    analyse_window,
+    evenly_timed,
+    landmark_track,
+)
+from posture.options import AnalysisOptions
 from posture.pipeline import analyze_track
 from posture.synth.kinematics import RunnerParams
 from tests.support.synthetic import synthetic
@@ -132,3 +139,43 @@ def test_evenly_timed_interpolates_between_processed_frames(ramp):
     lost = ~np.isfinite(even.image_xy_px[:, 0, 0])
     nearest = np.abs(even.t_s[:, None] - sub.t_s[None, :]).argmin(axis=1)
     np.testing.assert_array_equal(lost, nearest == 5)
+
+
+def test_worker_process_gives_the_windows_the_same_strides(ramp):
+    """The live session analyses windows in a worker process (off the pose loop's GIL): the
+    same strides, values and view as analysing them in this thread, errors included."""
+    from posture.live.worker import WindowWorker
+
+    track, _ = ramp
+    here = StrideStream(track.frame_size_px, window_s=8.0, every_s=2.0)
+    there = StrideStream(track.frame_size_px, window_s=8.0, every_s=2.0)
+    worker = WindowWorker()
+    try:
+        got_here, got_there = [], []
+        for f in frames_of(track):
+            here.push(f)
+            there.push(f)
+            if here.due():
+                got_here += here.analyse(here.snapshot())
+                got_there += there.analyse(there.snapshot(), run=worker.analyse)
+        assert len(got_here) >= 15
+        assert [s.t_s for s in got_there] == [s.t_s for s in got_here]
+        for a, b in zip(got_here, got_there, strict=True):
+            np.testing.assert_equal(a.values, b.values)
+        assert there.view == here.view == "side" and there._rolls == here._rolls
+        # a window the pipeline refuses: the same one-sentence reason
+        short = frames_of(track)[:40]  # 1.3 s, too short for any stride
+        assert here.analyse(short) == there.analyse(short, run=worker.analyse) == []
+        assert there.error == here.error and there.error
+        # a worker process that died: the window is analysed here, the same strides
+        worker._proc.kill()
+        worker._proc.wait()
+        window = frames_of(track)[-240:]
+        want = analyse_window(landmark_track(window, track.frame_size_px),
+                              AnalysisOptions(use_cache=False))
+        got = worker.analyse(landmark_track(window, track.frame_size_px),
+                             AnalysisOptions(use_cache=False))
+        assert not worker.alive
+        assert got.strides is not None and got.strides.equals(want.strides)
+    finally:
+        worker.close()
