@@ -3,18 +3,29 @@
 A clip (default: ``sample_videos/long_fatigue_ramp.mp4``, 30 fps side view) is played at its
 real speed as if it were the camera (:class:`posture.live.source.FileSource`); each frame
 the loop takes goes through a :class:`posture.live.session.LiveSession` (pose on the
-working-size frame, windowed stride analysis on its worker thread, recording) and the overlay
-is drawn (:func:`posture.live.overlay.draw_overlay`). Latency is from the moment the reader
-handed the frame over (what a camera driver does) to the finished overlay. Frames that
-arrive while the loop is busy are dropped, not queued, and counted.
+working-size frame; the windowed stride analysis in its worker process every 2 s; the
+recording encoded on its own thread) and the overlay is drawn
+(:func:`posture.live.overlay.draw_overlay`). Latency is from the moment the reader handed the
+frame over (what a camera driver does) to the finished overlay. Frames that arrive while the
+loop is busy are dropped, not queued, and counted.
 
-Also timed, frame by frame on the same working-size frames: the pose model alone, with and
-without its segmentation mask (the mask only feeds the trunk outline of the recording).
+Printed:
 
-The load average is printed with the numbers: on a 2-core machine shared with other work the
-frame rate falls with it, so the CPU time of the process per processed frame is printed too
-(and the frame rate two free cores would give, as an upper bound). Prints a table and writes
-JSON (``--json``).
+* ``pose_ms_with_mask`` / ``pose_ms_without_mask``: the pose model alone, median ms per
+  frame, frame by frame on the same working-size frames (live mode runs it without the mask).
+* ``frames_processed`` / ``frames_dropped`` / ``processed_fps``, ``latency_ms_median`` /
+  ``latency_ms_p95``.
+* ``loop_busy_ms_median`` / ``_p95``: the critical path, wall ms the loop spends on one frame
+  (pose, session bookkeeping, overlay). Under 33 ms a 30 fps camera loses no frame.
+* ``cpu_ms_per_frame``: CPU of the process (all threads) and of the window-analysis process
+  per processed frame, and ``cpu_ms_per_frame_by_thread`` (``mediapipe``: the pose model's
+  own two threads; ``MainThread``: the loop's Python; ``posture-live-record``: the H.264
+  encode; ``window-analysis process``).
+* ``load_avg_before`` / ``_after``: on a 2-core machine shared with other work the frame rate
+  falls with the load, so compare runs at similar load, or the CPU and busy columns
+  (``fps_if_2_cores_free`` is the upper bound two free cores would give).
+
+Writes the same as JSON with ``--json``.
 
 Usage::
 
@@ -84,6 +95,22 @@ def thread_cpu_s() -> dict[int, tuple[str, float]]:
     return out
 
 
+def children_cpu_s() -> dict[int, float]:
+    """CPU seconds of this process's child processes so far (the window-analysis worker),
+    by pid (Linux ``/proc``; empty elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    out = {}
+    for children in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
+        for pid in children.read_text().split():
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            out[int(pid)] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
 def thread_ms_per_frame(before: dict, after: dict, n: int) -> dict[str, float]:
     """CPU ms per processed frame by thread name (threads of one kind summed; the pose
     model's own worker threads are named ``mediapipe/...``)."""
@@ -102,7 +129,7 @@ def live_run(clip: Path, seconds: float) -> dict:
     source = FileSource(clip, realtime=True)
     with tempfile.TemporaryDirectory() as tmp:
         session = LiveSession(DriftSettings(baseline_s=20.0), record_to=Path(tmp))
-        threads0 = thread_cpu_s()
+        threads0, children0 = thread_cpu_s(), children_cpu_s()
         t0, cpu0 = time.perf_counter(), time.process_time()
         for frame in source:
             t_take = time.perf_counter()
@@ -115,8 +142,13 @@ def live_run(clip: Path, seconds: float) -> dict:
             if frame.t_s >= seconds:
                 break
         wall = time.perf_counter() - t0
-        cpu = time.process_time() - cpu0
+        children = sum(c - children0.get(pid, 0.0) for pid, c in children_cpu_s().items())
+        cpu = time.process_time() - cpu0 + children
         threads = thread_ms_per_frame(threads0, thread_cpu_s(), n)
+        # threads that ended before the count (the clip's reader at its end)
+        own_ms = 1000.0 * (cpu - children) / max(n, 1)
+        threads["ended threads"] = round(own_ms - sum(threads.values()), 1)
+        threads["window-analysis process"] = round(1000.0 * children / max(n, 1), 1)
         source.close()
         session.stop()
     lat, bus = np.asarray(latency), np.asarray(busy)
@@ -127,8 +159,9 @@ def live_run(clip: Path, seconds: float) -> dict:
             # overlay); a frame arriving meanwhile waits, a second one is dropped
             "loop_busy_ms_median": round(float(np.median(bus)), 1),
             "loop_busy_ms_p95": round(float(np.percentile(bus, 95)), 1),
-            # CPU of this process (all its threads: reader, pose, window analysis, recording)
-            # per processed frame; on a loaded machine the wall clock mostly measures waiting
+            # CPU of this process (all its threads: reader, pose, recording) and of the
+            # window-analysis process, per processed frame; on a loaded machine the wall
+            # clock mostly measures waiting
             "cpu_ms_per_frame": round(1000.0 * cpu / max(n, 1), 1),
             "cpu_ms_per_frame_by_thread": threads,
             "fps_if_2_cores_free": round(2.0 * n / cpu, 1) if cpu > 0 else None,
