@@ -5,10 +5,12 @@ of mostly-Python CPU every 2 s. On a thread of the live process it holds the GIL
 time the pose loop lets go of the GIL for a MediaPipe or OpenCV call it can wait up to a
 switch interval (5 ms) to get it back. In its own process it only shares the CPU.
 
-The process is ``python -m posture.live.worker``: windows go in and results come back as
+The process is a plain ``python -c`` child (:func:`posture.pose.worker.python_child`, as
+the pose model's second-segment worker): windows go in and results come back as
 pickles over its stdin and a private copy of its stdout (anything the analysis prints goes to
 stderr). Started with its own command line rather than ``multiprocessing``, so it works
-from any caller, including scripts without a ``__main__`` guard.
+from any caller, including scripts without a ``__main__`` guard (``multiprocessing``'s
+"spawn" re-runs the caller's main script).
 """
 
 from __future__ import annotations
@@ -16,14 +18,13 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import subprocess
 import sys
 import threading
-from pathlib import Path
 from typing import BinaryIO
 
 from posture.live.signals import WindowResult, analyse_window
 from posture.options import AnalysisOptions
+from posture.pose.worker import close_child, python_child
 from posture.track import PoseTrack
 
 
@@ -31,11 +32,7 @@ class WindowWorker:
     """A worker process analysing one window at a time (:meth:`analyse`, any thread)."""
 
     def __init__(self) -> None:
-        root = str(Path(__file__).resolve().parents[2])  # the folder holding ``posture``
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-        self._proc = subprocess.Popen([sys.executable, "-m", "posture.live.worker"],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self._proc = python_child("from posture.live.worker import main; main()")
         self._lock = threading.Lock()
         self.alive = True
         """False once the process was found gone (windows are then analysed in-thread)."""
@@ -63,13 +60,7 @@ class WindowWorker:
         if self._proc.stdin is not None:
             with contextlib.suppress(OSError):  # the process is gone already
                 self._proc.stdin.close()
-        try:
-            self._proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        if self._proc.stdout is not None:
-            self._proc.stdout.close()
+        close_child(self._proc)
 
 
 def serve(inbox: BinaryIO, outbox: BinaryIO) -> None:

@@ -53,6 +53,28 @@ WORKER_START_FRAMES = 35
 """About how many frames this process analyses while the worker process starts."""
 
 
+def python_child(code: str, *, stderr: int | None = None) -> subprocess.Popen:
+    """``python -c code`` with this package importable (its folder put first on
+    ``PYTHONPATH``) and stdin/stdout as pipes for pickles; MediaPipe's logging quiet."""
+    pkg_root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2",
+           "PYTHONPATH": os.pathsep.join(filter(None, [pkg_root,
+                                                       os.environ.get("PYTHONPATH")]))}
+    return subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=stderr, env=env)
+
+
+def close_child(proc: subprocess.Popen) -> None:
+    """Wait for a child to end (its input closed), killing it after 10 s; close its pipe."""
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
 class Worker:
     """The second segment in a child Python process, talking pickles over a pipe.
 
@@ -63,13 +85,8 @@ class Worker:
     """
 
     def __init__(self, job: tuple) -> None:
-        pkg_root = str(Path(__file__).resolve().parents[2])
-        env = {**os.environ, "GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2",
-               "PYTHONPATH": os.pathsep.join(filter(None, [pkg_root,
-                                                           os.environ.get("PYTHONPATH")]))}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from posture.pose.worker import worker_main; worker_main()"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        self.proc = python_child("from posture.pose.worker import worker_main; worker_main()",
+                                 stderr=subprocess.DEVNULL)
         self.frames_done = 0
         self.result: tuple | None = None
         self._done = threading.Event()
@@ -105,13 +122,7 @@ class Worker:
             self.proc.kill()
 
     def close(self) -> None:
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+        close_child(self.proc)
 
 
 def worker_main() -> None:
