@@ -54,13 +54,19 @@ WORKER_START_FRAMES = 35
 
 
 def python_child(code: str, *, stderr: int | None = None) -> subprocess.Popen:
-    """``python -c code`` with this package importable (its folder put first on
-    ``PYTHONPATH``) and stdin/stdout as pipes for pickles; MediaPipe's logging quiet."""
+    """``python -c code`` importing this very copy of the package and stdin/stdout as pipes
+    for pickles; MediaPipe's logging quiet.
+
+    The package's folder goes first on ``sys.path`` inside the child: ``-c`` puts the
+    working folder first, which may hold another copy of ``posture`` (a checkout beside a
+    worktree) that would shadow ``PYTHONPATH``.
+    """
     pkg_root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2",
            "PYTHONPATH": os.pathsep.join(filter(None, [pkg_root,
                                                        os.environ.get("PYTHONPATH")]))}
-    return subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+    first = f"import sys; sys.path.insert(0, {pkg_root!r}); "
+    return subprocess.Popen([sys.executable, "-c", first + code], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=stderr, env=env)
 
 

@@ -179,3 +179,24 @@ def test_worker_process_gives_the_windows_the_same_strides(ramp):
         assert got.strides is not None and got.strides.equals(want.strides)
     finally:
         worker.close()
+
+
+def test_worker_process_imports_this_package_not_one_in_the_working_folder(
+        ramp, tmp_path, monkeypatch):
+    """Started from a folder holding another ``posture`` (a checkout beside a worktree), the
+    worker still runs this copy: it answers, no fallback to this thread."""
+    from posture.live.worker import WindowWorker
+
+    (tmp_path / "posture").mkdir()
+    (tmp_path / "posture" / "__init__.py").write_text("raise ImportError('the wrong copy')\n")
+    monkeypatch.chdir(tmp_path)
+    track, _ = ramp
+    window = frames_of(track)[-240:]
+    worker = WindowWorker()
+    try:
+        got = worker.analyse(landmark_track(window, track.frame_size_px),
+                             AnalysisOptions(use_cache=False))
+        assert worker.alive
+        assert got.strides is not None and len(got.strides) > 0
+    finally:
+        worker.close()
