@@ -11,6 +11,8 @@ queueing them, and the overlay says so.
 
 from __future__ import annotations
 
+import base64
+import html
 import logging
 import sys
 import threading
@@ -152,11 +154,14 @@ def cue_alert(update: LiveUpdate | None, box: st.delta_generator.DeltaGenerator)
     if st.session_state.get("live_cue_shown") == cue.t_s:
         return
     st.session_state["live_cue_shown"] = cue.t_s
-    with box.container():
-        st.markdown(f"<div data-testid='live-cue' style='font-size:2.4rem;font-weight:700;"
-                    f"color:#fff;background:#d62728;padding:0.6em;border-radius:0.3em'>"
-                    f"{md(cue.text)}</div>", unsafe_allow_html=True)
-        st.audio(cue_wav(), format="audio/wav", autoplay=True)
+    # One HTML element for text and sound: markdown escapes (md) would show as backslashes
+    # inside raw HTML, and a second st.audio with the same sound in this run (the next cue)
+    # raises Streamlit's duplicate-element error; st.html registers no element id.
+    sound = base64.b64encode(cue_wav()).decode("ascii")
+    box.html(f"<div data-testid='live-cue' style='font-size:2.4rem;font-weight:700;"
+             f"color:#fff;background:#d62728;padding:0.6em;border-radius:0.3em'>"
+             f"{html.escape(cue.text)}</div>"
+             f"<audio autoplay src='data:audio/wav;base64,{sound}'></audio>")
 
 
 def after_stop(proc: LiveProcessor) -> None:
@@ -218,4 +223,5 @@ def main() -> None:
         render_session(session, st.session_state["live_session_key"])
 
 
-main()
+if __name__ == "__main__":  # st.navigation runs pages as __main__; tests import them
+    main()

@@ -42,8 +42,9 @@ class LivePose:
     """One MediaPipe Pose in tracking mode; :meth:`process` one working-size frame at a time.
 
     ``trunk_outline``: also run the segmentation mask for the trunk outline (the low-back
-    arch index of the recording's report). Off by default: the mask costs about a third of
-    the model's time and does not change the landmarks.
+    arch index of the recording's report). Off by default: the mask adds about a tenth to
+    the model's time (31.6 against 28.5 ms a frame, ``benchmarks/live_bench.py``, 2026-12-01)
+    and does not change the landmarks.
     """
 
     def __init__(self, settings: ExtractionSettings | None = None, *,

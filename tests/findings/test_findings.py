@@ -159,7 +159,7 @@ def test_clip_findings_levels_side_and_frontal_alike() -> None:
 
 
 def test_a_level_within_the_pose_models_error_of_the_range_is_less_sure() -> None:
-    """Foot ahead of hips at landing: the usual range ends at 25 % leg and one value's error
+    """Landing distance ahead of the hips: the usual range ends at 25 % leg and one value's error
     through the pose model is about 11 % leg (early contacts on real clips): 30 % leg is a
     finding one confidence step lower, saying why; 40 % leg is beyond any such doubt."""
     err = spec("overstride_pct_leg").level_error
