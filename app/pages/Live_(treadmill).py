@@ -120,12 +120,17 @@ def options_from_sidebar() -> LiveOptions:
 
 
 def show_status(update: LiveUpdate | None, box: st.delta_generator.DeltaGenerator) -> None:
-    """The page's own copy of the numbers and state (large), under the picture."""
+    """The page's own copy of the numbers and state (large), under the picture.
+
+    Always the same four slots, each filled or left empty: the polling loop never ends its
+    script run, so a row written once and not overwritten would stay on screen (a stale
+    "dropping frames" or "no clean strides" under a live cue)."""
     with box.container():
+        head, state_slot, drop_slot, note_slot = (st.empty() for _ in range(4))
         if update is None:
-            st.info("Waiting for the camera...")
+            head.info("Waiting for the camera...")
             return
-        cols = st.columns(3)
+        cols = head.container().columns(3)
         for col, (label, metric) in zip(cols, (("Lean", "trunk_lean_deg"),
                                                ("Cadence", "cadence_spm"),
                                                ("Bounce", "vertical_oscillation_pct_leg")),
@@ -134,12 +139,12 @@ def show_status(update: LiveUpdate | None, box: st.delta_generator.DeltaGenerato
         if update.state != "watching":
             left = (f"{update.baseline_left_s:.0f} s left" if update.state == "baseline"
                     else "waiting for the first strides")
-            st.warning(f"Baseline being set ({left}): run steadily.")
+            state_slot.warning(f"Baseline being set ({left}): run steadily.")
         if update.dropping:
-            st.caption(f"Dropping frames: processing {update.processed_fps:.0f} frames per "
-                       "second, fewer than the camera sends.")
+            drop_slot.caption(f"Dropping frames: processing {update.processed_fps:.0f} frames "
+                              "per second, fewer than the camera sends.")
         if update.note and update.state == "waiting":
-            st.caption(md(update.note))
+            note_slot.caption(md(update.note))
 
 
 def cue_alert(update: LiveUpdate | None, box: st.delta_generator.DeltaGenerator) -> None:

@@ -42,3 +42,42 @@ def test_two_cues_in_one_run_show_their_words_as_written() -> None:
     assert "Quicker steps: cadence -6 steps/min since the start" in shown[0]
     assert "\\" not in shown[0]  # no markdown escapes inside the HTML
     assert "<audio autoplay src='data:audio/wav;base64," in shown[0]
+
+
+def _status_script(page_path: str, state: str) -> None:
+    """The numbers box for one update in the given state, as the polling loop draws it."""
+    import importlib.util
+    import sys
+    from types import SimpleNamespace
+
+    import streamlit as st
+
+    spec = importlib.util.spec_from_file_location("live_page", page_path)
+    page = importlib.util.module_from_spec(spec)
+    sys.modules["live_page"] = page
+    spec.loader.exec_module(page)
+    waiting = state == "waiting"
+    update = SimpleNamespace(
+        state=state, baseline_left_s=0.0, processed_fps=12.0, dropping=waiting,
+        note="No clean strides were found." if waiting else None,
+        values={"trunk_lean_deg": 9.5, "cadence_spm": 172.0,
+                "vertical_oscillation_pct_leg": 7.0})
+    page.show_status(None if state == "camera" else update, st.empty())
+
+
+def _rows(state: str) -> list[str]:
+    at = AppTest.from_function(_status_script, args=(str(PAGE), state), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    box = at.main.children[0]
+    return [type(child).__name__ for child in box.children.values()]
+
+
+def test_the_numbers_box_has_the_same_rows_in_every_state() -> None:
+    """The loop's script run never ends, so Streamlit never clears rows a later draw does not
+    overwrite: a 'waiting' draw (warning, dropping note, no-strides note) followed by a
+    'watching' draw with fewer rows left stale notes under a live cue in the browser. Every
+    state must write the same number of rows (empty ones included)."""
+    rows = {state: _rows(state) for state in ("camera", "waiting", "watching")}
+    assert {len(r) for r in rows.values()} == {4}, rows
+    assert rows["watching"][2:] != rows["waiting"][2:]  # the notes' rows are emptied, not kept
