@@ -47,7 +47,8 @@ from posture.report.pdf import FindingText, ReportContent, build_pdf
 from posture.report.player import PlayerPlan, PlayerSide, plan_player
 from posture.results import ClipAnalysis
 from posture.stats.compare import Comparison, compare_clips, compare_windows
-from posture.stats.sides import left_right_table, leg_pairs, si_text
+from posture.stats.sides import COLUMNS as SIDE_COLUMNS
+from posture.stats.sides import left_right_table, leg_pairs, pair_row
 from posture.track import PoseTrack
 from posture.wording import MIN_CLIP_S
 
@@ -585,8 +586,7 @@ def left_right_tables(session: Session) -> pd.DataFrame | None:
     return out
 
 
-LEG_COLUMNS = ("Metric", "Unit", "Left", "Right", "Right - left", "Symmetry index",
-               "Strides (L / R)", "Usual range", "Left vs range", "Right vs range")
+LEG_COLUMNS = (*SIDE_COLUMNS, "Usual range", "Left vs range", "Right vs range")
 
 
 def leg_table(session: Session) -> pd.DataFrame:
@@ -598,12 +598,7 @@ def leg_table(session: Session) -> pd.DataFrame:
     rows = []
     for c in session.clips:
         for p in leg_pairs(c.analysis):
-            s = spec(p.metric)
-            rows.append({"Clip": c.name, "Metric": s.label, "Unit": s.unit,
-                         "Left": _fmt(p.left, s.decimals), "Right": _fmt(p.right, s.decimals),
-                         "Right - left": _fmt(p.right - p.left, s.decimals, sign=True),
-                         "Symmetry index": si_text(p.si_pct),
-                         "Strides (L / R)": f"{p.n_left} / {p.n_right}",
+            rows.append({"Clip": c.name, **pair_row(p),
                          "Usual range": usual_range_text(p.metric) or "-",
                          "Left vs range": level_cue(p.metric, p.left) or "-",
                          "Right vs range": level_cue(p.metric, p.right) or "-"})

@@ -81,12 +81,15 @@ def left_right_table(analysis: ClipAnalysis, *,
     """One row per two-sided measure with both legs measured: Metric, Unit, Left, Right,
     "Right - left" (unit) and "Symmetry index" (%, Robinson: 0 symmetric, + right larger,
     "-" near zero), "Strides (L / R)". Empty for a side view (one leg hidden)."""
-    rows = []
-    for p in leg_pairs(analysis, min_strides=min_strides):
-        s = spec(p.metric)
-        rows.append({"Metric": s.label, "Unit": s.unit, "Left": f"{p.left:.{s.decimals}f}",
-                     "Right": f"{p.right:.{s.decimals}f}",
-                     "Right - left": f"{p.right - p.left:+.{s.decimals}f}",
-                     "Symmetry index": si_text(p.si_pct),
-                     "Strides (L / R)": f"{p.n_left} / {p.n_right}"})
+    rows = [pair_row(p) for p in leg_pairs(analysis, min_strides=min_strides)]
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def pair_row(p: LegPair) -> dict[str, str]:
+    """One pair as a table row (:data:`COLUMNS`), values in the metric's decimals."""
+    s = spec(p.metric)
+    return {"Metric": s.label, "Unit": s.unit, "Left": f"{p.left:.{s.decimals}f}",
+            "Right": f"{p.right:.{s.decimals}f}",
+            "Right - left": f"{p.right - p.left:+.{s.decimals}f}",
+            "Symmetry index": si_text(p.si_pct),
+            "Strides (L / R)": f"{p.n_left} / {p.n_right}"}
