@@ -16,7 +16,6 @@ from any caller, including scripts without a ``__main__`` guard (``multiprocessi
 from __future__ import annotations
 
 import contextlib
-import os
 import pickle
 import sys
 import threading
@@ -24,7 +23,7 @@ from typing import BinaryIO
 
 from posture.live.signals import WindowResult, analyse_window
 from posture.options import AnalysisOptions
-from posture.pose.worker import close_child, python_child
+from posture.pose.worker import child_answers, close_child, python_child
 from posture.track import PoseTrack
 
 
@@ -79,9 +78,7 @@ def serve(inbox: BinaryIO, outbox: BinaryIO) -> None:
 
 
 def main() -> None:
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # prints from the analysis must not mix into the answers
-    serve(sys.stdin.buffer, out)
+    serve(sys.stdin.buffer, child_answers())
 
 
 if __name__ == "__main__":

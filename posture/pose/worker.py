@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -68,6 +69,14 @@ def python_child(code: str, *, stderr: int | None = None) -> subprocess.Popen:
     first = f"import sys; sys.path.insert(0, {pkg_root!r}); "
     return subprocess.Popen([sys.executable, "-c", first + code], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=stderr, env=env)
+
+
+def child_answers() -> BinaryIO:
+    """In a :func:`python_child`: a private copy of stdout for the pickled answers, with
+    stdout itself sent to stderr, so anything a library prints cannot corrupt the stream."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    return out
 
 
 def close_child(proc: subprocess.Popen) -> None:
@@ -133,8 +142,7 @@ class Worker:
 
 def worker_main() -> None:
     """Entry point of the child process: one segment, progress and result as pickles."""
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # anything a library prints must not corrupt the pickle stream
+    out = child_answers()
     try:
         path, info, settings, start_s, end_s, probed, follow = pickle.load(sys.stdin.buffer)
         import_probe(probed)
