@@ -369,7 +369,7 @@ def _live(args: argparse.Namespace) -> int:
     import json
 
     from posture.live.drift import DriftSettings
-    from posture.live.run import clock, run_live, timeline_lines
+    from posture.live.run import clock, pause_line, run_live, timeline_lines
     from posture.live.session import LiveSession
     from posture.live.source import CameraSource, FileSource
 
@@ -384,9 +384,15 @@ def _live(args: argparse.Namespace) -> int:
     session = LiveSession(settings, record=not args.no_record, runner_height_m=args.height,
                           background=not args.fast, trunk_outline=args.arch)
 
+    paused = False
+
     def show(update) -> None:  # LiveUpdate
+        nonlocal paused
         if update.cue is not None:
             print(f"{clock(update.t_s)}  CUE  {update.cue.text}", flush=True)
+        if (line := pause_line(update, paused)) is not None:
+            paused = update.too_few_frames
+            print(line, flush=True)
 
     result = run_live(source, session, on_update=show)
     for line in timeline_lines(result):
@@ -395,6 +401,8 @@ def _live(args: argparse.Namespace) -> int:
     print(f"{result.n_processed} frames processed at {result.processed_fps:.1f} fps, "
           f"{result.n_dropped} dropped; latency median {lat['median']:.0f} ms, "
           f"95% {lat['p95']:.0f} ms")
+    if result.paused_s > 0:
+        print(f"measuring paused for {result.paused_s:.0f} s: too few frames per second")
     if result.recording is not None:
         print(f"recorded to {result.recording.folder}")
     if args.json:

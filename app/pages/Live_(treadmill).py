@@ -36,6 +36,7 @@ from posture.live.overlay import CUE_SHOWN_S, draw_overlay, number_text
 from posture.live.pose import shrink
 from posture.live.report import recording_session
 from posture.live.session import LiveSession, LiveUpdate, Recording
+from posture.live.signals import too_few_frames_text
 from posture.live.sound import cue_wav
 
 log = logging.getLogger("stride_posture.app.live")
@@ -131,16 +132,21 @@ def show_status(update: LiveUpdate | None, box: st.delta_generator.DeltaGenerato
             head.info("Waiting for the camera...")
             return
         cols = head.container().columns(3)
+        paused = " (paused)" if update.too_few_frames else ""
         for col, (label, metric) in zip(cols, (("Lean", "trunk_lean_deg"),
                                                ("Cadence", "cadence_spm"),
                                                ("Bounce", "vertical_oscillation_pct_leg")),
                                         strict=True):
-            col.metric(label, number_text(metric, update.values.get(metric, float("nan"))))
+            col.metric(label + paused,
+                       number_text(metric, update.values.get(metric, float("nan"))))
         if update.state != "watching":
             left = (f"{update.baseline_left_s:.0f} s left" if update.state == "baseline"
                     else "waiting for the first strides")
             state_slot.warning(f"Baseline being set ({left}): run steadily.")
-        if update.dropping:
+        if update.too_few_frames:
+            drop_slot.warning(too_few_frames_text(update.processed_fps)
+                              + " The numbers above are the last ones measured.")
+        elif update.dropping:
             drop_slot.caption(f"Dropping frames: processing {update.processed_fps:.0f} frames "
                               "per second, fewer than the camera sends.")
         if update.note and update.state == "waiting":

@@ -1,5 +1,6 @@
 """Drawing the live overlay on a frame: the runner's skeleton, three big numbers (lean,
-cadence, bounce), the baseline state, a large cue and the "dropping frames" note.
+cadence, bounce), the baseline state, a large cue and the "dropping frames" note; the numbers
+turn grey with "too few frames to measure" when too few frames a second are processed.
 
 Sized for reading from 2-3 m: the numbers are about a ninth of the picture's height. Pure
 drawing on an RGB array (OpenCV); what the numbers are comes from :class:`LiveUpdate`.
@@ -41,6 +42,9 @@ BLACK = (0, 0, 0)
 ORANGE = (228, 87, 46)
 CUE_RED = (214, 39, 40)
 SKELETON = (80, 220, 255)
+#: Numbers not being updated (too few frames a second to measure a stride).
+PAUSED_GREY = (150, 150, 150)
+NOTE_YELLOW = (255, 200, 0)
 
 
 def number_text(metric: str, value: float) -> str:
@@ -126,13 +130,14 @@ def draw_overlay(image_rgb: np.ndarray, update: LiveUpdate, *,
     unit = h / 360.0  # text sizes relative to a 360-line picture
     if update.landmarks.found:
         draw_skeleton(img, update.landmarks.image_xy_px, landmarks_scale)
-    # three big numbers down the left side
+    # three big numbers down the left side (grey while not being measured)
+    number_colour = PAUSED_GREY if update.too_few_frames else WHITE
     for k, m in enumerate(LIVE_METRICS):
         y = round((60 + 62 * k) * unit)
         draw_text(img, _LABELS[m], (round(12 * unit), y - round(30 * unit)), 0.5 * unit,
               thick=max(1, round(unit)))
         draw_text(img, number_text(m, update.values.get(m, math.nan)), (round(12 * unit), y),
-              1.1 * unit, thick=max(2, round(2 * unit)))
+              1.1 * unit, number_colour, thick=max(2, round(2 * unit)))
     # state line at the top right
     if update.state == "watching":
         state = "watching for drift"
@@ -143,15 +148,24 @@ def draw_overlay(image_rgb: np.ndarray, update: LiveUpdate, *,
     size = cv2.getTextSize(state, cv2.FONT_HERSHEY_DUPLEX, 0.55 * unit, 1)[0]
     draw_text(img, state, (w - size[0] - round(12 * unit), round(24 * unit)), 0.55 * unit,
           ORANGE if update.state != "watching" else WHITE, thick=max(1, round(unit)))
-    if update.dropping:
-        note = f"dropping frames ({update.processed_fps:.0f} fps)"
+    note = frames_note(update)
+    if note:
         size = cv2.getTextSize(note, cv2.FONT_HERSHEY_DUPLEX, 0.5 * unit, 1)[0]
         draw_text(img, note, (w - size[0] - round(12 * unit), round(48 * unit)), 0.5 * unit,
-              (255, 200, 0), thick=max(1, round(unit)))
+              NOTE_YELLOW, thick=max(1, round(unit)))
     cue = update.last_cue
     if cue is not None and update.t_s - cue.t_s < CUE_SHOWN_S:
         _draw_cue(img, cue.text, unit)
     return img
+
+
+def frames_note(update: LiveUpdate) -> str:
+    """The overlay's short note on the processed frame rate ("" when there is none)."""
+    if update.too_few_frames:
+        return f"too few frames to measure ({update.processed_fps:.0f} fps)"
+    if update.dropping:
+        return f"dropping frames ({update.processed_fps:.0f} fps)"
+    return ""
 
 
 def _draw_cue(img: np.ndarray, text: str, unit: float) -> None:

@@ -17,6 +17,7 @@ import numpy as np
 
 from posture.live.drift import Cue, DriftSettings
 from posture.live.session import LiveSession, LiveUpdate, Recording
+from posture.live.signals import too_few_frames_text
 from posture.live.source import FrameSource
 
 
@@ -36,6 +37,8 @@ class LiveResult:
     baseline_window_s: tuple[float, float] | None = None
     """First stride to the end of the baseline, real seconds (None: never set)."""
     recording: Recording | None = None
+    paused_s: float = 0.0
+    """Seconds of running with too few frames processed to measure strides."""
 
     @property
     def processed_fps(self) -> float:
@@ -60,6 +63,7 @@ class LiveResult:
             "cues": [c.to_dict() for c in self.cues],
             "frames_processed": self.n_processed,
             "frames_dropped": self.n_dropped,
+            "measuring_paused_s": round(self.paused_s, 1),
             "processed_fps": round(self.processed_fps, 2),
             "latency_ms": {k: round(v, 1) for k, v in self.latency_stats_ms().items()},
             "recording": str(self.recording.folder) if self.recording else None,
@@ -88,7 +92,8 @@ def run_live(source: FrameSource, session: LiveSession, *,
                       n_processed=session.n_processed, n_dropped=source.n_dropped,
                       duration_s=t_last, wall_s=time.perf_counter() - t_wall0,
                       latency_ms=latency, baseline=dict(session.monitor.baseline),
-                      baseline_window_s=_baseline_window(session), recording=recording)
+                      baseline_window_s=_baseline_window(session), recording=recording,
+                      paused_s=session.paused_s)
 
 
 def _baseline_window(session: LiveSession) -> tuple[float, float] | None:
@@ -102,6 +107,15 @@ def clock(t_s: float) -> str:
     """``m:ss`` of a time in seconds."""
     m, s = divmod(max(0.0, t_s), 60.0)
     return f"{int(m)}:{s:04.1f}"
+
+
+def pause_line(update: LiveUpdate, was_paused: bool) -> str | None:
+    """The timeline line when measuring pauses for too few frames or resumes (else None)."""
+    if update.too_few_frames == was_paused:
+        return None
+    if update.too_few_frames:
+        return f"{clock(update.t_s)}  PAUSED  {too_few_frames_text(update.processed_fps)}"
+    return f"{clock(update.t_s)}  RESUMED  {update.processed_fps:.0f} frames per second again"
 
 
 def timeline_lines(result: LiveResult) -> list[str]:

@@ -14,7 +14,6 @@ only heavy step of a frame.
 from __future__ import annotations
 
 import math
-import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -26,7 +25,7 @@ from posture.live.cues import cue_text
 from posture.live.drift import LIVE_METRICS, Cue, DriftMonitor, DriftSettings, State, StrideValue
 from posture.live.pose import LivePose, shrink
 from posture.live.record import Recorder, RecordingWorker, new_session_dir
-from posture.live.signals import LandmarkFrame, StrideStream
+from posture.live.signals import MIN_PROCESSED_FPS, LandmarkFrame, StrideStream
 from posture.live.worker import WindowWorker
 from posture.track import PoseTrack
 
@@ -58,6 +57,10 @@ class LiveUpdate:
     dropping: bool
     """Frames were dropped in the last ``DROP_NOTE_S`` (the machine falls behind)."""
     processed_fps: float
+    """Frames processed per second of the last ``DROP_NOTE_S`` (NaN before two frames)."""
+    too_few_frames: bool
+    """``processed_fps`` is below :data:`posture.live.signals.MIN_PROCESSED_FPS`: no new
+    stride is measured, ``values`` are the last ones measured (or NaN)."""
     view: str | None
     note: str | None
     """Why no strides are measured just now (one sentence), else None."""
@@ -96,12 +99,14 @@ class LiveSession:
         self._worker = WindowWorker() if self.background else None
         self._job: Future | None = None
         self._done: deque[StrideValue] = deque()
-        self._wall: deque[float] = deque()
+        self._recent_t: deque[float] = deque()
         self._t_prev_s: float | None = None
         self._interval_s: float = math.inf
         self._t_drop_s: float = -math.inf
         self.n_processed = 0
         self.n_dropped = 0
+        self.paused_s = 0.0
+        """Seconds of running during which too few frames were processed to measure."""
 
     # ------------------------------------------------------------------ per frame
     def process(self, image_rgb: np.ndarray, t_s: float, *, n_dropped: int | None = None
@@ -126,21 +131,26 @@ class LiveSession:
         self._stream.push(lm)
         self._collect_strides()
         cues = self.monitor.update(t_s)
+        fps = self._fps()
+        too_few = bool(fps < MIN_PROCESSED_FPS)  # NaN (first frame): not judged yet
+        if too_few and self._t_prev_s is not None:
+            self.paused_s += t_s - self._t_prev_s
+        self._t_prev_s = t_s
         return LiveUpdate(
             t_s=t_s, landmarks=lm, state=self.monitor.state,
             baseline_left_s=self.monitor.baseline_left_s(t_s),
             values=self.monitor.recent(t_s), baseline=dict(self.monitor.baseline),
             cue=cues[0] if cues else None,
             last_cue=self.monitor.cues[-1] if self.monitor.cues else None,
-            dropping=t_s - self._t_drop_s < DROP_NOTE_S, processed_fps=self._fps(),
+            dropping=t_s - self._t_drop_s < DROP_NOTE_S, processed_fps=fps,
+            too_few_frames=too_few,
             view=self._stream.view, note=self._stream.error)
 
     def _note_drops(self, t_s: float, n_dropped: int | None) -> None:
-        now = time.perf_counter()
         self.n_processed += 1
-        self._wall.append(now)
-        while self._wall and self._wall[0] < now - DROP_NOTE_S:
-            self._wall.popleft()
+        self._recent_t.append(t_s)
+        while self._recent_t and self._recent_t[0] < t_s - DROP_NOTE_S:
+            self._recent_t.popleft()
         if n_dropped is not None:
             if n_dropped > self.n_dropped:
                 self._t_drop_s = t_s
@@ -152,12 +162,14 @@ class LiveSession:
                 if gap > DROP_GAP_FRAMES * self._interval_s:
                     self._t_drop_s = t_s
                     self.n_dropped += max(1, round(gap / self._interval_s) - 1)
-        self._t_prev_s = t_s
 
     def _fps(self) -> float:
-        if len(self._wall) < 2:
+        """Frames per second of the runner's time (the frames' own times: a clip played
+        faster than real time is still judged by its own rate)."""
+        if len(self._recent_t) < 2:
             return math.nan
-        return (len(self._wall) - 1) / max(self._wall[-1] - self._wall[0], 1e-6)
+        span = self._recent_t[-1] - self._recent_t[0]
+        return (len(self._recent_t) - 1) / max(span, 1e-6)
 
     def _collect_strides(self) -> None:
         assert self._stream is not None

@@ -56,9 +56,10 @@ def _status_script(page_path: str, state: str) -> None:
     page = importlib.util.module_from_spec(spec)
     sys.modules["live_page"] = page
     spec.loader.exec_module(page)
-    waiting = state == "waiting"
+    waiting, slow = state == "waiting", state == "slow"
     update = SimpleNamespace(
-        state=state, baseline_left_s=0.0, processed_fps=12.0, dropping=waiting,
+        state="watching" if slow else state, baseline_left_s=0.0,
+        processed_fps=8.0 if slow else 18.0, dropping=waiting or slow, too_few_frames=slow,
         note="No clean strides were found." if waiting else None,
         values={"trunk_lean_deg": 9.5, "cadence_spm": 172.0,
                 "vertical_oscillation_pct_leg": 7.0})
@@ -78,6 +79,24 @@ def test_the_numbers_box_has_the_same_rows_in_every_state() -> None:
     overwrite: a 'waiting' draw (warning, dropping note, no-strides note) followed by a
     'watching' draw with fewer rows left stale notes under a live cue in the browser. Every
     state must write the same number of rows (empty ones included)."""
-    rows = {state: _rows(state) for state in ("camera", "waiting", "watching")}
+    rows = {state: _rows(state) for state in ("camera", "waiting", "watching", "slow")}
     assert {len(r) for r in rows.values()} == {4}, rows
     assert rows["watching"][2:] != rows["waiting"][2:]  # the notes' rows are emptied, not kept
+
+
+def test_too_few_frames_pauses_the_numbers_and_says_why() -> None:
+    """At 8 processed frames per second the page once showed 141 steps/min for a runner at
+    172 with only "dropping frames" beside it: now the numbers say they are paused and a
+    warning says why and what to do."""
+    at = AppTest.from_function(_status_script, args=(str(PAGE), "slow"), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    assert [m.label for m in at.metric] == ["Lean (paused)", "Cadence (paused)",
+                                           "Bounce (paused)"]
+    assert [w.value for w in at.warning] == [
+        "Too few frames to measure: 8 processed per second, strides need at least 15. Close "
+        "other programs (or switch off the low-back arch index). The numbers above are the "
+        "last ones measured."]
+    at = AppTest.from_function(_status_script, args=(str(PAGE), "watching"), default_timeout=60)
+    at.run()
+    assert [m.label for m in at.metric] == ["Lean", "Cadence", "Bounce"] and not at.warning

@@ -45,6 +45,28 @@ def test_bad_settings_are_refused(capsys):
     assert "--sustain-s" in capsys.readouterr().err
 
 
+def _update(t_s: float, fps: float):
+    from posture.live.session import LiveUpdate
+    from posture.live.signals import LandmarkFrame
+
+    return LiveUpdate(t_s=t_s, landmarks=LandmarkFrame.missing(t_s), state="watching",
+                      baseline_left_s=0.0, values={}, baseline={}, cue=None, last_cue=None,
+                      dropping=True, processed_fps=fps, too_few_frames=fps < 15.0,
+                      view="side", note=None)
+
+
+def test_the_timeline_says_when_measuring_pauses_and_resumes():
+    from posture.live.run import pause_line
+
+    assert pause_line(_update(61.0, 20.0), was_paused=False) is None
+    assert pause_line(_update(62.5, 9.0), was_paused=False) == (
+        "1:02.5  PAUSED  Too few frames to measure: 9 processed per second, strides need at "
+        "least 15. Close other programs (or switch off the low-back arch index).")
+    assert pause_line(_update(63.0, 8.0), was_paused=True) is None
+    assert pause_line(_update(70.0, 18.0), was_paused=True) == \
+        "1:10.0  RESUMED  18 frames per second again"
+
+
 def true_crossing_s(truth: dict, window_s: tuple[float, float]) -> float:
     """When the true stride lean first exceeds the true baseline (mean over the live
     baseline's strides) by the registry's SDD."""
@@ -77,6 +99,7 @@ def test_ramp_clip_cues_lean_in_time_and_steady_clip_gives_none(tmp_path: Path, 
     doc = json.loads(out.read_text())
     assert doc["frames_processed"] == round(RAMP_S * CAMERA.fps)
     assert doc["frames_dropped"] == 0
+    assert doc["measuring_paused_s"] == 0.0  # every frame of a 30 fps clip
     lean_cues = [c for c in doc["cues"] if c["metric"] == "trunk_lean_deg"]
     assert lean_cues, doc
     truth = json.loads(ramp.with_name("ramp.truth.json").read_text())

@@ -6,23 +6,33 @@ import math
 
 import cv2
 import numpy as np
+import pytest
 
 from posture.live.cues import cue_text, short_cue
 from posture.live.drift import Cue
-from posture.live.overlay import BLACK, CUE_SHOWN_S, draw_overlay, draw_text, number_text
+from posture.live.overlay import (
+    BLACK,
+    CUE_SHOWN_S,
+    PAUSED_GREY,
+    WHITE,
+    draw_overlay,
+    draw_text,
+    frames_note,
+    number_text,
+)
 from posture.live.session import LiveUpdate
 from posture.live.signals import LandmarkFrame
 from posture.live.sound import RATE_HZ, cue_wav
 
 
 def update(t_s: float, *, cue: Cue | None = None, state: str = "watching",
-           dropping: bool = False) -> LiveUpdate:
+           dropping: bool = False, fps: float = 20.0) -> LiveUpdate:
     return LiveUpdate(t_s=t_s, landmarks=LandmarkFrame.missing(t_s), state=state,
                       baseline_left_s=42.0,
                       values={"trunk_lean_deg": 7.44, "cadence_spm": 171.6,
                               "vertical_oscillation_pct_leg": math.nan},
                       baseline={}, cue=None, last_cue=cue, dropping=dropping,
-                      processed_fps=12.0, view="side", note=None)
+                      processed_fps=fps, too_few_frames=fps < 15.0, view="side", note=None)
 
 
 def test_numbers_as_shown():
@@ -96,3 +106,33 @@ def test_text_at_the_picture_edge_is_clipped_not_refused():
     draw_text(img, "dropping frames (12 fps)", (100, 10), 0.8)  # runs off the top and right
     assert (img != 128).any()
     draw_text(img, "x", (500, 500), 0.8)  # wholly outside: nothing to draw
+
+
+def _colours(img: np.ndarray, base: np.ndarray, rows: slice, cols: slice) -> np.ndarray:
+    """The pixels drawn in a region (changed from the plain picture), as RGB rows."""
+    changed = np.abs(img[rows, cols].astype(int) - base[rows, cols].astype(int)).max(axis=2)
+    return img[rows, cols][changed > 60]
+
+
+def test_numbers_turn_grey_and_say_why_when_too_few_frames_are_processed():
+    """Below the processed rate strides need, the shown numbers are old: grey, with the
+    reason where the dropping note goes (the runner read 141 spm for 172 at 8 fps with only
+    "dropping frames" beside it)."""
+    img = np.full((360, 640, 3), 40, np.uint8)  # dark, so grey text differs from it
+    ok = draw_overlay(img, update(31.0, dropping=True, fps=20.0))
+    slow = draw_overlay(img, update(31.0, dropping=True, fps=8.0))
+    assert frames_note(update(31.0, dropping=True, fps=20.0)) == "dropping frames (20 fps)"
+    assert frames_note(update(31.0, dropping=True, fps=8.0)) == \
+        "too few frames to measure (8 fps)"
+    assert frames_note(update(31.0)) == ""
+    # the three numbers down the left (baselines at 60, 122 and 184 px; labels above)
+    rows = np.r_[36:64, 98:126, 160:188]
+    white = _colours(ok[rows], img[rows], slice(None), slice(0, 300))
+    grey = _colours(slow[rows], img[rows], slice(None), slice(0, 300))
+    assert len(white) > 500 and abs(len(grey) - len(white)) < 0.1 * len(white)
+    # the same texts; the brightest drawn pixels are the fill colour
+    assert np.percentile(white, 99, axis=0) == pytest.approx(WHITE, abs=3)
+    assert np.percentile(grey, 99, axis=0) == pytest.approx(PAUSED_GREY, abs=3)
+    # and the note says so, amber, under the state line
+    note = _colours(slow, ok, slice(30, 56), slice(320, 640))
+    assert len(note) > 50
