@@ -145,10 +145,17 @@ def test_counts_read_in_the_right_number() -> None:
         assert problems(bad), bad
 
 
-def _fake_events(reasons: list[str], durations: list[float] | None = None) -> SimpleNamespace:
+#: Frame times of the fake events' track: 30 fps.
+FAKE_T_S = np.arange(2000) / 30.0
+
+
+def _fake_events(reasons: list[str], durations: list[float] | None = None, *,
+                 frames_per_stride: int = 21) -> SimpleNamespace:
     n = len(reasons)
+    start = np.arange(n) * frames_per_stride
     strides = pd.DataFrame({"valid": [r == "" for r in reasons], "reject_reason": reasons,
-                            "duration_s": durations or [0.7] * n})
+                            "duration_s": durations or [0.7] * n, "frame_start": start,
+                            "frame_end": start + frames_per_stride})
     return SimpleNamespace(strides=strides, flags=[])
 
 
@@ -160,15 +167,23 @@ def quality_flag_texts() -> list[str]:
     reasons = ["duration 1.85 s outside 0.4-1.6 s", "duration 2.10 s outside 0.4-1.6 s",
                "landmarks missing in 12% of frames", "landmarks missing in 40% of frames",
                "landmarks missing in 40% of frames", "2 contacts of the other leg inside one "
-               "stride", "landmark jump (tracking error or leg swap)", "", ""]
+               "stride", "landmark jump (tracking error or leg swap)",
+               "only 9 frames per second over the stride (needs 15)", "", ""]
     for k in (1, 2, len(reasons)):
         flag = quality.rejected_strides_flag(_fake_events([*reasons[:k], ""]))
         texts.append(flag.message)
     for n in (0, 1, 3):
-        texts.append(_too_few_message(n, _fake_events([""] * n)) if n else
-                     _too_few_message(0, _fake_events([])))
+        texts.append(_too_few_message(n, _fake_events([""] * n), FAKE_T_S) if n else
+                     _too_few_message(0, _fake_events([]), FAKE_T_S))
     texts.append(_too_few_message(1, _fake_events(["duration 2.40 s outside 0.4-1.6 s"] * 3,
-                                                  [2.4] * 3)))
+                                                  [2.4] * 3), FAKE_T_S))
+    # most strides with 7 frames in 0.7 s (a live recording on a busy computer: 10 fps)
+    sparse = _too_few_message(1, _fake_events(["only 10 frames per second over the stride "
+                                               "(needs 15)"] * 3 + [""],
+                                              frames_per_stride=7), FAKE_T_S * 3.0)
+    assert sparse.startswith("Only 1 clean stride was found: the frames came at about 10.0 "
+                             "per second"), sparse
+    texts.append(sparse)
     track = make_track(120)
     track.visibility[:] = 0.3
     track.image_xy_px[:, :, 1] += 300.0  # feet below the picture

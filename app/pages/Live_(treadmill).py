@@ -183,8 +183,16 @@ def after_stop(proc: LiveProcessor) -> None:
     if recording is None or recording.track is None:
         st.info("Nothing was recorded. Press START, run, then press STOP.")
         return
-    st.success(f"Recorded {recording.track.n_frames} frames to {recording.folder} "
+    track = recording.track
+    span_s = float(track.t_s[-1] - track.t_s[0]) if track.n_frames > 1 else 0.0
+    rate = f" at {(track.n_frames - 1) / span_s:.0f} per second" if span_s > 0 else ""
+    paused = proc.session.paused_s
+    st.success(f"Recorded {track.n_frames} frames{rate} to {recording.folder} "
                f"({len(recording.cues)} cue{'s' if len(recording.cues) != 1 else ''}).")
+    if paused >= 1.0:
+        st.warning(f"Measuring was paused for {paused:.0f} s of the run: too few frames per "
+                   "second were processed then. Those strides are left out of the live "
+                   "numbers and of the report too.")
     if st.button("Analyse the recording (early versus late)", key="live_analyse",
                  type="primary"):
         try:

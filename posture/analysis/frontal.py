@@ -21,7 +21,12 @@ import numpy as np
 import pandas as pd
 
 from posture.analysis.activity import GaitShape, check_running, gait_shape, shape_at_any_speed
-from posture.analysis.quality import MIN_STRIDES_TO_REPORT, drop_implausible, few_strides_flag
+from posture.analysis.quality import (
+    MIN_STRIDES_TO_REPORT,
+    drop_implausible,
+    few_strides_flag,
+    sparse_frames_message,
+)
 from posture.camera.roll import RollChoice, choose_roll, level_track, pelvis_roll_deg
 from posture.camera.view import estimate_view
 from posture.errors import TooFewStridesError, WrongViewError
@@ -281,8 +286,10 @@ def analyze_frontal(track: PoseTrack, *, view: ViewEstimate | None = None,
                                lambda tr: frontal_gait_shape(tr, detect_frontal_events(tr)))
     check_running(shape, Path(track.info.path).name)
     if len(events.valid_strides) < MIN_STRIDES_TO_REPORT:
+        n = len(events.valid_strides)
         raise TooFewStridesError(
-            f"{strides_found(len(events.valid_strides))} in this rear/front clip; {film_advice()} "
+            sparse_frames_message(n, events, track.t_s)
+            or f"{strides_found(n)} in this rear/front clip; {film_advice()} "
             "with the feet in the picture.")
     pelvis = pelvis_roll_deg(track.image_xy_px, _spans(events))
     roll = choose_roll(user_deg=options.camera_roll_deg, view_roll=view, pelvis=pelvis)

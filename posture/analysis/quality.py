@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from posture.errors import ImplausibleValuesError
-from posture.gait.events import GaitEvents
+from posture.gait.events import MIN_STRIDE_FPS, GaitEvents
 from posture.geometry import midpoint, quiet_empty_slices
 from posture.landmarks import LM
 from posture.metrics.registry import PLAUSIBLE_RANGE, spec
@@ -134,6 +134,25 @@ def rejected_strides_flag(events: GaitEvents) -> QualityFlag | None:
         "strides_rejected", "info",
         f"{len(bad)} of {plural(len(s), 'stride')} {'was' if len(bad) == 1 else 'were'} "
         f"left out as implausible ({text}).")
+
+
+def sparse_frames_message(n_clean: int, events: GaitEvents, t_s: np.ndarray) -> str | None:
+    """Why too few strides were found when most candidate strides had fewer than
+    :data:`posture.gait.events.MIN_STRIDE_FPS` frames per second over them (a live recording
+    made on a busy computer, a clip dropping frames), else None. ``t_s``: the track's frame
+    times (the strides' frame columns index it)."""
+    s = events.strides
+    if s.empty:
+        return None
+    f0, f1 = s["frame_start"].to_numpy(), s["frame_end"].to_numpy()
+    fps = pd.Series((f1 - f0) / (t_s[f1] - t_s[f0]))
+    sparse = fps < MIN_STRIDE_FPS
+    if sparse.sum() < len(s) / 2:
+        return None
+    return (f"{strides_found(n_clean)}: the frames came at about {fps.median():.1f} per "
+            f"second over most strides, and a stride needs at least {MIN_STRIDE_FPS:.0f} to be "
+            "measured. A live recording drops frames while the computer is busy: close other "
+            "programs and run again; a clip should be filmed at 30 frames per second or more.")
 
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")

@@ -10,7 +10,12 @@ from pathlib import Path
 import numpy as np
 
 from posture.analysis.activity import GaitShape, check_running, gait_shape, shape_at_any_speed
-from posture.analysis.quality import MIN_STRIDES_TO_REPORT, drop_implausible, side_quality_flags
+from posture.analysis.quality import (
+    MIN_STRIDES_TO_REPORT,
+    drop_implausible,
+    side_quality_flags,
+    sparse_frames_message,
+)
 from posture.camera.cuts import (
     blank_around_cuts,
     cuts_flag,
@@ -154,7 +159,7 @@ def _too_slow_message(seen: str, stride_s: float, shape: GaitShape | None,
             "(for example 4 for 120 fps played at 30 fps).")
 
 
-def _too_few_message(n: int, events, shape: GaitShape | None = None,
+def _too_few_message(n: int, events, t_s: np.ndarray, shape: GaitShape | None = None,
                      stride_s: float = float("nan"), current_factor: float = 1.0) -> str:
     """One sentence on why there are too few strides and what to do.
 
@@ -164,6 +169,8 @@ def _too_few_message(n: int, events, shape: GaitShape | None = None,
     clip's dominant stride period ``stride_s`` agree (``STRIDE_AGREEMENT``) and a phone's
     factor brings that to a running cadence.
     """
+    if (sparse := sparse_frames_message(n, events, t_s)) is not None:
+        return sparse
     s = events.strides
     slow = s[~s["valid"] & (s["duration_s"] > STRIDE_MAX_S)]
     if len(s) and len(slow) >= len(s) / 2:
@@ -318,7 +325,7 @@ def _analyze_side_shots(track: PoseTrack, view: ViewEstimate, options: AnalysisO
                                   runner_height_m=options.runner_height_m)
     if len(strides) < MIN_STRIDES_TO_REPORT:
         raise TooFewStridesError(_too_few_message(
-            len(strides), events, shape, playback_stride_s(levelled, facing),
+            len(strides), events, levelled.t_s, shape, playback_stride_s(levelled, facing),
             float(track.info.slowmo_factor)))
     # enough strides of running length: are they the runner's steps?
     check_step_rhythm(levelled, shape)

@@ -10,6 +10,7 @@ image motion). The running limits both detectors judge strides by live here.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,10 +28,37 @@ STRIDE_MAX_S = 1.1
 #: Plausible running step durations (IC to next IC of the other leg), seconds.
 STEP_MIN_S = 0.2
 STEP_MAX_S = 0.6
+#: Fewest frames per second over a stride's span (frame intervals per second of the stride)
+#: for its values to be taken. Below it contacts are missed or mis-timed and the hip's bounce
+#: peak falls between frames: on a rendered runner at 172 steps/min put through the pose
+#: model at a given processed rate (docs/live.md, "How many frames a stride needs") the shown
+#: cadence left +-3 % of the truth 0-7 % of the time at 14.6-30 fps and 24-59 % at 11-13.8
+#: fps, bounce read 16 % low at 16 fps and 40 % at 9. Clips filmed below 20 fps are refused
+#: at intake (``io.video.MIN_CAPTURE_FPS``); this catches the rest: live recordings made on a
+#: busy computer and phone clips that drop frames in a stretch.
+MIN_STRIDE_FPS = 15.0
 #: Window searched for the stride period (autocorrelation), seconds: wider than the
 #: accepted strides so that a period at their limits is still found as a peak, not at the
 #: window's edge, and then judged by those limits.
 PERIOD_SEARCH_S = (0.4, 1.6)
+
+
+def frames_per_s_over(t_s: np.ndarray, t0_s: float, t1_s: float) -> float:
+    """Frame intervals per second between ``t0_s`` and ``t1_s`` (``t_s`` sorted frame times;
+    the frames inside the span, both ends included)."""
+    lo = int(np.searchsorted(t_s, t0_s, side="left"))
+    hi = int(np.searchsorted(t_s, t1_s, side="right"))
+    return max(hi - lo - 1, 0) / (t1_s - t0_s) if t1_s > t0_s else float("nan")
+
+
+def too_few_frames_reason(fps_over_stride: float) -> str:
+    """The reject reason of a stride with fewer than :data:`MIN_STRIDE_FPS` frames per second
+    over it ("" when it has enough)."""
+    if fps_over_stride >= MIN_STRIDE_FPS:
+        return ""
+    # rounded down (14.99 must not read as the 15 it falls short of), after float noise
+    fps = math.floor(round(fps_over_stride, 6))
+    return f"only {fps} frames per second over the stride (needs {MIN_STRIDE_FPS:.0f})"
 
 
 @dataclass(frozen=True)

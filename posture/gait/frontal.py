@@ -37,7 +37,14 @@ import numpy as np
 import pandas as pd
 from scipy.signal import find_peaks, savgol_filter
 
-from posture.gait.events import STRIDE_MAX_S, STRIDE_MIN_S, GaitEvents, LegEvents, stride_table
+from posture.gait.events import (
+    STRIDE_MAX_S,
+    STRIDE_MIN_S,
+    GaitEvents,
+    LegEvents,
+    stride_table,
+    too_few_frames_reason,
+)
 from posture.landmarks import LM
 from posture.signal.clean import fill_short_gaps
 from posture.track import PoseTrack
@@ -576,7 +583,9 @@ def _strides(ic: dict[str, np.ndarray], to: dict[str, np.ndarray], t_s: np.ndarr
             dur = float(t_s[b] - t_s[a])
             n_other = int(np.sum((ic[other] > a) & (ic[other] < b)))
             reason = ""
-            if not STRIDE_MIN_S <= dur <= STRIDE_MAX_S:
+            if sparse := too_few_frames_reason((b - a) / dur if dur > 0 else 0.0):
+                reason = sparse
+            elif not STRIDE_MIN_S <= dur <= STRIDE_MAX_S:
                 reason = f"duration {dur:.2f} s outside {STRIDE_MIN_S}-{STRIDE_MAX_S} s"
             elif n_other != 1:
                 reason = f"{n_other} contacts of the other leg inside one stride"

@@ -54,6 +54,7 @@ from posture.gait.events import (
     nearest_frame,
     stride_period_s,
     stride_table,
+    too_few_frames_reason,
 )
 from posture.geometry import distance, midpoint, quiet_empty_slices
 from posture.landmarks import JOINTS, LEGS, LM
@@ -357,11 +358,15 @@ def _build_strides(track: PoseTrack, legs: dict[str, LegEvents], leg_px: float,
             f0, f1 = int(ev.ic_frame[k]), int(ev.ic_frame[k + 1])
             dur = t1 - t0
             t_to = float(ev.to_t_s[k])
-            reason = ""
             frames = np.arange(f0, f1 + 1)
             missing = 1.0 - seen[frames].mean()
             n_other = int(np.sum((other.ic_t_s > t0) & (other.ic_t_s < t1)))
-            if not STRIDE_MIN_S <= dur <= STRIDE_MAX_S:
+            reason = ""
+            # too few frames first: then neither its duration nor its values can be trusted
+            span_s = float(track.t_s[f1] - track.t_s[f0])  # the frames', not the events'
+            if sparse := too_few_frames_reason((f1 - f0) / span_s if span_s > 0 else 0.0):
+                reason = sparse
+            elif not STRIDE_MIN_S <= dur <= STRIDE_MAX_S:
                 reason = f"duration {dur:.2f} s outside {STRIDE_MIN_S}-{STRIDE_MAX_S} s"
             elif missing > MAX_MISSING_FRACTION:
                 reason = f"landmarks missing in {100 * missing:.0f}% of frames"

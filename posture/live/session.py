@@ -21,11 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
+from posture.gait.events import MIN_STRIDE_FPS
 from posture.live.cues import cue_text
 from posture.live.drift import LIVE_METRICS, Cue, DriftMonitor, DriftSettings, State, StrideValue
 from posture.live.pose import LivePose, shrink
 from posture.live.record import Recorder, RecordingWorker, new_session_dir
-from posture.live.signals import MIN_PROCESSED_FPS, LandmarkFrame, StrideStream
+from posture.live.signals import LandmarkFrame, StrideStream
 from posture.live.worker import WindowWorker
 from posture.track import PoseTrack
 
@@ -59,7 +60,7 @@ class LiveUpdate:
     processed_fps: float
     """Frames processed per second of the last ``DROP_NOTE_S`` (NaN before two frames)."""
     too_few_frames: bool
-    """``processed_fps`` is below :data:`posture.live.signals.MIN_PROCESSED_FPS`: no new
+    """``processed_fps`` is below :data:`posture.gait.events.MIN_STRIDE_FPS`: no new
     stride is measured, ``values`` are the last ones measured (or NaN)."""
     view: str | None
     note: str | None
@@ -132,7 +133,7 @@ class LiveSession:
         self._collect_strides()
         cues = self.monitor.update(t_s)
         fps = self._fps()
-        too_few = bool(fps < MIN_PROCESSED_FPS)  # NaN (first frame): not judged yet
+        too_few = bool(fps < MIN_STRIDE_FPS)  # NaN (first frame): not judged yet
         if too_few and self._t_prev_s is not None:
             self.paused_s += t_s - self._t_prev_s
         self._t_prev_s = t_s

@@ -21,20 +21,12 @@ import numpy as np
 import pandas as pd
 
 from posture.errors import PostureError
+from posture.gait.events import MIN_STRIDE_FPS, frames_per_s_over
 from posture.landmarks import N_LANDMARKS
 from posture.live.drift import LIVE_METRICS, StrideValue
 from posture.options import AnalysisOptions
 from posture.pipeline import analyze_track
 from posture.track import TRUNK_PROFILE_S, PoseTrack, VideoInfo
-
-#: Fewest processed frames per second of running a live stride is measured from (frames with
-#: the runner found, over the stride's span). Below it the stride is not taken. Rendered
-#: runner at 172 steps/min, 60 s, the pose model on frames kept as the live loop keeps them
-#: (docs/live.md, "How many frames a stride needs"): the shown cadence (10 s median) left
-#: +-3 % of the truth 1 % of the time at 20 processed fps, 5-7 % at 14.6-16.4 fps, 24-59 %
-#: at 11-13.8 fps (one reading 114 for 172); bounce read 10 % low at 20 fps, 16 % at 16
-#: and 40 % at 9; lean stayed within 0.4 deg down to 6 fps.
-MIN_PROCESSED_FPS = 15.0
 
 
 @dataclass(frozen=True)
@@ -128,16 +120,16 @@ class StrideStream:
                                camera_roll_deg=self.roll_deg)
         result = (run or analyse_window)(track, opts)
         self.error = result.error
-        if result.strides is None:
-            return []
-        self.view = result.view
-        if self.roll_deg is None and result.roll_deg is not None:
-            self._rolls.append(result.roll_deg)
-        out = self._new_strides(result.strides, float(track.t_s[0]), float(track.t_s[-1]),
-                                t_found_s)
-        if not out and self.error is None and (rate := frames_per_s(t_found_s)) < \
-                MIN_PROCESSED_FPS:
-            self.error = too_few_frames_text(rate)
+        out: list[StrideValue] = []
+        if result.strides is not None:
+            self.view = result.view
+            if self.roll_deg is None and result.roll_deg is not None:
+                self._rolls.append(result.roll_deg)
+            out = self._new_strides(result.strides, float(track.t_s[0]),
+                                    float(track.t_s[-1]), t_found_s)
+        rate = frames_per_s_over(t_found_s, t_found_s[0], t_found_s[-1])
+        if not out and rate < MIN_STRIDE_FPS:
+            self.error = too_few_frames_text(rate)  # the cause, whatever the window said
         return out
 
     def _new_strides(self, strides, t0_s: float, t1_s: float,
@@ -151,8 +143,9 @@ class StrideStream:
             leg = str(row["leg"])
             if t < t0_s + self.edge_s or t_end > t1_s - self.edge_s:
                 continue  # the filter's and the event finder's edges: taken next window
-            if t_found_s is not None and not enough_frames(t_found_s, t, t_end):
-                continue  # measured from too few frames: its values would be wrong
+            if t_found_s is not None and frames_per_s_over(t_found_s, t, t_end) < \
+                    MIN_STRIDE_FPS:
+                continue  # measured from too few frames (the runner found): values wrong
             if t <= self._last_start.get(leg, -math.inf) + 0.05:
                 continue
             if t < max(self._last_start.values(), default=-math.inf):
@@ -167,25 +160,10 @@ class StrideStream:
         return sorted(out, key=lambda s: s.t_s)
 
 
-def frames_per_s(t_s: np.ndarray) -> float:
-    """Frames per second of sorted frame times (NaN for fewer than two)."""
-    if t_s.size < 2 or t_s[-1] <= t_s[0]:
-        return math.nan
-    return float((t_s.size - 1) / (t_s[-1] - t_s[0]))
-
-
-def enough_frames(t_found_s: np.ndarray, t0_s: float, t1_s: float) -> bool:
-    """At least :data:`MIN_PROCESSED_FPS` frames per second of ``[t0_s, t1_s]`` in that
-    span (``t_found_s`` sorted; a stride of 0.7 s needs 10 frames)."""
-    lo = np.searchsorted(t_found_s, t0_s, side="left")
-    hi = np.searchsorted(t_found_s, t1_s, side="right")
-    return bool(hi - lo >= MIN_PROCESSED_FPS * (t1_s - t0_s))
-
-
 def too_few_frames_text(fps: float) -> str:
     """The one sentence for measuring held back by too low a processed frame rate."""
     return (f"Too few frames to measure: {fps:.0f} processed per second, strides need at "
-            f"least {MIN_PROCESSED_FPS:.0f}. Close other programs (or switch off the low-back "
+            f"least {MIN_STRIDE_FPS:.0f}. Close other programs (or switch off the low-back "
             "arch index).")
 
 

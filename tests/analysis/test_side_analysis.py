@@ -33,6 +33,21 @@ def test_too_few_strides() -> None:
         analyze_side(stick_track(Stick(duration_s=1.0)))
 
 
+def test_too_few_frames_per_stride_is_said_as_the_cause() -> None:
+    """A live recording made on a busy computer (here 10 frames a second, every third frame
+    of a 30 fps run): no stride is measured, and the refusal names the frame rate, not the
+    filming."""
+    tr = stick_track(Stick(fps=30.0, duration_s=12.0))
+    with pytest.raises(TooFewStridesError) as err:
+        analyze_side(tr.take(slice(None, None, 3)))
+    assert str(err.value) == (
+        "No clean strides were found: the frames came at about 10.0 per second over most "
+        "strides, and a stride needs at least 15 to be measured. A live recording drops "
+        "frames while the computer is busy: close other programs and run again; a clip "
+        "should be filmed at 30 frames per second or more.")
+    assert len(analyze_side(tr).strides) >= 20  # the same run with every frame
+
+
 def test_summary_flags_and_notes() -> None:
     s = Stick(lean_deg=7.0, duration_s=2.6)
     a = analyze_side(stick_track(s), options=AnalysisOptions(runner_height_m=1.7))

@@ -110,6 +110,8 @@ def test_live_page_shows_numbers_and_a_cue_then_the_report(app_url, fake_camera)
             page.screenshot(path=str(SHOTS / "live.png"))
             frame.get_by_role("button", name="STOP").click()
             page.get_by_text(re.compile(r"Recorded \d+ frames")).wait_for(timeout=60_000)
+            # for the record (docs/live.md): the page's own processed rate on this machine
+            print("\n" + re.search(r"Recorded \d+ frames at \d+ per second", _status(page))[0])
             page.get_by_role("button", name="Analyse the recording (early versus late)").click()
             page.get_by_text("What changed and what to do", exact=True).wait_for(
                 timeout=180_000)

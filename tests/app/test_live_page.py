@@ -100,3 +100,33 @@ def test_too_few_frames_pauses_the_numbers_and_says_why() -> None:
     at = AppTest.from_function(_status_script, args=(str(PAGE), "watching"), default_timeout=60)
     at.run()
     assert [m.label for m in at.metric] == ["Lean", "Cadence", "Bounce"] and not at.warning
+
+
+def _after_stop_script(page_path: str) -> None:
+    """STOP pressed after a run processed at 10 frames per second with 35 s paused."""
+    import importlib.util
+    import sys
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    spec = importlib.util.spec_from_file_location("live_page", page_path)
+    page = importlib.util.module_from_spec(spec)
+    sys.modules["live_page"] = page
+    spec.loader.exec_module(page)
+    track = SimpleNamespace(t_s=np.arange(301) / 10.0, n_frames=301)
+    recording = SimpleNamespace(track=track, cues=[], folder="/tmp/run")
+    proc = SimpleNamespace(stop=lambda: recording, error=None,
+                           session=SimpleNamespace(paused_s=35.2))
+    page.after_stop(proc)
+
+
+def test_after_stop_says_the_processed_rate_and_the_paused_time() -> None:
+    at = AppTest.from_function(_after_stop_script, args=(str(PAGE),), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == [
+        "Recorded 301 frames at 10 per second to /tmp/run (0 cues)."]
+    assert [w.value for w in at.warning] == [
+        "Measuring was paused for 35 s of the run: too few frames per second were processed "
+        "then. Those strides are left out of the live numbers and of the report too."]

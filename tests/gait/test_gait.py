@@ -7,7 +7,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from posture.gait.events import nearest_frame, stride_period_s
+from posture.gait.events import (
+    MIN_STRIDE_FPS,
+    frames_per_s_over,
+    nearest_frame,
+    stride_period_s,
+    too_few_frames_reason,
+)
 from posture.gait.side import detect_events
 from posture.landmarks import LM
 from posture.signal.clean import fill_short_gaps
@@ -132,3 +138,32 @@ def test_helpers() -> None:
     np.testing.assert_array_equal(nearest_frame(t, np.array([0.04, 0.06, np.nan])), [0, 1, -1])
     tt = np.arange(0, 10, 1 / 50)
     assert stride_period_s(tt, np.sin(2 * np.pi * tt / 0.72)) == pytest.approx(0.72, rel=0.01)
+
+
+def test_strides_with_too_few_frames_are_rejected_as_such() -> None:
+    """A stretch filmed (or processed live) at 10 frames per second in a 30 fps clip: its
+    strides are left out for that reason, before any other; the rest stay valid."""
+    s = Stick(fps=30.0, duration_s=12.0)
+    track = stick_track(s)
+    t = track.t_s
+    keep = np.flatnonzero((t < 6.0) | (np.arange(t.size) % 3 == 0))
+    sparse = track.take(keep)
+    strides = detect_events(sparse, facing=1).strides
+    late = strides[strides["t_start_s"] > 6.1]
+    early = strides[strides["t_end_s"] < 6.0]
+    assert len(late) >= 4 and len(early) >= 4
+    assert not late["valid"].any()
+    assert set(late["reject_reason"]) == {"only 10 frames per second over the stride "
+                                          "(needs 15)"}
+    assert early["valid"].all()
+    # the same clip whole: nothing rejected
+    assert detect_events(track, facing=1).strides["valid"].all()
+
+
+def test_frames_per_s_over_a_span() -> None:
+    t = np.arange(0.0, 2.0, 0.1)  # 10 fps
+    assert frames_per_s_over(t, 0.3, 1.0) == pytest.approx(10.0)
+    assert frames_per_s_over(t, 0.35, 0.95) == pytest.approx(5 / 0.6)  # 0.4 ... 0.9 inside
+    assert too_few_frames_reason(14.99) == "only 14 frames per second over the stride " \
+        "(needs 15)"
+    assert too_few_frames_reason(MIN_STRIDE_FPS) == ""
