@@ -31,6 +31,7 @@ from ui_core import md
 from ui_result import render_session
 
 from posture.errors import PostureError
+from posture.gait.events import frames_per_s_over
 from posture.live.drift import DriftSettings
 from posture.live.overlay import CUE_SHOWN_S, draw_overlay, number_text
 from posture.live.pose import shrink
@@ -184,8 +185,8 @@ def after_stop(proc: LiveProcessor) -> None:
         st.info("Nothing was recorded. Press START, run, then press STOP.")
         return
     track = recording.track
-    span_s = float(track.t_s[-1] - track.t_s[0]) if track.n_frames > 1 else 0.0
-    rate = f" at {(track.n_frames - 1) / span_s:.0f} per second" if span_s > 0 else ""
+    fps = frames_per_s_over(track.t_s, track.t_s[0], track.t_s[-1])
+    rate = f" at {fps:.0f} per second" if fps > 0 else ""
     paused = proc.session.paused_s
     st.success(f"Recorded {track.n_frames} frames{rate} to {recording.folder} "
                f"({len(recording.cues)} cue{'s' if len(recording.cues) != 1 else ''}).")
