@@ -145,11 +145,10 @@ def sparse_frames_message(n_clean: int, events: GaitEvents, t_s: np.ndarray) -> 
     if s.empty:
         return None
     f0, f1 = s["frame_start"].to_numpy(), s["frame_end"].to_numpy()
-    fps = pd.Series((f1 - f0) / (t_s[f1] - t_s[f0]))
-    sparse = fps < MIN_STRIDE_FPS
-    if sparse.sum() < len(s) / 2:
+    fps = (f1 - f0) / (t_s[f1] - t_s[f0])
+    if np.sum(fps < MIN_STRIDE_FPS) < len(s) / 2:
         return None
-    return (f"{strides_found(n_clean)}: the frames came at about {fps.median():.1f} per "
+    return (f"{strides_found(n_clean)}: the frames came at about {np.median(fps):.1f} per "
             f"second over most strides, and a stride needs at least {MIN_STRIDE_FPS:.0f} to be "
             "measured. A live recording drops frames while the computer is busy: close other "
             "programs and run again; a clip should be filmed at 30 frames per second or more.")

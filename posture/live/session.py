@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from posture.gait.events import MIN_STRIDE_FPS
+from posture.gait.events import MIN_STRIDE_FPS, frames_per_s_over
 from posture.live.cues import cue_text
-from posture.live.drift import LIVE_METRICS, Cue, DriftMonitor, DriftSettings, State, StrideValue
+from posture.live.drift import LIVE_METRICS, Cue, DriftMonitor, DriftSettings, State
 from posture.live.pose import LivePose, shrink
 from posture.live.record import Recorder, RecordingWorker, new_session_dir
 from posture.live.signals import LandmarkFrame, StrideStream
@@ -99,7 +99,6 @@ class LiveSession:
         # started now: it imports the pipeline while the baseline's first strides come
         self._worker = WindowWorker() if self.background else None
         self._job: Future | None = None
-        self._done: deque[StrideValue] = deque()
         self._recent_t: deque[float] = deque()
         self._t_prev_s: float | None = None
         self._interval_s: float = math.inf
@@ -118,6 +117,7 @@ class LiveSession:
         skipped so far, when it counts them (else gaps in ``t_s`` tell).
         """
         image = shrink(image_rgb)
+        since_prev_s = t_s - self._t_prev_s if self._t_prev_s is not None else 0.0
         lm = self._pose.process(image, t_s)
         if self._stream is None:
             h, w = image.shape[:2]
@@ -134,9 +134,8 @@ class LiveSession:
         cues = self.monitor.update(t_s)
         fps = self._fps()
         too_few = bool(fps < MIN_STRIDE_FPS)  # NaN (first frame): not judged yet
-        if too_few and self._t_prev_s is not None:
-            self.paused_s += t_s - self._t_prev_s
-        self._t_prev_s = t_s
+        if too_few:
+            self.paused_s += since_prev_s
         return LiveUpdate(
             t_s=t_s, landmarks=lm, state=self.monitor.state,
             baseline_left_s=self.monitor.baseline_left_s(t_s),
@@ -163,14 +162,13 @@ class LiveSession:
                 if gap > DROP_GAP_FRAMES * self._interval_s:
                     self._t_drop_s = t_s
                     self.n_dropped += max(1, round(gap / self._interval_s) - 1)
+        self._t_prev_s = t_s
 
     def _fps(self) -> float:
         """Frames per second of the runner's time (the frames' own times: a clip played
         faster than real time is still judged by its own rate)."""
-        if len(self._recent_t) < 2:
-            return math.nan
-        span = self._recent_t[-1] - self._recent_t[0]
-        return (len(self._recent_t) - 1) / max(span, 1e-6)
+        t = np.asarray(self._recent_t)
+        return frames_per_s_over(t, t[0], t[-1]) if t.size > 1 else math.nan
 
     def _collect_strides(self) -> None:
         assert self._stream is not None
